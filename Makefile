@@ -1,0 +1,104 @@
+# Runway - a UEFI boot loader for x86-64.
+#
+#   make            build/BOOTX64.EFI and the test kernels
+#   make run        boot the demo kernel in QEMU (serial on this terminal)
+#   make test       the whole test suite (host unit tests + QEMU boots)
+#   make bench      benchmarks (not tests)
+#
+# Everything lands in $(BUILD).  Pure modules (mm/, elf/, config/, lib/fmt.c)
+# are built twice: freestanding into the loader, and for the host with
+# ASan/UBSan into a library the tests link.
+
+BUILD    ?= build
+CC_EFI   := clang
+LD_EFI   := ld.lld
+OBJCOPY  := objcopy
+HOSTCC   ?= clang
+
+GNUEFI_INC := /usr/include/efi
+GNUEFI_LIB := /usr/lib
+CLANG_INC  := $(shell $(CC_EFI) -print-resource-dir)/include
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+
+EFI_CFLAGS := $(WARN) -std=gnu11 -O2 -g0 \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-stack-check \
+	-fpic -fshort-wchar -mno-red-zone -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables \
+	-DGNU_EFI_USE_MS_ABI -DRUNWAY_EFI \
+	-nostdinc -isystem $(CLANG_INC) -isystem include/libc \
+	-I$(GNUEFI_INC) -I$(GNUEFI_INC)/x86_64 -Iinclude
+
+HOST_CFLAGS := $(WARN) -std=gnu11 -O1 -g -Iinclude \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+PURE_SRC := $(wildcard mm/*.c elf/*.c config/*.c) lib/fmt.c
+EFI_SRC  := $(wildcard efi/*.c) $(PURE_SRC) lib/string.c
+EFI_ASM  := $(wildcard efi/*.S)
+EFI_OBJ  := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(EFI_SRC)) \
+	    $(patsubst %.S,$(BUILD)/efi-obj/%.o,$(EFI_ASM))
+HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(PURE_SRC))
+HEADERS  := $(wildcard include/*.h include/*/*.h elf/*.h efi/*.h)
+
+.PHONY: all efi run test unit qemu-test bench fuzz clean deps
+all: efi kernels
+
+deps:
+	@tools/deps.sh
+
+efi: $(BUILD)/BOOTX64.EFI
+
+$(BUILD)/efi-obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC_EFI) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi-obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC_EFI) $(EFI_CFLAGS) -c $< -o $@
+
+# Link as a shared object with gnu-efi's crt0 and our linker script; refuse
+# undefined symbols, then convert to a PE32+ EFI application.  crt0's
+# self-relocation adds the load address to what each R_X86_64_RELATIVE
+# place holds (REL style), so lld must also write the addends into the
+# places: --apply-dynamic-relocs.
+$(BUILD)/runway.so: $(EFI_OBJ) efi/runway.lds
+	$(LD_EFI) -shared -Bsymbolic -nostdlib --no-undefined -znocombreloc \
+		--apply-dynamic-relocs \
+		-T efi/runway.lds \
+		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) \
+		-L$(GNUEFI_LIB) -lefi -lgnuefi -o $@
+	@tools/check-relocs.sh $@
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/runway.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- host library of the pure modules ----
+$(BUILD)/host-obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/libpure.a: $(HOST_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+-include tests/kernel/kernel.mk
+-include tests/unit/unit.mk
+
+kernels: $(TEST_KERNELS)
+
+# ---- user-facing targets ----
+run: deps all
+	tools/mkimg.sh -o $(BUILD)/demo.img -c examples/demo.conf \
+		$(BUILD)/kernel/demo.elf=/boot/kernel.elf
+	ovmf/run.sh --timeout 120 $(BUILD)/demo.img
+
+test: deps all $(UNIT_TESTS)
+	tests/run.sh
+
+bench: deps
+	@echo "no benchmarks yet"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,369 @@
+/*
+ * boot.c - load a native ELF64 kernel and jump to it (DESIGN.md steps 1-10).
+ *
+ * The order matters: everything that can fail (file, headers, memory,
+ * tables) happens while boot services are up, and a failure gives back
+ * every page it claimed.  After ExitBootServices nothing allocates and
+ * nothing can fail but a firmware that breaks its own rules.
+ */
+#include "loader.h"
+
+#include <string.h>
+
+#include "runway/boot.h"
+
+extern const char handoff_start[], handoff_end[];
+typedef void (*handoff_fn)(uint64_t bi, uint64_t entry, uint64_t cr3,
+			   uint64_t stack_top, uint64_t gdtr, uint64_t nxe);
+
+#define CLAIM_CAP 256
+#define SIZE_1G (1ull << 30)
+#define KERNEL_MAPPINGS_MAX 512
+
+typedef unsigned long long ull;
+
+/* Where everything the kernel receives lives: one loader claim. */
+struct handoff_block {
+	uint64_t gdt[3];
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} gdtr;
+	uint8_t pad[6];
+	struct runway_boot_info bi;
+	char cmdline[CONFIG_CMDLINE_MAX];
+	struct runway_mmap_entry mmap[]; /* sized at claim time */
+};
+
+/* Scratch and bookkeeping for one load; all pool memory, freed on return. */
+struct load {
+	struct efi_map map;
+	size_t cap_desc;
+	struct mm_region *reg, *final_reg;
+	size_t reg_cap;
+	void *scratch;
+	size_t scratch_size;
+	struct mm_claim *claims;
+	struct mm_alloc alloc;
+	struct efi_file file;
+	struct elf_image img;
+	struct elf_load ld;
+	struct mm_mapping maps[KERNEL_MAPPINGS_MAX + 2];
+	size_t nmaps;
+};
+
+static void *identity(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)phys;
+}
+
+static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+		  uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			 : "a"(leaf), "c"(0));
+}
+
+/* CPUID 0x80000001 EDX: bit 20 NX, bit 26 1 GiB pages (SDM vol. 2A). */
+static void cpu_features(bool *ret_nx, bool *ret_1g)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0x80000000, &a, &b, &c, &d);
+	*ret_nx = *ret_1g = false;
+	if (a < 0x80000001)
+		return;
+	cpuid(0x80000001, &a, &b, &c, &d);
+	*ret_nx = d & (1u << 20);
+	*ret_1g = d & (1u << 26);
+}
+
+/* Allocate the pool buffers sized from the current map. */
+static EFI_STATUS load_buffers(struct load *L)
+{
+	EFI_STATUS st = map_snapshot(&L->map);
+	if (EFI_ERROR(st))
+		return st;
+	/* Capacity for the final map too: the buffer's, plus slack. */
+	L->cap_desc = L->map.cap / L->map.desc_size + 16;
+	L->reg_cap = 2 * L->cap_desc + 4 * CLAIM_CAP;
+	L->scratch_size = mm_normalize_scratch(L->cap_desc);
+	L->reg = AllocatePool(L->reg_cap * sizeof *L->reg);
+	L->final_reg = AllocatePool(2 * L->cap_desc * sizeof *L->final_reg);
+	L->scratch = AllocatePool(L->scratch_size);
+	L->claims = AllocatePool(CLAIM_CAP * sizeof *L->claims);
+	if (!L->reg || !L->final_reg || !L->scratch || !L->claims)
+		return EFI_OUT_OF_RESOURCES;
+	/* The allocations above changed the map: look again (the buffer has
+	 * slack, so this normally does not allocate). */
+	return map_snapshot(&L->map);
+}
+
+static void load_free(struct load *L)
+{
+	file_close(&L->file);
+	map_free(&L->map);
+	if (L->reg)
+		FreePool(L->reg);
+	if (L->final_reg)
+		FreePool(L->final_reg);
+	if (L->scratch)
+		FreePool(L->scratch);
+	if (L->claims)
+		FreePool(L->claims);
+}
+
+static void map_dump(const struct mm_region *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		log_event("map base=0x%llx end=0x%llx pages=%llu kind=%s src=%u\n",
+			  (ull)r[i].base, (ull)r[i].end,
+			  (ull)((r[i].end - r[i].base) >> 12),
+			  mm_kind_name(r[i].kind), r[i].src);
+}
+
+static void add_mapping(struct load *L, uint64_t virt, uint64_t phys,
+			uint64_t size, uint32_t flags)
+{
+	/* Insertion keeps the list sorted by virtual address. */
+	size_t k = L->nmaps++;
+	while (k > 0 && L->maps[k - 1].virt > virt) {
+		L->maps[k] = L->maps[k - 1];
+		k--;
+	}
+	L->maps[k] = (struct mm_mapping){ virt, phys, size, flags };
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* The final map, ExitBootServices (retried once on a stale key), and the
+ * jump.  Returns only when ExitBootServices fails twice. */
+static EFI_STATUS exit_and_jump(EFI_HANDLE image, struct load *L,
+				struct handoff_block *hb, size_t mmap_cap,
+				uint64_t tramp, uint64_t cr3, uint64_t stack_top,
+				uint64_t entry, bool nx)
+{
+	EFI_STATUS st = EFI_SUCCESS;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		st = map_snapshot_noalloc(&L->map);
+		if (EFI_ERROR(st))
+			return st;
+		st = uefi_call_wrapper(BS->ExitBootServices, 2, image, L->map.key);
+		if (st == EFI_SUCCESS)
+			break;
+		/* EFI_INVALID_PARAMETER: the map changed since the snapshot
+		 * (an event ran).  Take it again, without allocating. */
+	}
+	if (EFI_ERROR(st))
+		return st;
+	__asm__ volatile("cli");
+	hb->bi.tsc_exit_boot = tsc_now();
+
+	size_t nreg;
+	if (mm_normalize(L->map.buf, L->map.size, L->map.desc_size, L->final_reg,
+			 2 * L->cap_desc, L->scratch, L->scratch_size, &nreg, NULL))
+		for (;;)
+			__asm__ volatile("hlt");
+	size_t n = mm_boot_map(L->final_reg, nreg, hb->mmap, mmap_cap);
+	if (n == 0)
+		for (;;)
+			__asm__ volatile("hlt");
+	hb->bi.mmap_count = n;
+
+	((handoff_fn)(uintptr_t)tramp)((uint64_t)(uintptr_t)&hb->bi + RUNWAY_HHDM_OFFSET,
+				       entry, cr3, stack_top,
+				       (uint64_t)(uintptr_t)&hb->gdtr + RUNWAY_HHDM_OFFSET,
+				       nx);
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
+EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		       const struct config *cfg)
+{
+	static struct load L;
+	struct rw_err err;
+	EFI_STATUS st;
+	uint64_t t_start = tsc_now();
+	size_t nreg;
+	bool nx, huge_1g;
+
+	memset(&L, 0, sizeof L);
+	cpu_features(&nx, &huge_1g);
+
+	/* 1. the kernel file and its headers: nothing is claimed yet */
+	st = file_open(root, cfg->kernel, &L.file);
+	if (EFI_ERROR(st)) {
+		con_error("%s: cannot open: %s", cfg->kernel, efi_status_name(st));
+		goto out;
+	}
+	struct elf_file ef = {
+		.path = L.file.path,
+		.size = L.file.size,
+		.ctx = &L.file,
+		.read = file_read_at,
+		.status_name = (const char *(*)(uint64_t))efi_status_name,
+	};
+	if (elf_parse(&ef, &L.img, &err)) {
+		con_error("%s", err.msg);
+		st = EFI_LOAD_ERROR;
+		goto out;
+	}
+	if (L.img.type == 3 /* ET_DYN */ && L.img.vlow < RUNWAY_HHDM_OFFSET) {
+		con_error("%s: e_type is ET_DYN linked at 0x%llx: relocating position-independent kernels is not supported yet",
+			  cfg->kernel, (ull)L.img.vlow);
+		st = EFI_UNSUPPORTED;
+		goto out;
+	}
+
+	/* 2. the memory map, normalized into free runs */
+	st = load_buffers(&L);
+	if (EFI_ERROR(st)) {
+		con_error("memory map: %s", efi_status_name(st));
+		goto out;
+	}
+	if (mm_normalize(L.map.buf, L.map.size, L.map.desc_size, L.reg,
+			 L.reg_cap, L.scratch, L.scratch_size, &nreg, &err)) {
+		con_error("%s", err.msg);
+		st = EFI_LOAD_ERROR;
+		goto out;
+	}
+	if (cfg->map_dump)
+		map_dump(L.reg, nreg);
+	uint64_t top = 4 * SIZE_1G;
+	for (size_t i = 0; i < nreg; i++)
+		if (L.reg[i].end > top)
+			top = L.reg[i].end;
+	uint64_t hhdm_size = (top + SIZE_1G - 1) & ~(SIZE_1G - 1);
+	mm_alloc_init(&L.alloc, &efi_mm_fw, L.reg, nreg, L.reg_cap, L.claims,
+		      CLAIM_CAP);
+
+	if (overlaps(L.img.vlow, L.img.vhigh - L.img.vlow, RUNWAY_HHDM_OFFSET,
+		     hhdm_size)) {
+		con_error("%s: segments at 0x%llx..0x%llx overlap the direct map at 0x%llx..0x%llx",
+			  cfg->kernel, (ull)L.img.vlow, (ull)L.img.vhigh,
+			  (ull)RUNWAY_HHDM_OFFSET, (ull)(RUNWAY_HHDM_OFFSET + hhdm_size));
+		st = EFI_UNSUPPORTED;
+		goto fail;
+	}
+
+	/* 3. the hand-off block: trampoline page, stack, boot info */
+	size_t mmap_cap = 2 * L.cap_desc;
+	uint64_t info_bytes = sizeof(struct handoff_block) +
+			      mmap_cap * sizeof(struct runway_mmap_entry);
+	uint64_t stack_pages = RUNWAY_STACK_SIZE / MM_PAGE_SIZE;
+	struct mm_req req = {
+		.pages = 1 + stack_pages + MM_PAGES(info_bytes),
+		.below = 4 * SIZE_1G,
+		.kind = MM_LOADER,
+	};
+	uint64_t block;
+	if (mm_alloc_run(&L.alloc, &req, &block, &err)) {
+		con_error("hand-off block: %s", err.msg);
+		st = EFI_OUT_OF_RESOURCES;
+		goto fail;
+	}
+	if (overlaps(block, MM_PAGE_SIZE, L.img.vlow, L.img.vhigh - L.img.vlow)) {
+		con_error("%s: segments at 0x%llx..0x%llx cover the hand-off page 0x%llx",
+			  cfg->kernel, (ull)L.img.vlow, (ull)L.img.vhigh, (ull)block);
+		st = EFI_UNSUPPORTED;
+		goto fail;
+	}
+	uint64_t tramp = block;
+	uint64_t stack_base = block + MM_PAGE_SIZE;
+	uint64_t stack_top = stack_base + RUNWAY_STACK_SIZE;
+	struct handoff_block *hb = (void *)(uintptr_t)(stack_top);
+	memset(hb, 0, info_bytes);
+	memcpy((void *)(uintptr_t)tramp, handoff_start,
+	       (size_t)(handoff_end - handoff_start));
+
+	/* 4. the kernel's segments: one claim per run, filled in place */
+	uint64_t calls_before = L.alloc.calls;
+	uint64_t t_load = tsc_now();
+	if (elf_load(&ef, &L.img, &L.alloc, identity, NULL, &L.ld, &err)) {
+		con_error("%s", err.msg);
+		st = EFI_LOAD_ERROR;
+		goto fail;
+	}
+
+	/* 5. page tables: counted, claimed in one batch, built */
+	size_t nk = elf_mappings(&L.img, &L.ld, L.maps, KERNEL_MAPPINGS_MAX);
+	if (nk == 0) {
+		con_error("%s: more than %d kernel mappings", cfg->kernel,
+			  KERNEL_MAPPINGS_MAX);
+		st = EFI_UNSUPPORTED;
+		goto fail;
+	}
+	L.nmaps = nk;
+	add_mapping(&L, tramp, tramp, MM_PAGE_SIZE, MM_MAP_EXEC);
+	add_mapping(&L, RUNWAY_HHDM_OFFSET, 0, hhdm_size, MM_MAP_WRITE);
+	uint64_t pt_pages = mm_pt_count(L.maps, L.nmaps, huge_1g);
+	req = (struct mm_req){ .pages = pt_pages, .kind = MM_LOADER };
+	uint64_t pt_base;
+	if (mm_alloc_run(&L.alloc, &req, &pt_base, &err)) {
+		con_error("page tables (%llu pages): %s", (ull)pt_pages, err.msg);
+		st = EFI_OUT_OF_RESOURCES;
+		goto fail;
+	}
+	struct mm_pt pt = {
+		.pool = pt_base,
+		.pool_pages = pt_pages,
+		.nx = nx,
+		.huge_1g = huge_1g,
+		.phys_to_ptr = identity,
+	};
+	if (mm_pt_map_all(&pt, L.maps, L.nmaps, &err)) {
+		con_error("%s", err.msg);
+		st = EFI_LOAD_ERROR;
+		goto fail;
+	}
+	uint64_t alloc_calls = L.alloc.calls - calls_before;
+
+	/* 6. boot info */
+	struct runway_boot_info *bi = &hb->bi;
+	hb->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
+	hb->gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
+	hb->gdtr.limit = sizeof hb->gdt - 1;
+	hb->gdtr.base = (uint64_t)(uintptr_t)hb->gdt + RUNWAY_HHDM_OFFSET;
+	bi->magic = RUNWAY_BOOT_MAGIC;
+	bi->version = RUNWAY_BOOT_VERSION;
+	bi->size = sizeof *bi;
+	bi->hhdm_offset = RUNWAY_HHDM_OFFSET;
+	bi->kernel_phys_base = L.ld.piece[0].base;
+	bi->kernel_virt_base = L.img.vlow;
+	bi->kernel_size = L.img.vhigh - L.img.vlow;
+	bi->mmap = (uint64_t)(uintptr_t)hb->mmap + RUNWAY_HHDM_OFFSET;
+	memcpy(hb->cmdline, cfg->cmdline, sizeof hb->cmdline);
+	bi->cmdline = (uint64_t)(uintptr_t)hb->cmdline + RUNWAY_HHDM_OFFSET;
+	bi->stack_base = stack_base + RUNWAY_HHDM_OFFSET;
+	bi->stack_size = RUNWAY_STACK_SIZE;
+	bi->tsc_loader_entry = t_start;
+	bi->tsc_load_start = t_load;
+	bi->tsc_load_done = tsc_now();
+	sysinfo_fill(bi);
+
+	uint64_t runs = L.ld.npieces;
+	log_event("loaded path=%s bytes=%llu segments=%zu runs=%llu alloc_calls=%llu pt_pages=%llu us=%llu\n",
+		  cfg->kernel, (ull)L.ld.bytes_read, L.img.nseg, (ull)runs,
+		  (ull)alloc_calls, (ull)pt_pages,
+		  (ull)tsc_to_us(bi->tsc_load_done - t_load));
+	log_event("jump entry=0x%llx hhdm_size=0x%llx huge_1g=%d nx=%d\n",
+		  (ull)L.img.entry, (ull)hhdm_size, huge_1g, nx);
+
+	/* 7. exit boot services and jump; only a double failure returns */
+	file_close(&L.file);
+	st = exit_and_jump(image, &L, hb, mmap_cap, tramp, pt.root,
+			   stack_top + RUNWAY_HHDM_OFFSET, L.img.entry, nx);
+	con_error("ExitBootServices: %s", efi_status_name(st));
+
+fail:
+	mm_alloc_rollback(&L.alloc, 0);
+out:
+	load_free(&L);
+	return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
+}

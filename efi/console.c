@@ -1,0 +1,122 @@
+/*
+ * console.c - text output on the firmware console, and status names.
+ *
+ * Runway formats in ASCII (lib/fmt.c) and converts to UCS-2 here.  OVMF
+ * mirrors the console on the serial port, which is what tests read.
+ */
+#include "loader.h"
+
+#include <stdarg.h>
+
+void con_init(void)
+{
+	SIMPLE_TEXT_OUTPUT_INTERFACE *out = ST->ConOut;
+	UINTN best = 0, best_cols = 0, cols, rows;
+
+	/* The widest text mode: long log lines stay on one line. */
+	for (UINTN mode = 0; mode < (UINTN)out->Mode->MaxMode; mode++) {
+		if (uefi_call_wrapper(out->QueryMode, 4, out, mode, &cols, &rows) ==
+			    EFI_SUCCESS && cols > best_cols) {
+			best = mode;
+			best_cols = cols;
+		}
+	}
+	if (best_cols && (INTN)best != out->Mode->Mode)
+		uefi_call_wrapper(out->SetMode, 2, out, best);
+}
+
+static void put_ascii(const char *s)
+{
+	CHAR16 buf[257];
+	UINTN n = 0;
+
+	for (; *s; s++) {
+		if (n + 3 >= sizeof buf / sizeof buf[0]) {
+			buf[n] = 0;
+			uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, buf);
+			n = 0;
+		}
+		if (*s == '\n')
+			buf[n++] = '\r';
+		buf[n++] = (CHAR16)(unsigned char)*s;
+	}
+	buf[n] = 0;
+	uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, buf);
+}
+
+void con_printf(const char *f, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, f);
+	fmt_v(line, sizeof line, f, ap);
+	va_end(ap);
+	put_ascii(line);
+}
+
+void con_error(const char *f, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, f);
+	fmt_v(line, sizeof line, f, ap);
+	va_end(ap);
+	put_ascii("runway: error: ");
+	put_ascii(line);
+	put_ascii("\n");
+}
+
+const char *efi_status_name(EFI_STATUS st)
+{
+	switch (st) {
+	case EFI_SUCCESS: return "EFI_SUCCESS";
+	case EFI_LOAD_ERROR: return "EFI_LOAD_ERROR";
+	case EFI_INVALID_PARAMETER: return "EFI_INVALID_PARAMETER";
+	case EFI_UNSUPPORTED: return "EFI_UNSUPPORTED";
+	case EFI_BAD_BUFFER_SIZE: return "EFI_BAD_BUFFER_SIZE";
+	case EFI_BUFFER_TOO_SMALL: return "EFI_BUFFER_TOO_SMALL";
+	case EFI_NOT_READY: return "EFI_NOT_READY";
+	case EFI_DEVICE_ERROR: return "EFI_DEVICE_ERROR";
+	case EFI_WRITE_PROTECTED: return "EFI_WRITE_PROTECTED";
+	case EFI_OUT_OF_RESOURCES: return "EFI_OUT_OF_RESOURCES";
+	case EFI_VOLUME_CORRUPTED: return "EFI_VOLUME_CORRUPTED";
+	case EFI_VOLUME_FULL: return "EFI_VOLUME_FULL";
+	case EFI_NO_MEDIA: return "EFI_NO_MEDIA";
+	case EFI_MEDIA_CHANGED: return "EFI_MEDIA_CHANGED";
+	case EFI_NOT_FOUND: return "EFI_NOT_FOUND";
+	case EFI_ACCESS_DENIED: return "EFI_ACCESS_DENIED";
+	case EFI_NO_RESPONSE: return "EFI_NO_RESPONSE";
+	case EFI_NO_MAPPING: return "EFI_NO_MAPPING";
+	case EFI_TIMEOUT: return "EFI_TIMEOUT";
+	case EFI_NOT_STARTED: return "EFI_NOT_STARTED";
+	case EFI_ALREADY_STARTED: return "EFI_ALREADY_STARTED";
+	case EFI_ABORTED: return "EFI_ABORTED";
+	case EFI_SECURITY_VIOLATION: return "EFI_SECURITY_VIOLATION";
+	case EFI_END_OF_FILE: return "EFI_END_OF_FILE";
+	default: return "EFI_STATUS(unknown)";
+	}
+}
+
+BOOLEAN con_wait_key(UINTN seconds)
+{
+	EFI_EVENT timer, events[2];
+	UINTN which;
+	EFI_INPUT_KEY key;
+
+	if (uefi_call_wrapper(BS->CreateEvent, 5, EVT_TIMER, 0, NULL, NULL,
+			      &timer) != EFI_SUCCESS)
+		return FALSE;
+	uefi_call_wrapper(BS->SetTimer, 3, timer, TimerRelative,
+			  (UINT64)seconds * 10000000);
+	events[0] = ST->ConIn->WaitForKey;
+	events[1] = timer;
+	uefi_call_wrapper(BS->WaitForEvent, 3, 2, events, &which);
+	uefi_call_wrapper(BS->CloseEvent, 1, timer);
+	if (which == 0) {
+		uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key);
+		return TRUE;
+	}
+	return FALSE;
+}

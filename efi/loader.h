@@ -1,0 +1,73 @@
+/*
+ * loader.h - what the firmware-facing files of efi/ share.  Only efi/
+ * includes <efi.h>; the pure modules never see it.
+ */
+#ifndef RUNWAY_EFI_LOADER_H
+#define RUNWAY_EFI_LOADER_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "config.h"
+#include "elf64.h"
+#include "fmt.h"
+#include "mm.h"
+
+/* ---- console.c: output to the firmware console ---- */
+void con_init(void);
+void con_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* Machine-readable log line: "runway: <event> key=value ...". */
+#define log_event(...) con_printf("runway: " __VA_ARGS__)
+void con_error(const char *f, ...) __attribute__((format(printf, 1, 2)));
+const char *efi_status_name(EFI_STATUS st);
+/* Wait for a key press for at most `seconds`; true if one came. */
+BOOLEAN con_wait_key(UINTN seconds);
+
+/* ---- time.c: time stamp counter ---- */
+uint64_t tsc_now(void);
+void tsc_calibrate(void);
+uint64_t tsc_to_us(uint64_t ticks);
+
+/* ---- file.c: files on the loader's own volume ---- */
+struct efi_file {
+	EFI_FILE_HANDLE h;
+	uint64_t size;
+	char path[CONFIG_PATH_MAX];
+};
+EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
+			 CHAR16 **ret_dir);
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
+		     struct efi_file *ret_f);
+void file_close(struct efi_file *f);
+/* elf_file.read: read exactly len bytes at off. */
+uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len);
+/* Read a whole small file into pool memory (caller frees with FreePool). */
+EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path,
+			 char **ret_buf, UINTN *ret_len);
+
+/* ---- memmap.c: firmware memory map snapshots ---- */
+struct efi_map {
+	void *buf;
+	UINTN size;      /* bytes of descriptors in buf */
+	UINTN cap;       /* bytes allocated */
+	UINTN key;
+	UINTN desc_size;
+	UINT32 desc_ver;
+};
+/* Take a snapshot, growing the buffer (with slack) as needed. */
+EFI_STATUS map_snapshot(struct efi_map *m);
+/* Take a snapshot into the existing buffer; never allocates. */
+EFI_STATUS map_snapshot_noalloc(struct efi_map *m);
+void map_free(struct efi_map *m);
+/* The seam for mm/: claims via AllocatePages(AllocateAddress). */
+extern const struct mm_fw efi_mm_fw;
+
+/* ---- sysinfo.c: what the boot info reports about the machine ---- */
+struct runway_boot_info;
+void sysinfo_fill(struct runway_boot_info *bi);
+
+/* ---- boot.c: load a native ELF kernel and jump to it ---- */
+EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		       const struct config *cfg);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * time.c - the time stamp counter, calibrated against the firmware's Stall.
+ */
+#include "loader.h"
+
+static uint64_t ticks_per_us = 1;
+
+uint64_t tsc_now(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+void tsc_calibrate(void)
+{
+	uint64_t t0 = tsc_now();
+
+	uefi_call_wrapper(BS->Stall, 1, 2000);
+	uint64_t t = (tsc_now() - t0) / 2000;
+	ticks_per_us = t ? t : 1;
+}
+
+uint64_t tsc_to_us(uint64_t ticks)
+{
+	return ticks / ticks_per_us;
+}

@@ -1,0 +1,74 @@
+/*
+ * format.h - the ELF64 on-disk structures and constants Runway reads
+ * (System V ABI, gABI 4.1 and the x86-64 psABI).  Private to elf/.
+ */
+#ifndef RUNWAY_ELF_FORMAT_H
+#define RUNWAY_ELF_FORMAT_H
+
+#include <stdint.h>
+
+#define EI_NIDENT 16
+#define EI_CLASS 4
+#define EI_DATA 5
+#define EI_VERSION 6
+#define ELFCLASS64 2
+#define ELFDATA2LSB 1
+#define EV_CURRENT 1
+#define ET_EXEC 2
+#define ET_DYN 3
+#define EM_X86_64 62
+#define PN_XNUM 0xffff
+
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+
+#define PF_X 1
+#define PF_W 2
+#define PF_R 4
+
+struct elf64_ehdr {
+	uint8_t e_ident[EI_NIDENT];
+	uint16_t e_type;
+	uint16_t e_machine;
+	uint32_t e_version;
+	uint64_t e_entry;
+	uint64_t e_phoff;
+	uint64_t e_shoff;
+	uint32_t e_flags;
+	uint16_t e_ehsize;
+	uint16_t e_phentsize;
+	uint16_t e_phnum;
+	uint16_t e_shentsize;
+	uint16_t e_shnum;
+	uint16_t e_shstrndx;
+};
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr");
+
+struct elf64_phdr {
+	uint32_t p_type;
+	uint32_t p_flags;
+	uint64_t p_offset;
+	uint64_t p_vaddr;
+	uint64_t p_paddr;
+	uint64_t p_filesz;
+	uint64_t p_memsz;
+	uint64_t p_align;
+};
+_Static_assert(sizeof(struct elf64_phdr) == 56, "Elf64_Phdr");
+
+struct elf64_shdr {
+	uint32_t sh_name;
+	uint32_t sh_type;
+	uint64_t sh_flags;
+	uint64_t sh_addr;
+	uint64_t sh_offset;
+	uint64_t sh_size;
+	uint32_t sh_link;
+	uint32_t sh_info;
+	uint64_t sh_addralign;
+	uint64_t sh_entsize;
+};
+_Static_assert(sizeof(struct elf64_shdr) == 64, "Elf64_Shdr");
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * load.c - claim, fill and describe a kernel's segments (DESIGN.md steps
+ * 4 and 5).
+ *
+ * Segments whose pages touch form a group, the unit of allocation: one run
+ * of physical pages per group when one fits (one firmware call), else the
+ * fewest runs the free memory allows, stitched together virtually by the
+ * page tables.  File bytes are read straight into their final pages in
+ * large chunks; only the bytes no file data covers are zeroed.
+ */
+#include "elf64.h"
+
+#include <string.h>
+
+#define PAGE 4096ull
+#define SIZE_2M (2ull << 20)
+#define READ_CHUNK_MAX (64ull << 20)
+#define READ_CHUNK_MIN (64ull << 10)
+
+typedef unsigned long long ull;
+
+static uint64_t page_down(uint64_t v)
+{
+	return v & ~(PAGE - 1);
+}
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + PAGE - 1) & ~(PAGE - 1);
+}
+
+/* Group segments whose page spans overlap. */
+static void plan_groups(const struct elf_image *img, struct elf_load *ld)
+{
+	ld->ngroups = 0;
+	ld->shared_pages = 0;
+	for (size_t i = 0; i < img->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		uint64_t lo = page_down(s->vaddr);
+		uint64_t hi = page_up(s->vaddr + s->memsz);
+		struct elf_group *g = ld->ngroups ? &ld->group[ld->ngroups - 1] : NULL;
+		uint64_t gend = g ? g->vbase + (g->pages << 12) : 0;
+		if (g && lo < gend) {
+			ld->shared_pages += (gend - lo) >> 12;
+			if (hi > gend)
+				g->pages = (hi - g->vbase) >> 12;
+			g->nseg++;
+			continue;
+		}
+		ld->group[ld->ngroups++] = (struct elf_group){
+			.vbase = lo,
+			.pages = (hi - lo) >> 12,
+			.first_seg = i,
+			.nseg = 1,
+		};
+	}
+}
+
+/*
+ * Call fn on each physically contiguous part of the group's virtual range
+ * [v, v + len), with the physical address of its start.
+ */
+typedef int (*range_fn)(void *ctx, uint64_t v, uint64_t phys, uint64_t len);
+
+static int for_each_phys(const struct elf_load *ld, const struct elf_group *g,
+			 uint64_t v, uint64_t len, range_fn fn, void *ctx)
+{
+	uint64_t pv = g->vbase;
+
+	for (size_t p = 0; p < g->npieces && len; p++) {
+		const struct mm_claim *pc = &ld->piece[g->first_piece + p];
+		uint64_t pend = pv + (pc->pages << 12);
+		if (v < pend) {
+			uint64_t n = pend - v < len ? pend - v : len;
+			int r = fn(ctx, v, pc->base + (v - pv), n);
+			if (r)
+				return r;
+			v += n;
+			len -= n;
+		}
+		pv = pend;
+	}
+	return 0;
+}
+
+struct fill_ctx {
+	const struct elf_file *f;
+	struct elf_load *ld;
+	elf_phys_to_ptr p2v;
+	void *p2v_ctx;
+	uint64_t file_off; /* file offset of the virtual address file_v */
+	uint64_t file_v;
+	struct rw_err *err;
+};
+
+static int zero_part(void *c, uint64_t v, uint64_t phys, uint64_t len)
+{
+	struct fill_ctx *fc = c;
+	(void)v;
+	memset(fc->p2v(fc->p2v_ctx, phys), 0, len);
+	return 0;
+}
+
+/* Read in chunks of up to 64 MiB; halve on refusal (some firmware refuses
+ * large reads), down to 64 KiB. */
+static int read_part(void *c, uint64_t v, uint64_t phys, uint64_t len)
+{
+	struct fill_ctx *fc = c;
+	uint64_t off = fc->file_off + (v - fc->file_v);
+	uint8_t *dst = fc->p2v(fc->p2v_ctx, phys);
+	uint64_t chunk = READ_CHUNK_MAX;
+
+	while (len) {
+		uint64_t n = len < chunk ? len : chunk;
+		uint64_t st = fc->f->read(fc->f->ctx, off, dst, n);
+		if (st) {
+			if (chunk > READ_CHUNK_MIN && n > READ_CHUNK_MIN) {
+				chunk = (n / 2 + PAGE - 1) & ~(PAGE - 1);
+				continue;
+			}
+			return rw_fail(fc->err, "%s: reading %llu bytes at offset %llu failed: %s",
+				       fc->f->path, (ull)n, (ull)off,
+				       fc->f->status_name ? fc->f->status_name(st) : "error");
+		}
+		fc->ld->reads++;
+		fc->ld->bytes_read += n;
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int fill_group(const struct elf_image *img, const struct elf_group *g,
+		      struct fill_ctx *fc)
+{
+	uint64_t at = g->vbase; /* everything below `at` is filled */
+
+	for (size_t i = g->first_seg; i < g->first_seg + g->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		if (s->vaddr > at &&
+		    for_each_phys(fc->ld, g, at, s->vaddr - at, zero_part, fc))
+			return -1;
+		fc->file_off = s->offset;
+		fc->file_v = s->vaddr;
+		if (s->filesz &&
+		    for_each_phys(fc->ld, g, s->vaddr, s->filesz, read_part, fc))
+			return -1;
+		at = s->vaddr + s->filesz;
+		/* bss: zeroed up to the segment end or the next segment's
+		 * start, whichever comes first. */
+		uint64_t end = s->vaddr + s->memsz;
+		if (end > at && for_each_phys(fc->ld, g, at, end - at, zero_part, fc))
+			return -1;
+		at = end;
+	}
+	uint64_t gend = g->vbase + (g->pages << 12);
+	if (gend > at)
+		return for_each_phys(fc->ld, g, at, gend - at, zero_part, fc);
+	return 0;
+}
+
+int elf_load(const struct elf_file *f, const struct elf_image *img,
+	     struct mm_alloc *a, elf_phys_to_ptr p2v, void *p2v_ctx,
+	     struct elf_load *ret_load, struct rw_err *err)
+{
+	struct elf_load *ld = ret_load;
+	size_t mark = a->nclaims;
+	struct rw_err why;
+
+	memset(ld, 0, sizeof *ld);
+	plan_groups(img, ld);
+
+	for (size_t gi = 0; gi < ld->ngroups; gi++) {
+		struct elf_group *g = &ld->group[gi];
+		struct mm_req req = { .pages = g->pages, .kind = MM_KERNEL };
+		size_t n, gmark = a->nclaims;
+		g->first_piece = ld->npieces;
+		/* 2 MiB-aligned physical memory lets the tables use large
+		 * pages for a 2 MiB-aligned segment; fall back to pages. */
+		int r = -1;
+		if (!(g->vbase & (SIZE_2M - 1)) && (g->pages << 12) >= SIZE_2M) {
+			req.align = SIZE_2M;
+			r = mm_alloc_pieces(a, &req, &ld->piece[ld->npieces],
+					    ELF_MAX_PIECES - ld->npieces, &n, &why);
+			if (r == 0 && n > 1) { /* large pages lost anyway */
+				mm_alloc_rollback(a, gmark);
+				r = -1;
+			}
+		}
+		if (r) {
+			req.align = 0;
+			r = mm_alloc_pieces(a, &req, &ld->piece[ld->npieces],
+					    ELF_MAX_PIECES - ld->npieces, &n, &why);
+		}
+		if (r) {
+			rw_fail(err, "%s: no memory for segment group %zu (0x%llx, %llu pages): %s",
+				f->path, gi, (ull)g->vbase, (ull)g->pages, why.msg);
+			goto fail;
+		}
+		g->npieces = n;
+		ld->npieces += n;
+	}
+
+	struct fill_ctx fc = { .f = f, .ld = ld, .p2v = p2v, .p2v_ctx = p2v_ctx,
+			       .err = err };
+	for (size_t gi = 0; gi < ld->ngroups; gi++)
+		if (fill_group(img, &ld->group[gi], &fc))
+			goto fail;
+	return 0;
+
+fail:
+	mm_alloc_rollback(a, mark);
+	return -1;
+}
+
+/* Permissions of the page at v: the union of the segments on it. */
+static uint32_t page_flags(const struct elf_image *img, const struct elf_group *g,
+			   uint64_t v)
+{
+	uint32_t flags = 0;
+
+	for (size_t i = g->first_seg; i < g->first_seg + g->nseg; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		if (page_down(s->vaddr) <= v && v < page_up(s->vaddr + s->memsz))
+			flags |= s->flags;
+	}
+	return flags;
+}
+
+size_t elf_mappings(const struct elf_image *img, const struct elf_load *ld,
+		    struct mm_mapping *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t gi = 0; gi < ld->ngroups; gi++) {
+		const struct elf_group *g = &ld->group[gi];
+		uint64_t v = g->vbase;
+		for (size_t p = 0; p < g->npieces; p++) {
+			const struct mm_claim *pc = &ld->piece[g->first_piece + p];
+			for (uint64_t k = 0; k < pc->pages; k++, v += PAGE) {
+				uint32_t fl = page_flags(img, g, v);
+				uint64_t phys = pc->base + (k << 12);
+				if (n && out[n - 1].flags == fl &&
+				    out[n - 1].virt + out[n - 1].size == v &&
+				    out[n - 1].phys + out[n - 1].size == phys) {
+					out[n - 1].size += PAGE;
+					continue;
+				}
+				if (n == cap)
+					return 0;
+				out[n++] = (struct mm_mapping){ v, phys, PAGE, fl };
+			}
+		}
+	}
+	return n;
+}

@@ -1,0 +1,209 @@
+/*
+ * validate.c - read and check an ELF64 kernel's headers (DESIGN.md step 3).
+ *
+ * This is where untrusted bytes enter.  Every field used later is checked
+ * here, in 64-bit arithmetic with explicit overflow tests, before a single
+ * page is claimed.  Each rejection names the file, the field, its value and
+ * the limit it broke.
+ */
+#include "elf64.h"
+#include "format.h"
+
+#include <string.h>
+
+#define PAGE 4096ull
+
+typedef unsigned long long ull;
+
+/* Does [off, off + len) lie inside a file of `size` bytes? */
+static bool in_file(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off <= size && len <= size - off;
+}
+
+/* Is v a canonical 48-bit virtual address? */
+static bool canonical(uint64_t v)
+{
+	uint64_t top = v >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+static int read_at(const struct elf_file *f, uint64_t off, void *buf,
+		   uint64_t len, const char *what, struct rw_err *err)
+{
+	if (!in_file(off, len, f->size))
+		return rw_fail(err, "%s: %s at offset %llu (+%llu bytes) lies past the end of the file (%llu bytes)",
+			       f->path, what, (ull)off, (ull)len, (ull)f->size);
+	uint64_t st = f->read(f->ctx, off, buf, len);
+	if (st)
+		return rw_fail(err, "%s: reading %s at offset %llu failed: %s",
+			       f->path, what, (ull)off,
+			       f->status_name ? f->status_name(st) : "error");
+	return 0;
+}
+
+static int check_ehdr(const struct elf_file *f, const struct elf64_ehdr *eh,
+		      struct rw_err *err)
+{
+	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
+
+	if (memcmp(eh->e_ident, magic, 4))
+		return rw_fail(err, "%s: e_ident magic is %02x %02x %02x %02x, expected 7f 45 4c 46 (not an ELF file)",
+			       f->path, eh->e_ident[0], eh->e_ident[1],
+			       eh->e_ident[2], eh->e_ident[3]);
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
+		return rw_fail(err, "%s: e_ident[EI_CLASS] is %u, expected %u (ELFCLASS64)",
+			       f->path, eh->e_ident[EI_CLASS], ELFCLASS64);
+	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
+		return rw_fail(err, "%s: e_ident[EI_DATA] is %u, expected %u (little-endian)",
+			       f->path, eh->e_ident[EI_DATA], ELFDATA2LSB);
+	if (eh->e_ident[EI_VERSION] != EV_CURRENT)
+		return rw_fail(err, "%s: e_ident[EI_VERSION] is %u, expected %u",
+			       f->path, eh->e_ident[EI_VERSION], EV_CURRENT);
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		return rw_fail(err, "%s: e_type is %u, expected %u (ET_EXEC) or %u (ET_DYN)",
+			       f->path, eh->e_type, ET_EXEC, ET_DYN);
+	if (eh->e_machine != EM_X86_64)
+		return rw_fail(err, "%s: e_machine is %u, expected %u (EM_X86_64)",
+			       f->path, eh->e_machine, EM_X86_64);
+	if (eh->e_version != EV_CURRENT)
+		return rw_fail(err, "%s: e_version is %u, expected %u",
+			       f->path, eh->e_version, EV_CURRENT);
+	if (eh->e_ehsize < sizeof *eh)
+		return rw_fail(err, "%s: e_ehsize is %u, below %zu",
+			       f->path, eh->e_ehsize, sizeof *eh);
+	if (eh->e_phentsize < sizeof(struct elf64_phdr))
+		return rw_fail(err, "%s: e_phentsize is %u, below %zu",
+			       f->path, eh->e_phentsize, sizeof(struct elf64_phdr));
+	return 0;
+}
+
+/* The program header count, following the PN_XNUM extension. */
+static int phdr_count(const struct elf_file *f, const struct elf64_ehdr *eh,
+		      uint64_t *ret_n, struct rw_err *err)
+{
+	if (eh->e_phnum != PN_XNUM) {
+		*ret_n = eh->e_phnum;
+	} else {
+		struct elf64_shdr sh;
+		if (eh->e_shoff == 0 || eh->e_shentsize < sizeof sh)
+			return rw_fail(err, "%s: e_phnum is PN_XNUM but there is no section header 0 (e_shoff %llu, e_shentsize %u)",
+				       f->path, (ull)eh->e_shoff, eh->e_shentsize);
+		if (read_at(f, eh->e_shoff, &sh, sizeof sh, "section header 0", err))
+			return -1;
+		*ret_n = sh.sh_info;
+	}
+	if (*ret_n == 0)
+		return rw_fail(err, "%s: e_phnum is 0: no program headers", f->path);
+	uint64_t bytes = *ret_n * eh->e_phentsize;
+	if (!in_file(eh->e_phoff, bytes, f->size))
+		return rw_fail(err, "%s: e_phoff %llu + %llu program headers of %u bytes exceeds the file size %llu",
+			       f->path, (ull)eh->e_phoff, (ull)*ret_n,
+			       eh->e_phentsize, (ull)f->size);
+	return 0;
+}
+
+static int check_load(const struct elf_file *f, uint64_t i,
+		      const struct elf64_phdr *ph, struct rw_err *err)
+{
+	if (ph->p_filesz > ph->p_memsz)
+		return rw_fail(err, "%s: phdr %llu: p_filesz %llu exceeds p_memsz %llu",
+			       f->path, (ull)i, (ull)ph->p_filesz, (ull)ph->p_memsz);
+	if (!in_file(ph->p_offset, ph->p_filesz, f->size))
+		return rw_fail(err, "%s: phdr %llu: p_offset %llu + p_filesz %llu exceeds the file size %llu",
+			       f->path, (ull)i, (ull)ph->p_offset,
+			       (ull)ph->p_filesz, (ull)f->size);
+	if (ph->p_align & (ph->p_align - 1))
+		return rw_fail(err, "%s: phdr %llu: p_align 0x%llx is not a power of two",
+			       f->path, (ull)i, (ull)ph->p_align);
+	if ((ph->p_offset ^ ph->p_vaddr) & (PAGE - 1))
+		return rw_fail(err, "%s: phdr %llu: p_offset 0x%llx and p_vaddr 0x%llx differ modulo the page size 0x%llx",
+			       f->path, (ull)i, (ull)ph->p_offset,
+			       (ull)ph->p_vaddr, PAGE);
+	uint64_t last = ph->p_vaddr + ph->p_memsz - 1;
+	if (last < ph->p_vaddr || last > UINT64_MAX - PAGE)
+		return rw_fail(err, "%s: phdr %llu: p_vaddr 0x%llx + p_memsz 0x%llx overflows",
+			       f->path, (ull)i, (ull)ph->p_vaddr, (ull)ph->p_memsz);
+	if (!canonical(ph->p_vaddr) || !canonical(last) ||
+	    (ph->p_vaddr >> 47) != (last >> 47))
+		return rw_fail(err, "%s: phdr %llu: p_vaddr 0x%llx..0x%llx is not canonical",
+			       f->path, (ull)i, (ull)ph->p_vaddr, (ull)last);
+	return 0;
+}
+
+int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
+	      struct rw_err *err)
+{
+	struct elf64_ehdr eh;
+	struct elf_image img = { 0 };
+	uint64_t nph;
+
+	if (f->size < sizeof eh)
+		return rw_fail(err, "%s: file is %llu bytes, too small for an ELF header (%zu)",
+			       f->path, (ull)f->size, sizeof eh);
+	if (read_at(f, 0, &eh, sizeof eh, "ELF header", err) ||
+	    check_ehdr(f, &eh, err) || phdr_count(f, &eh, &nph, err))
+		return -1;
+
+	img.type = eh.e_type;
+	img.entry = eh.e_entry;
+	for (uint64_t i = 0; i < nph; i++) {
+		struct elf64_phdr ph;
+		if (read_at(f, eh.e_phoff + i * eh.e_phentsize, &ph, sizeof ph,
+			    "program header", err))
+			return -1;
+		if (ph.p_type == PT_INTERP)
+			return rw_fail(err, "%s: phdr %llu: PT_INTERP: a kernel cannot ask for a dynamic linker",
+				       f->path, (ull)i);
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (check_load(f, i, &ph, err))
+			return -1;
+		if (img.nseg == ELF_MAX_SEGMENTS)
+			return rw_fail(err, "%s: more than %d PT_LOAD segments",
+				       f->path, ELF_MAX_SEGMENTS);
+		/* Insert sorted by vaddr. */
+		size_t k = img.nseg++;
+		while (k > 0 && img.seg[k - 1].vaddr > ph.p_vaddr) {
+			img.seg[k] = img.seg[k - 1];
+			k--;
+		}
+		img.seg[k] = (struct elf_segment){
+			.vaddr = ph.p_vaddr,
+			.memsz = ph.p_memsz,
+			.offset = ph.p_offset,
+			.filesz = ph.p_filesz,
+			.align = ph.p_align,
+			.flags = ((ph.p_flags & PF_W) ? MM_MAP_WRITE : 0) |
+				 ((ph.p_flags & PF_X) ? MM_MAP_EXEC : 0),
+			.phdr_index = (uint32_t)i,
+		};
+	}
+	if (img.nseg == 0)
+		return rw_fail(err, "%s: no PT_LOAD segment with p_memsz > 0 among %llu program headers",
+			       f->path, (ull)nph);
+
+	bool entry_ok = false;
+	for (size_t i = 0; i < img.nseg; i++) {
+		const struct elf_segment *s = &img.seg[i];
+		if (i > 0) {
+			const struct elf_segment *p = &img.seg[i - 1];
+			if (p->vaddr + p->memsz > s->vaddr)
+				return rw_fail(err, "%s: phdr %u (0x%llx..0x%llx) overlaps phdr %u (0x%llx..0x%llx) in memory",
+					       f->path, s->phdr_index, (ull)s->vaddr,
+					       (ull)(s->vaddr + s->memsz), p->phdr_index,
+					       (ull)p->vaddr, (ull)(p->vaddr + p->memsz));
+		}
+		if ((s->flags & MM_MAP_EXEC) && img.entry >= s->vaddr &&
+		    img.entry - s->vaddr < s->memsz)
+			entry_ok = true;
+	}
+	if (!entry_ok)
+		return rw_fail(err, "%s: e_entry 0x%llx is not inside an executable PT_LOAD segment",
+			       f->path, (ull)img.entry);
+	img.vlow = img.seg[0].vaddr & ~(PAGE - 1);
+	const struct elf_segment *last = &img.seg[img.nseg - 1];
+	img.vhigh = (last->vaddr + last->memsz + PAGE - 1) & ~(PAGE - 1);
+	*ret_img = img;
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * elf64.h - ELF64 x86-64 kernels: validation, planning and loading.
+ *
+ * Pure logic.  The file is read through struct elf_file's read-at-offset
+ * callback, never loaded whole; pages come from the mm_alloc allocator.
+ */
+#ifndef RUNWAY_ELF64_H
+#define RUNWAY_ELF64_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fmt.h"
+#include "mm.h"
+
+#define ELF_MAX_SEGMENTS 32
+
+/* The bytes of a file, read on demand. */
+struct elf_file {
+	const char *path;
+	uint64_t size;
+	void *ctx;
+	/* Read exactly len bytes at off into buf; 0 on success, else a
+	 * nonzero status whose name status_name gives. */
+	uint64_t (*read)(void *ctx, uint64_t off, void *buf, uint64_t len);
+	const char *(*status_name)(uint64_t status);
+};
+
+/* A PT_LOAD segment, validated. */
+struct elf_segment {
+	uint64_t vaddr;
+	uint64_t memsz;
+	uint64_t offset;
+	uint64_t filesz;
+	uint64_t align;
+	uint32_t flags; /* MM_MAP_WRITE | MM_MAP_EXEC */
+	uint32_t phdr_index;
+};
+
+struct elf_image {
+	uint16_t type;          /* ET_EXEC (2) or ET_DYN (3) */
+	uint64_t entry;
+	uint64_t vlow, vhigh;   /* page-aligned span of all segments */
+	size_t nseg;
+	struct elf_segment seg[ELF_MAX_SEGMENTS]; /* sorted by vaddr */
+};
+
+/*
+ * Read and validate the ELF header and program headers of f.  Checks every
+ * field used later; nothing is claimed.  On error err names the file, the
+ * field, its value and the limit it broke.
+ */
+int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
+	      struct rw_err *err);
+
+/* A group of segments sharing pages: one allocation unit. */
+struct elf_group {
+	uint64_t vbase;      /* page-aligned */
+	uint64_t pages;
+	size_t first_seg, nseg;
+	size_t first_piece, npieces; /* into elf_load.pieces */
+};
+
+#define ELF_MAX_PIECES 64
+
+/* What loading produced: where every page went. */
+struct elf_load {
+	size_t ngroups;
+	struct elf_group group[ELF_MAX_SEGMENTS];
+	size_t npieces;
+	struct mm_claim piece[ELF_MAX_PIECES]; /* physical pieces, in virtual order */
+	uint64_t bytes_read;
+	uint64_t reads;
+	uint64_t shared_pages; /* pages holding bytes of two segments */
+};
+
+/* Turns a physical address into a pointer the loader may write. */
+typedef void *(*elf_phys_to_ptr)(void *ctx, uint64_t phys);
+
+/*
+ * Claim memory for every segment group of img (one run per group when
+ * one fits, else pieces), read the file's bytes straight into it and zero
+ * the rest.  On failure everything claimed here is released.
+ */
+int elf_load(const struct elf_file *f, const struct elf_image *img,
+	     struct mm_alloc *a, elf_phys_to_ptr p2v, void *p2v_ctx,
+	     struct elf_load *ret_load, struct rw_err *err);
+
+/*
+ * The mappings for a loaded image: one per piece and permission change,
+ * sorted by virtual address.  Returns the count, or 0 if cap is too small.
+ */
+size_t elf_mappings(const struct elf_image *img, const struct elf_load *ld,
+		    struct mm_mapping *out, size_t cap);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * fmt.h - a small, freestanding formatter shared by the loader and pure code.
+ *
+ * Supports %s %c %d %i %u %x %X %p %% with the l, ll, z length modifiers,
+ * a field width, the 0 and - flags, and a precision (.N or .*) for %s.  Output is always NUL-terminated
+ * (when size > 0) and truncated to fit; the return value is the length the
+ * full output would have had, as with C's snprintf.
+ */
+#ifndef RUNWAY_FMT_H
+#define RUNWAY_FMT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+size_t fmt_v(char *buf, size_t size, const char *f, va_list ap);
+size_t fmt(char *buf, size_t size, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* An error message buffer used by the pure modules (mm/, elf/, config/). */
+struct rw_err {
+	char msg[256];
+};
+
+/* Formats into err (if non-NULL) and returns -1, for `return rw_fail(...)`. */
+int rw_fail(struct rw_err *err, const char *f, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

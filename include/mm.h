@@ -1,0 +1,223 @@
+/*
+ * mm.h - physical memory: the firmware map, the free-run allocator and the
+ * x86-64 page tables.  Pure logic: nothing here calls firmware.  Side effects
+ * (claiming and releasing pages) come in through struct mm_fw so that the
+ * same code runs in the loader, in host tests, fuzzers and benchmarks.
+ */
+#ifndef RUNWAY_MM_H
+#define RUNWAY_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fmt.h"
+
+#define MM_PAGE_SHIFT 12
+#define MM_PAGE_SIZE  4096ull
+#define MM_PAGES(bytes) (((bytes) + MM_PAGE_SIZE - 1) >> MM_PAGE_SHIFT)
+
+/*
+ * A firmware memory descriptor (UEFI 2.10 section 7.2, GetMemoryMap).  The
+ * firmware's descriptor size may be larger than this structure: always step
+ * through a map by the size the firmware reports.
+ */
+struct mm_efi_desc {
+	uint32_t type;
+	uint32_t pad;
+	uint64_t phys_start;
+	uint64_t virt_start;
+	uint64_t pages;
+	uint64_t attribute;
+};
+_Static_assert(sizeof(struct mm_efi_desc) == 40, "EFI_MEMORY_DESCRIPTOR v1");
+
+/* Firmware memory types (UEFI 2.10 table 7-6) that the code names. */
+enum {
+	MM_EFI_RESERVED = 0,
+	MM_EFI_LOADER_CODE = 1,
+	MM_EFI_LOADER_DATA = 2,
+	MM_EFI_BS_CODE = 3,
+	MM_EFI_BS_DATA = 4,
+	MM_EFI_RT_CODE = 5,
+	MM_EFI_RT_DATA = 6,
+	MM_EFI_CONVENTIONAL = 7,
+	MM_EFI_UNUSABLE = 8,
+	MM_EFI_ACPI_RECLAIM = 9,
+	MM_EFI_ACPI_NVS = 10,
+	MM_EFI_PERSISTENT = 14,
+	/* OS-defined types (0x80000000 and up) Runway claims its pages with,
+	 * so that the final map tells kernel and module pages apart. */
+	MM_EFI_RUNWAY_KERNEL = 0x80525701,
+	MM_EFI_RUNWAY_MODULE = 0x80525702,
+};
+
+/*
+ * What a range of physical memory is, in increasing order of restriction:
+ * where two firmware descriptors overlap, the larger kind wins.
+ */
+enum mm_kind {
+	MM_USABLE = 0,        /* conventional memory: free for us     */
+	MM_BOOT_SERVICES,     /* firmware's; free after ExitBootServices */
+	MM_LOADER,            /* loader code/data: reclaimable           */
+	MM_KERNEL,            /* claimed for kernel segments             */
+	MM_MODULE,            /* claimed for modules                     */
+	MM_ACPI_RECLAIM,
+	MM_ACPI_NVS,
+	MM_RESERVED,          /* runtime services, MMIO, unknown types   */
+	MM_BAD,
+	MM_KIND_COUNT
+};
+
+const char *mm_kind_name(enum mm_kind kind);
+enum mm_kind mm_kind_of_efi(uint32_t efi_type);
+
+/* A normalized range of physical memory, [base, end). */
+struct mm_region {
+	uint64_t base;
+	uint64_t end;
+	uint32_t kind; /* enum mm_kind */
+	uint32_t src;  /* index of the firmware descriptor it came from */
+};
+
+/* Bytes of scratch mm_normalize needs for a map of ndesc descriptors. */
+size_t mm_normalize_scratch(size_t ndesc);
+
+/*
+ * Turn a firmware memory map into sorted, non-overlapping regions.
+ * Descriptors are read map_size / desc_size at a time, desc_size apart.
+ * Zero-length entries are dropped, overlaps resolved in favour of the more
+ * restrictive kind, neighbours of one kind merged (usable neighbours only
+ * when they come from the same descriptor: firmware refuses one claim that
+ * spans two of its descriptors), usable memory trimmed to whole pages and
+ * page 0 removed.  out must hold 2 * ndesc regions.
+ * Returns 0 and *ret_count, or -1 with err set.
+ */
+int mm_normalize(const void *map, size_t map_size, size_t desc_size,
+		 struct mm_region *out, size_t out_cap, void *scratch,
+		 size_t scratch_size, size_t *ret_count, struct rw_err *err);
+
+/* The seam to firmware: claim exactly [base, base + pages * 4 KiB). */
+struct mm_fw {
+	void *ctx;
+	/* Returns 0 on success, else a nonzero status (logged by the caller). */
+	uint64_t (*claim)(void *ctx, uint64_t base, uint64_t pages,
+			  enum mm_kind kind);
+	void (*release)(void *ctx, uint64_t base, uint64_t pages);
+	/* Optional: a name for a status returned by claim. */
+	const char *(*status_name)(uint64_t status);
+};
+
+/* One claimed piece of memory: one firmware call. */
+struct mm_claim {
+	uint64_t base;
+	uint64_t pages;
+};
+
+/* Allocation policy. */
+struct mm_req {
+	uint64_t pages;
+	uint64_t align;   /* bytes, power of two; 0 = page */
+	uint64_t below;   /* end of the claim must be <= below; 0 = no limit */
+	uint64_t exact;   /* claim at this address (when has_exact) */
+	bool has_exact;
+	enum mm_kind kind; /* MM_KERNEL, MM_MODULE or MM_LOADER */
+};
+
+/*
+ * The free-run allocator.  It works on a normalized region array it owns
+ * (regions are split as memory is claimed) and a fixed-capacity claim log
+ * used for rollback.  No memory is allocated after mm_alloc_init.
+ */
+struct mm_alloc {
+	const struct mm_fw *fw;
+	struct mm_region *reg;
+	size_t nreg, reg_cap;
+	struct mm_claim *claims;
+	size_t nclaims, claim_cap;
+	uint64_t largest;      /* pages in the largest free run */
+	uint64_t calls;        /* firmware claim calls made */
+	uint64_t refused;      /* claims firmware refused */
+};
+
+/*
+ * Set up an allocator over regions[0..nreg) (taken over; reg_cap is the
+ * capacity of the array, which needs room for splits: nreg + 2 per claim).
+ */
+void mm_alloc_init(struct mm_alloc *a, const struct mm_fw *fw,
+		   struct mm_region *regions, size_t nreg, size_t reg_cap,
+		   struct mm_claim *claims, size_t claim_cap);
+
+/* Pages of usable memory left. */
+uint64_t mm_alloc_free_pages(const struct mm_alloc *a);
+
+/*
+ * Claim one physically contiguous run for req.  Highest fitting address
+ * first unless req->has_exact.  Returns 0 and *ret_base, or -1 with err set.
+ */
+int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
+		 uint64_t *ret_base, struct rw_err *err);
+
+/*
+ * Claim req->pages as one run when one fits, else as the fewest pieces
+ * (largest first), at most max_pieces, each a multiple of req->align.
+ * Returns 0 with ret_pieces[0..*ret_n), or -1 (nothing stays claimed).
+ */
+int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
+		    struct mm_claim *ret_pieces, size_t max_pieces,
+		    size_t *ret_n, struct rw_err *err);
+
+/* Rollback: release every claim made after mark = a->nclaims, newest first. */
+void mm_alloc_rollback(struct mm_alloc *a, size_t mark);
+
+/*
+ * The kernel's memory map: regions of the final firmware map converted to
+ * protocol entries (struct runway_mmap_entry) without allocating.
+ * Returns the count, or 0 when cap is too small.
+ */
+struct runway_mmap_entry;
+size_t mm_boot_map(const struct mm_region *r, size_t nreg,
+		   struct runway_mmap_entry *out, size_t cap);
+
+/* ---- page tables ---- */
+
+#define MM_MAP_WRITE 0x1u
+#define MM_MAP_EXEC  0x2u
+#define MM_MAP_WC    0x4u /* reserved for framebuffers; cached today */
+
+/* A virtual range to map. */
+struct mm_mapping {
+	uint64_t virt;
+	uint64_t phys;
+	uint64_t size;   /* bytes, multiple of 4 KiB */
+	uint32_t flags;  /* MM_MAP_* */
+};
+
+struct mm_pt {
+	/* Table pages come from [pool, pool + pool_pages * 4 KiB). */
+	uint64_t pool;
+	uint64_t pool_pages;
+	uint64_t used;
+	uint64_t root;        /* physical address of the PML4 */
+	bool nx;              /* the CPU supports EFER.NXE */
+	bool huge_1g;         /* the CPU supports 1 GiB pages */
+	/* Turns a physical address into a pointer the builder can write. */
+	void *(*phys_to_ptr)(void *ctx, uint64_t phys);
+	void *ctx;
+};
+
+/*
+ * Number of table pages mm_pt_map_all needs for maps[0..n), which must be
+ * sorted by virt and must not overlap.  Exact.
+ */
+uint64_t mm_pt_count(const struct mm_mapping *maps, size_t n, bool huge_1g);
+
+/* Build tables for maps[0..n) (sorted, non-overlapping) from pt's pool. */
+int mm_pt_map_all(struct mm_pt *pt, const struct mm_mapping *maps, size_t n,
+		  struct rw_err *err);
+
+/* Software walk: translate virt.  Returns false when unmapped. */
+bool mm_pt_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_phys,
+		uint32_t *ret_flags, uint64_t *ret_page_size);
+
+#endif

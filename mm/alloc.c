@@ -1,0 +1,325 @@
+/*
+ * alloc.c - the free-run physical allocator (DESIGN.md steps 3 and 4).
+ *
+ * Free memory is the usable regions of a normalized map; adjacent usable
+ * regions form a run.  A request is placed by walking the regions once
+ * (O(regions), never O(pages)) and claimed from firmware with one call per
+ * firmware descriptor it covers - usually exactly one.  Every claim is
+ * logged in a fixed array so that a failed load can give everything back.
+ */
+#include "mm.h"
+
+#include <string.h>
+
+static uint64_t align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+static bool joins(const struct mm_region *a, const struct mm_region *b)
+{
+	return a->kind == MM_USABLE && b->kind == MM_USABLE && a->end == b->base;
+}
+
+static void update_largest(struct mm_alloc *a)
+{
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < a->nreg;) {
+		if (a->reg[i].kind != MM_USABLE) {
+			i++;
+			continue;
+		}
+		uint64_t base = a->reg[i].base;
+		size_t j = i;
+		while (j + 1 < a->nreg && joins(&a->reg[j], &a->reg[j + 1]))
+			j++;
+		uint64_t pages = (a->reg[j].end - base) >> MM_PAGE_SHIFT;
+		if (pages > best)
+			best = pages;
+		i = j + 1;
+	}
+	a->largest = best;
+}
+
+void mm_alloc_init(struct mm_alloc *a, const struct mm_fw *fw,
+		   struct mm_region *regions, size_t nreg, size_t reg_cap,
+		   struct mm_claim *claims, size_t claim_cap)
+{
+	*a = (struct mm_alloc){
+		.fw = fw,
+		.reg = regions,
+		.nreg = nreg,
+		.reg_cap = reg_cap,
+		.claims = claims,
+		.claim_cap = claim_cap,
+	};
+	update_largest(a);
+}
+
+uint64_t mm_alloc_free_pages(const struct mm_alloc *a)
+{
+	uint64_t pages = 0;
+
+	for (size_t i = 0; i < a->nreg; i++)
+		if (a->reg[i].kind == MM_USABLE)
+			pages += (a->reg[i].end - a->reg[i].base) >> MM_PAGE_SHIFT;
+	return pages;
+}
+
+/*
+ * Give [base, end) the kind `kind`, splitting regions at its edges.  The range
+ * must lie inside regions of kind `from`.  Usable neighbours from the same
+ * firmware descriptor are merged back.  Returns -1 when out of room.
+ */
+static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
+		    uint32_t from, uint32_t kind)
+{
+	for (size_t i = 0; i < a->nreg && a->reg[i].base < end; i++) {
+		struct mm_region *r = &a->reg[i];
+		if (r->end <= base || r->kind != from)
+			continue;
+		uint64_t lo = r->base > base ? r->base : base;
+		uint64_t hi = r->end < end ? r->end : end;
+		size_t extra = (lo > r->base) + (hi < r->end);
+		if (a->nreg + extra > a->reg_cap)
+			return -1;
+		memmove(&a->reg[i + 1 + extra], &a->reg[i + 1],
+			(a->nreg - i - 1) * sizeof *r);
+		a->nreg += extra;
+		struct mm_region orig = *r;
+		size_t k = i;
+		if (lo > orig.base)
+			a->reg[k++] = (struct mm_region){ orig.base, lo, orig.kind, orig.src };
+		a->reg[k++] = (struct mm_region){ lo, hi, kind, orig.src };
+		if (hi < orig.end)
+			a->reg[k++] = (struct mm_region){ hi, orig.end, orig.kind, orig.src };
+		i = k - 1;
+	}
+	/* Merge neighbours of one kind and one source descriptor. */
+	size_t k = 0;
+	for (size_t i = 0; i < a->nreg; i++) {
+		if (k && a->reg[k - 1].end == a->reg[i].base &&
+		    a->reg[k - 1].kind == a->reg[i].kind &&
+		    a->reg[k - 1].src == a->reg[i].src) {
+			a->reg[k - 1].end = a->reg[i].end;
+			continue;
+		}
+		a->reg[k++] = a->reg[i];
+	}
+	a->nreg = k;
+	update_largest(a);
+	return 0;
+}
+
+/* Is [base, end) entirely usable (possibly over several regions)? */
+static bool range_free(const struct mm_alloc *a, uint64_t base, uint64_t end)
+{
+	uint64_t at = base;
+
+	for (size_t i = 0; i < a->nreg && at < end; i++) {
+		const struct mm_region *r = &a->reg[i];
+		if (r->end <= at)
+			continue;
+		if (r->base > at || r->kind != MM_USABLE)
+			return false;
+		at = r->end;
+	}
+	return at >= end;
+}
+
+/*
+ * Highest base for `pages` pages aligned to `align` inside a usable run,
+ * with the end at or below `below` (0: no limit).  O(regions).
+ */
+static bool find_top(const struct mm_alloc *a, uint64_t pages, uint64_t align,
+		     uint64_t below, uint64_t *ret_base)
+{
+	uint64_t size = pages << MM_PAGE_SHIFT;
+
+	if (pages > a->largest)
+		return false; /* the hint: no run can hold it */
+	for (size_t j = a->nreg; j-- > 0;) {
+		if (a->reg[j].kind != MM_USABLE)
+			continue;
+		size_t i = j;
+		while (i > 0 && joins(&a->reg[i - 1], &a->reg[i]))
+			i--;
+		uint64_t lo = a->reg[i].base, hi = a->reg[j].end;
+		j = i;
+		if (below && hi > below)
+			hi = below;
+		if (hi <= lo || hi - lo < size)
+			continue;
+		uint64_t base = align_down(hi - size, align);
+		if (base >= lo) {
+			*ret_base = base;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *status_name(const struct mm_alloc *a, uint64_t st)
+{
+	return a->fw->status_name ? a->fw->status_name(st) : "error";
+}
+
+/*
+ * Claim [base, base + pages) from firmware, one call per region it covers.
+ * On refusal everything claimed here is released, the refused piece is
+ * marked reserved locally (firmware knows better than its map), and
+ * *ret_refused is set.
+ */
+static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
+		       enum mm_kind kind, bool *ret_refused, struct rw_err *err)
+{
+	uint64_t end = base + (pages << MM_PAGE_SHIFT);
+	size_t mark = a->nclaims;
+
+	*ret_refused = false;
+	for (size_t i = 0; i < a->nreg && a->reg[i].base < end; i++) {
+		const struct mm_region *r = &a->reg[i];
+		if (r->end <= base)
+			continue;
+		uint64_t lo = r->base > base ? r->base : base;
+		uint64_t hi = r->end < end ? r->end : end;
+		uint64_t n = (hi - lo) >> MM_PAGE_SHIFT;
+		if (a->nclaims == a->claim_cap) {
+			mm_alloc_rollback(a, mark);
+			return rw_fail(err, "out of claim slots (%zu)", a->claim_cap);
+		}
+		a->calls++;
+		uint64_t st = a->fw->claim(a->fw->ctx, lo, n, kind);
+		if (st) {
+			a->refused++;
+			mm_alloc_rollback(a, mark);
+			rw_fail(err, "firmware refused %llu pages at 0x%llx: %s",
+				(unsigned long long)n, (unsigned long long)lo,
+				status_name(a, st));
+			if (set_kind(a, lo, hi, MM_USABLE, MM_RESERVED))
+				return rw_fail(err, "out of region slots");
+			*ret_refused = true;
+			return -1;
+		}
+		a->claims[a->nclaims++] = (struct mm_claim){ lo, n };
+	}
+	for (size_t c = mark; c < a->nclaims; c++) {
+		uint64_t lo = a->claims[c].base;
+		if (set_kind(a, lo, lo + (a->claims[c].pages << MM_PAGE_SHIFT),
+			     MM_USABLE, kind)) {
+			mm_alloc_rollback(a, mark);
+			return rw_fail(err, "out of region slots");
+		}
+	}
+	return 0;
+}
+
+/* Firmware may refuse a claim its map reported free; try elsewhere, bounded. */
+#define MM_MAX_REFUSALS 16
+
+int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
+		 uint64_t *ret_base, struct rw_err *err)
+{
+	uint64_t align = req->align > MM_PAGE_SIZE ? req->align : MM_PAGE_SIZE;
+
+	if (req->pages == 0)
+		return rw_fail(err, "zero-page request");
+	if (req->pages > (UINT64_MAX >> MM_PAGE_SHIFT) / 2)
+		return rw_fail(err, "request of %llu pages is too large",
+			       (unsigned long long)req->pages);
+	for (int attempt = 0; attempt < MM_MAX_REFUSALS; attempt++) {
+		uint64_t base;
+		if (req->has_exact) {
+			base = req->exact;
+			uint64_t end = base + (req->pages << MM_PAGE_SHIFT);
+			if ((base & (MM_PAGE_SIZE - 1)) || end < base ||
+			    !range_free(a, base, end))
+				return rw_fail(err, "%llu pages at 0x%llx are not free memory",
+					       (unsigned long long)req->pages,
+					       (unsigned long long)base);
+		} else if (!find_top(a, req->pages, align, req->below, &base)) {
+			return rw_fail(err, "no free run of %llu pages (largest free run: %llu pages)",
+				       (unsigned long long)req->pages,
+				       (unsigned long long)a->largest);
+		}
+		bool refused;
+		if (claim_range(a, base, req->pages, req->kind, &refused, err) == 0) {
+			*ret_base = base;
+			return 0;
+		}
+		if (!refused || req->has_exact)
+			return -1;
+	}
+	return rw_fail(err, "firmware refused %d claims in a row", MM_MAX_REFUSALS);
+}
+
+int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
+		    struct mm_claim *ret_pieces, size_t max_pieces,
+		    size_t *ret_n, struct rw_err *err)
+{
+	uint64_t align = req->align > MM_PAGE_SIZE ? req->align : MM_PAGE_SIZE;
+	uint64_t align_pages = align >> MM_PAGE_SHIFT;
+	size_t mark = a->nclaims, n = 0;
+	uint64_t left = req->pages, base;
+
+	if (max_pieces == 0)
+		return rw_fail(err, "no room for pieces");
+	if (req->pages <= a->largest) {
+		struct rw_err ignored;
+		if (mm_alloc_run(a, req, &base, &ignored) == 0) {
+			ret_pieces[0] = (struct mm_claim){ base, req->pages };
+			*ret_n = 1;
+			return 0;
+		}
+	}
+	if (req->has_exact)
+		return rw_fail(err, "%llu pages at 0x%llx are not free memory",
+			       (unsigned long long)req->pages,
+			       (unsigned long long)req->exact);
+	/* Fewest pieces: the largest run each time, its aligned part. */
+	while (left) {
+		if (n == max_pieces) {
+			mm_alloc_rollback(a, mark);
+			return rw_fail(err, "%llu pages need more than %zu pieces of free memory",
+				       (unsigned long long)req->pages, max_pieces);
+		}
+		uint64_t take = a->largest < left ? a->largest : left;
+		take = take / align_pages * align_pages;
+		bool placed = false;
+		while (take) {
+			struct mm_req sub = *req;
+			sub.pages = take;
+			if (mm_alloc_run(a, &sub, &base, err) == 0) {
+				placed = true;
+				break;
+			}
+			take -= align_pages; /* alignment lost a little: shrink */
+			if (take > align_pages * 64)
+				take = align_down(take / 2, align_pages);
+		}
+		if (!placed) {
+			mm_alloc_rollback(a, mark);
+			return rw_fail(err, "out of memory: %llu of %llu pages left to place",
+				       (unsigned long long)left,
+				       (unsigned long long)req->pages);
+		}
+		ret_pieces[n++] = (struct mm_claim){ base, take };
+		left -= take;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+void mm_alloc_rollback(struct mm_alloc *a, size_t mark)
+{
+	while (a->nclaims > mark) {
+		struct mm_claim c = a->claims[--a->nclaims];
+		a->fw->release(a->fw->ctx, c.base, c.pages);
+		uint64_t end = c.base + (c.pages << MM_PAGE_SHIFT);
+		/* Back to usable, whatever kind it was claimed as.  Splits only
+		 * ever merge here, so this cannot run out of room. */
+		for (uint32_t k = MM_LOADER; k <= MM_MODULE; k++)
+			set_kind(a, c.base, end, k, MM_USABLE);
+	}
+}

@@ -1,0 +1,206 @@
+/*
+ * memmap.c - normalize a firmware memory map (DESIGN.md step 2).
+ *
+ * Firmware maps are not promised to be sorted, may contain zero-length or
+ * overlapping entries, and come with a descriptor size larger than the
+ * structure the spec shows.  This file turns one into sorted,
+ * non-overlapping regions by sweeping over the descriptors' boundaries.
+ */
+#include "mm.h"
+
+#include <string.h>
+
+static const char *const kind_names[MM_KIND_COUNT] = {
+	[MM_USABLE] = "usable",
+	[MM_BOOT_SERVICES] = "boot-services",
+	[MM_LOADER] = "loader",
+	[MM_KERNEL] = "kernel",
+	[MM_MODULE] = "module",
+	[MM_ACPI_RECLAIM] = "acpi-reclaim",
+	[MM_ACPI_NVS] = "acpi-nvs",
+	[MM_RESERVED] = "reserved",
+	[MM_BAD] = "bad",
+};
+
+const char *mm_kind_name(enum mm_kind kind)
+{
+	return kind < MM_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+enum mm_kind mm_kind_of_efi(uint32_t t)
+{
+	switch (t) {
+	case MM_EFI_CONVENTIONAL:
+		return MM_USABLE;
+	case MM_EFI_BS_CODE:
+	case MM_EFI_BS_DATA:
+		return MM_BOOT_SERVICES;
+	case MM_EFI_LOADER_CODE:
+	case MM_EFI_LOADER_DATA:
+		return MM_LOADER;
+	case MM_EFI_RUNWAY_KERNEL:
+		return MM_KERNEL;
+	case MM_EFI_RUNWAY_MODULE:
+		return MM_MODULE;
+	case MM_EFI_ACPI_RECLAIM:
+		return MM_ACPI_RECLAIM;
+	case MM_EFI_ACPI_NVS:
+		return MM_ACPI_NVS;
+	case MM_EFI_UNUSABLE:
+		return MM_BAD;
+	default: /* reserved, runtime, MMIO, persistent, unaccepted, OEM */
+		return MM_RESERVED;
+	}
+}
+
+size_t mm_normalize_scratch(size_t ndesc)
+{
+	return ndesc * (sizeof(struct mm_region) + 2 * sizeof(uint64_t) +
+			sizeof(uint32_t));
+}
+
+/* Shell sort: n is at most a few thousand and input is usually sorted. */
+static void sort_regions(struct mm_region *r, size_t n)
+{
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+
+	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+		size_t gap = gaps[g];
+		for (size_t i = gap; i < n; i++) {
+			struct mm_region t = r[i];
+			size_t j = i;
+			while (j >= gap && (r[j - gap].base > t.base ||
+					    (r[j - gap].base == t.base &&
+					     r[j - gap].src > t.src))) {
+				r[j] = r[j - gap];
+				j -= gap;
+			}
+			r[j] = t;
+		}
+	}
+}
+
+static void sort_u64(uint64_t *v, size_t n)
+{
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+
+	for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+		size_t gap = gaps[g];
+		for (size_t i = gap; i < n; i++) {
+			uint64_t t = v[i];
+			size_t j = i;
+			while (j >= gap && v[j - gap] > t) {
+				v[j] = v[j - gap];
+				j -= gap;
+			}
+			v[j] = t;
+		}
+	}
+}
+
+/* Append [base, end) of kind, merging with the previous region when allowed. */
+static int emit(struct mm_region *out, size_t cap, size_t *n, uint64_t base,
+		uint64_t end, uint32_t kind, uint32_t src)
+{
+	if (*n) {
+		struct mm_region *p = &out[*n - 1];
+		if (p->end == base && p->kind == kind &&
+		    (kind != MM_USABLE || p->src == src)) {
+			p->end = end;
+			return 0;
+		}
+	}
+	if (*n == cap)
+		return -1;
+	out[(*n)++] = (struct mm_region){ base, end, kind, src };
+	return 0;
+}
+
+int mm_normalize(const void *map, size_t map_size, size_t desc_size,
+		 struct mm_region *out, size_t out_cap, void *scratch,
+		 size_t scratch_size, size_t *ret_count, struct rw_err *err)
+{
+	if (desc_size < sizeof(struct mm_efi_desc))
+		return rw_fail(err, "memory map: descriptor size %zu is below %zu",
+			       desc_size, sizeof(struct mm_efi_desc));
+	size_t ndesc = map_size / desc_size;
+	if (scratch_size < mm_normalize_scratch(ndesc))
+		return rw_fail(err, "memory map: %zu descriptors need %zu bytes of scratch, have %zu",
+			       ndesc, mm_normalize_scratch(ndesc), scratch_size);
+	if (out_cap < 2 * ndesc)
+		return rw_fail(err, "memory map: %zu descriptors need room for %zu regions, have %zu",
+			       ndesc, 2 * ndesc, out_cap);
+
+	struct mm_region *in = scratch;
+	uint64_t *bounds = (uint64_t *)(in + ndesc);
+	uint32_t *active = (uint32_t *)(bounds + 2 * ndesc);
+	size_t n = 0;
+
+	for (size_t i = 0; i < ndesc; i++) {
+		struct mm_efi_desc d;
+		memcpy(&d, (const uint8_t *)map + i * desc_size, sizeof d);
+		if (d.pages == 0)
+			continue;
+		/* Clip entries that run past the 64-bit address space. */
+		uint64_t room = (UINT64_MAX - d.phys_start) >> MM_PAGE_SHIFT;
+		uint64_t pages = d.pages > room ? room : d.pages;
+		if (pages == 0)
+			continue;
+		in[n++] = (struct mm_region){ d.phys_start,
+					      d.phys_start + (pages << MM_PAGE_SHIFT),
+					      mm_kind_of_efi(d.type), (uint32_t)i };
+	}
+	sort_regions(in, n);
+	for (size_t i = 0; i < n; i++) {
+		bounds[2 * i] = in[i].base;
+		bounds[2 * i + 1] = in[i].end;
+	}
+	sort_u64(bounds, 2 * n);
+
+	/* Sweep the elementary intervals between consecutive boundaries; the
+	 * active set holds the descriptors covering the current interval. */
+	size_t count = 0, nactive = 0, next = 0;
+	for (size_t b = 0; b + 1 < 2 * n; b++) {
+		uint64_t lo = bounds[b], hi = bounds[b + 1];
+		if (lo == hi)
+			continue;
+		size_t k = 0;
+		for (size_t j = 0; j < nactive; j++)
+			if (in[active[j]].end > lo)
+				active[k++] = active[j];
+		nactive = k;
+		while (next < n && in[next].base <= lo) {
+			if (in[next].end > lo)
+				active[nactive++] = (uint32_t)next;
+			next++;
+		}
+		if (nactive == 0)
+			continue;
+		const struct mm_region *win = &in[active[0]];
+		for (size_t j = 1; j < nactive; j++) {
+			const struct mm_region *c = &in[active[j]];
+			if (c->kind > win->kind ||
+			    (c->kind == win->kind && c->src < win->src))
+				win = c;
+		}
+		if (emit(out, out_cap, &count, lo, hi, win->kind, win->src))
+			return rw_fail(err, "memory map: too many regions");
+	}
+
+	/* Usable memory: whole pages only, never page 0. */
+	size_t k = 0;
+	for (size_t i = 0; i < count; i++) {
+		struct mm_region r = out[i];
+		if (r.kind == MM_USABLE) {
+			r.base = (r.base + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1);
+			r.end &= ~(MM_PAGE_SIZE - 1);
+			if (r.base < MM_PAGE_SIZE)
+				r.base = MM_PAGE_SIZE;
+			if (r.end <= r.base)
+				continue;
+		}
+		out[k++] = r;
+	}
+	*ret_count = k;
+	return 0;
+}

@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# run.sh - boot a Runway disk image headless under QEMU + OVMF.
+#
+# The firmware is /usr/share/OVMF/OVMF_CODE_4M.fd (read-only pflash) with a
+# fresh copy of OVMF_VARS_4M.fd for every run, kept in a temporary directory
+# that is removed at exit. The image is attached as a virtio-blk disk (or IDE /
+# AHCI with --disk) in snapshot mode, so the image file is never modified.
+# The serial console goes to stdout (and to --serial FILE as well).
+#
+# Exit status
+#   The guest ends a test by writing one byte V to I/O port 0xf4
+#   (isa-debug-exit); QEMU then exits with status (V << 1) | 1.
+#     V = 0x10 (QEMU status 33)  -> 0    pass
+#     V = 0x11 (QEMU status 35)  -> 1    fail
+#     QEMU status 0              -> 3    guest powered off without a verdict
+#                                        (e.g. the loader shut down after an
+#                                        error; with -no-reboot a guest reset
+#                                        or triple fault also ends up here)
+#     timeout (--timeout SEC)    -> 124  QEMU was killed
+#     any other QEMU status      -> 2    QEMU crashed, bad arguments, other V
+#   run.sh's own usage errors also exit 2.
+#
+# Accelerator: KVM is used only if it really works: a tiny probe firmware
+# (executes an x87 instruction from pflash, then writes 0x10 to port 0xf4) is
+# booted with -accel kvm and the chosen CPU model; anything but status 33
+# within 3 s means TCG. RUNWAY_ACCEL=kvm|tcg skips the probe; the probe result
+# can be computed once with `run.sh --probe-accel` and exported.
+#
+# Environment: RUNWAY_ACCEL, RUNWAY_QEMU (default qemu-system-x86_64),
+# RUNWAY_OVMF_CODE, RUNWAY_OVMF_VARS (default the Debian ovmf 4M files).
+# Re-run under bash when started as "sh run.sh".
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -eu
+
+prog=${0##*/}
+
+usage() {
+	cat <<EOF
+Usage: $prog [options] IMAGE [-- EXTRA QEMU ARGS]
+       $prog [options] -- EXTRA QEMU ARGS IMAGE
+       $prog --probe-accel [--cpu MODEL] [--machine q35|pc]
+
+Boot the GPT disk image IMAGE under OVMF, headless, serial console on stdout.
+
+Options:
+  --mem SIZE          guest RAM (default 512M)
+  --smp N             number of CPUs (default 1)
+  --machine q35|pc    machine type (default q35)
+  --timeout SEC       kill QEMU after SEC seconds, exit 124 (default 60)
+  --cpu MODEL         CPU model (default: host under KVM, max under TCG)
+  --disk virtio|ide|ahci
+                      how the image is attached (default virtio)
+  --serial FILE       also write the serial console to FILE
+  --screendump FILE   save the last screen as PNG to FILE (screendumps are
+                      taken every 0.25 s over QMP; the newest one is kept)
+  --probe-accel       print the accelerator that would be used (kvm or tcg)
+  -h, --help          show this help
+  --                  the remaining arguments go to QEMU (if IMAGE was not
+                      given before '--', the last one is IMAGE)
+
+Exit status: 0 pass (guest wrote 0x10 to port 0xf4), 1 fail (0x11),
+3 guest powered off/reset without a verdict, 124 timeout,
+2 anything else (QEMU error or crash, other port value, usage error).
+
+Environment: RUNWAY_ACCEL=kvm|tcg skips the KVM probe; RUNWAY_QEMU,
+RUNWAY_OVMF_CODE, RUNWAY_OVMF_VARS override the QEMU binary and firmware.
+EOF
+}
+
+die() { # usage / setup errors exit 2
+	printf '%s: error: %s\n' "$prog" "$*" >&2
+	exit 2
+}
+
+note() {
+	printf '%s: %s\n' "$prog" "$*" >&2
+}
+
+# QEMU option values: a comma is written as two commas.
+qesc() {
+	printf '%s' "${1//,/,,}"
+}
+
+# ---------------------------------------------------------------- arguments
+mem=512M
+smp=1
+machine=q35
+timeout_s=60
+cpu=""
+disk=virtio
+serial_file=""
+shot_file=""
+probe_only=0
+image=""
+extra=()
+
+need_val() {
+	[ "$2" -ge 2 ] || die "option $1 needs a value"
+}
+
+while [ $# -gt 0 ]; do
+	opt=""
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--probe-accel) probe_only=1; shift ;;
+	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump)
+		need_val "$1" $#
+		opt=$1 val=$2
+		shift 2
+		;;
+	--mem=* | --smp=* | --machine=* | --timeout=* | --cpu=* | --disk=* | --serial=* | --screendump=*)
+		opt=${1%%=*} val=${1#*=}
+		shift
+		;;
+	--)
+		shift
+		extra=("$@")
+		if [ -z "$image" ]; then
+			[ ${#extra[@]} -gt 0 ] || die "no IMAGE given"
+			image=${extra[${#extra[@]} - 1]}
+			unset 'extra[${#extra[@]}-1]'
+		fi
+		break
+		;;
+	-*) die "unknown option '$1' (see $prog -h)" ;;
+	*)
+		[ -z "$image" ] || die "more than one IMAGE: '$image' and '$1'"
+		image=$1
+		shift
+		continue
+		;;
+	esac
+	case $opt in
+	"") ;;
+	--mem) mem=$val ;;
+	--smp) smp=$val ;;
+	--machine) machine=$val ;;
+	--timeout) timeout_s=$val ;;
+	--cpu) cpu=$val ;;
+	--disk) disk=$val ;;
+	--serial) serial_file=$val ;;
+	--screendump) shot_file=$val ;;
+	esac
+done
+
+case $machine in
+q35 | pc) ;;
+*) die "--machine must be q35 or pc, not '$machine'" ;;
+esac
+case $disk in
+virtio | ide | ahci) ;;
+*) die "--disk must be virtio, ide or ahci, not '$disk'" ;;
+esac
+[[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive number, got '$smp'"
+[[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants a positive number of seconds, got '$timeout_s'"
+[[ $mem =~ ^[1-9][0-9]*[MGmg]?$ ]] || die "--mem wants a size like 512M or 2G, got '$mem'"
+
+qemu=${RUNWAY_QEMU:-qemu-system-x86_64}
+ovmf_code=${RUNWAY_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
+ovmf_vars=${RUNWAY_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+
+command -v "$qemu" >/dev/null 2>&1 ||
+	die "'$qemu' not found (install the Debian package qemu-system-x86; see tools/deps.sh)"
+command -v timeout >/dev/null 2>&1 || die "'timeout' not found (coreutils)"
+if [ "$probe_only" -eq 0 ]; then
+	[ -n "$image" ] || { printf '%s: error: no IMAGE given\n' "$prog" >&2; usage >&2; exit 2; }
+	[ -f "$image" ] || die "image not found: $image"
+	[ -r "$image" ] || die "image not readable: $image"
+	[ -r "$ovmf_code" ] || die "OVMF firmware not found: $ovmf_code (install the Debian package ovmf)"
+	[ -r "$ovmf_vars" ] || die "OVMF variable store not found: $ovmf_vars (install the Debian package ovmf)"
+	if [ -n "$shot_file" ]; then
+		command -v python3 >/dev/null 2>&1 || die "--screendump needs python3"
+	fi
+fi
+
+# ------------------------------------------------------------ temporary dir
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/runway-ovmf.XXXXXX")
+helper_pid=""
+qemu_pid=""
+tty_state=""
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+	if [ -n "$qemu_pid" ]; then
+		kill -TERM "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	if [ -n "$helper_pid" ]; then
+		kill "$helper_pid" 2>/dev/null || true
+		wait "$helper_pid" 2>/dev/null || true
+	fi
+	[ -z "$tty_state" ] || stty "$tty_state" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ------------------------------------------------------------- accelerator
+# Probe firmware: 64 KiB of zeros whose last 16 bytes (the reset vector at
+# 0xfffffff0, real mode) hold: fwait; fninit; mov al,0x10; out 0xf4,al; hlt;
+# jmp $-1. Executing from pflash and an x87 instruction are what fail when
+# KVM is present but unusable (e.g. nested without read-only memory slots:
+# "KVM internal error. Suberror: 1 ... emulation failure").
+probe_why=""
+probe_kvm() { # CPU_MODEL
+	if [ ! -c /dev/kvm ]; then
+		probe_why="no /dev/kvm"
+		return 1
+	fi
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		probe_why="no read/write access to /dev/kvm"
+		return 1
+	fi
+	local fd=$tmp/kvm-probe.fd log=$tmp/kvm-probe.log rc=0
+	{
+		head -c 65520 /dev/zero
+		printf '\233\333\343\260\020\346\364\364\353\375'
+		head -c 6 /dev/zero
+	} >"$fd"
+	# In a command substitution so that the shell's "Aborted" notice (QEMU
+	# asserts when it cannot set MSRs) goes nowhere.
+	rc=$(
+		if timeout -k 1 3 "$qemu" -accel kvm -cpu "$1" -machine "$machine" -m 16M \
+			-nodefaults -display none -monitor none -serial none -no-reboot \
+			-drive "if=pflash,format=raw,readonly=on,file=$(qesc "$fd")" \
+			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+			</dev/null >"$log" 2>&1; then
+			echo 0
+		else
+			echo $?
+		fi
+	) 2>/dev/null || true
+	[ -n "$rc" ] || rc=255
+	[ "$rc" -eq 33 ] && return 0
+	case $rc in
+	124 | 137) probe_why="probe timed out" ;;
+	*) probe_why="probe exited $rc" ;;
+	esac
+	# First interesting line of QEMU's complaint, if any.
+	local msg
+	msg=$(grep -v -e '^qemu-system[^:]*: warning:' -e 'terminating on signal' "$log" | grep -m1 . || true)
+	[ -z "$msg" ] || probe_why="$probe_why: $msg"
+	return 1
+}
+
+accel=""
+case ${RUNWAY_ACCEL:-} in
+kvm | tcg)
+	accel=$RUNWAY_ACCEL
+	accel_why="from RUNWAY_ACCEL"
+	;;
+"")
+	if probe_kvm "${cpu:-host}"; then
+		accel=kvm
+		accel_why="KVM probe passed"
+	else
+		accel=tcg
+		accel_why="KVM not usable: $probe_why"
+	fi
+	;;
+*) die "RUNWAY_ACCEL must be kvm or tcg, not '$RUNWAY_ACCEL'" ;;
+esac
+if [ -z "$cpu" ]; then
+	if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+fi
+
+if [ "$probe_only" -eq 1 ]; then
+	note "accelerator: $accel ($accel_why)"
+	printf '%s\n' "$accel"
+	exit 0
+fi
+note "accelerator: $accel, cpu $cpu ($accel_why)"
+
+# ----------------------------------------------------------- QEMU command
+cp -- "$ovmf_vars" "$tmp/OVMF_VARS.fd"
+chmod u+w "$tmp/OVMF_VARS.fd"
+
+img_opt="file=$(qesc "$image"),format=raw,snapshot=on"
+case $disk in
+virtio) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "virtio-blk-pci,drive=disk0,bootindex=1") ;;
+ide) disk_args=(-drive "$img_opt,if=ide,index=0,media=disk") ;;
+ahci) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "ahci,id=ahci0" -device "ide-hd,drive=disk0,bus=ahci0.0,bootindex=1") ;;
+esac
+
+serial_opt="stdio,id=ser0"
+if [ -n "$serial_file" ]; then
+	: >"$serial_file" || die "cannot write the serial log: $serial_file"
+	serial_opt="$serial_opt,logfile=$(qesc "$serial_file"),logappend=off"
+fi
+
+args=(
+	-accel "$accel" -cpu "$cpu" -machine "$machine" -m "$mem" -smp "$smp"
+	-nodefaults -device VGA -display none -monitor none -no-reboot
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"
+	-drive "if=pflash,format=raw,unit=1,file=$(qesc "$tmp/OVMF_VARS.fd")"
+	"${disk_args[@]}"
+	-chardev "$serial_opt" -serial chardev:ser0
+	-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
+)
+
+if [ -n "$shot_file" ]; then
+	: >"$shot_file" || die "cannot write the screendump: $shot_file"
+	rm -f -- "$shot_file"
+	args+=(-qmp "unix:$(qesc "$tmp/qmp.sock"),server=on,wait=off")
+	# Take a screendump every 0.25 s; the newest complete one is kept.
+	python3 - "$tmp/qmp.sock" "$tmp/screen.png" <<'PY' &
+import json, os, socket, sys, time
+sock_path, out = sys.argv[1], sys.argv[2]
+deadline = time.monotonic() + 30
+while True:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock_path)
+        break
+    except OSError:
+        s.close()
+        if time.monotonic() > deadline:
+            sys.exit(0)
+        time.sleep(0.05)
+f = s.makefile("rw")
+def call(cmd, args=None):
+    msg = {"execute": cmd}
+    if args:
+        msg["arguments"] = args
+    f.write(json.dumps(msg) + "\n")
+    f.flush()
+    while True:
+        line = f.readline()
+        if not line:
+            raise EOFError
+        reply = json.loads(line)
+        if "return" in reply or "error" in reply:
+            return reply
+try:
+    f.readline()  # greeting
+    call("qmp_capabilities")
+    while True:
+        tmp = out + ".part"
+        if "return" in call("screendump", {"filename": tmp, "format": "png"}):
+            os.replace(tmp, out)
+        time.sleep(0.25)
+except (EOFError, OSError, ValueError):
+    pass
+PY
+	helper_pid=$!
+fi
+
+# QEMU reads the serial console input from stdin: give it the terminal when
+# there is one, never a pipe or file that belongs to the caller.
+if [ -t 0 ]; then
+	tty_state=$(stty -g 2>/dev/null || true)
+	stdin_src=/dev/stdin
+else
+	stdin_src=/dev/null
+fi
+
+# QEMU runs as a background job that is waited for, so that a signal sent to
+# run.sh is handled at once: the EXIT trap then stops QEMU (through timeout,
+# which passes the signal on) instead of leaving it running.
+start=$SECONDS
+rc=0
+timeout --foreground -k 5 "$timeout_s" "$qemu" "${args[@]}" "${extra[@]}" <"$stdin_src" &
+qemu_pid=$!
+wait "$qemu_pid" || rc=$?
+qemu_pid=""
+elapsed=$((SECONDS - start))
+[ -z "$tty_state" ] || stty "$tty_state" 2>/dev/null || true
+
+if [ -n "$helper_pid" ]; then
+	kill "$helper_pid" 2>/dev/null || true
+	wait "$helper_pid" 2>/dev/null || true
+	helper_pid=""
+	if [ -s "$tmp/screen.png" ]; then
+		cp -- "$tmp/screen.png" "$shot_file"
+	else
+		note "no screendump was taken"
+	fi
+fi
+
+case $rc in
+33) note "guest reported PASS"; exit 0 ;;
+35) note "guest reported FAIL"; exit 1 ;;
+0) note "guest powered off (or reset) without reporting pass/fail"; exit 3 ;;
+124)
+	note "timeout after ${timeout_s}s: QEMU killed"
+	exit 124
+	;;
+137)
+	if [ "$elapsed" -ge "$timeout_s" ]; then
+		note "timeout after ${timeout_s}s: QEMU did not stop on SIGTERM, killed"
+		exit 124
+	fi
+	note "QEMU was killed (status 137)"
+	exit 2
+	;;
+*)
+	if [ $((rc & 1)) -eq 1 ] && [ "$rc" -lt 128 ] && [ "$rc" -gt 1 ]; then
+		note "QEMU exited with status $rc (guest wrote $(printf '0x%02x' $((rc >> 1))) to port 0xf4, not 0x10/0x11)"
+	else
+		note "QEMU exited with status $rc"
+	fi
+	exit 2
+	;;
+esac

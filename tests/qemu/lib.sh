@@ -1,0 +1,74 @@
+# lib.sh - helpers for the QEMU boot scenarios (sourced by tests/qemu/*.sh).
+#
+# A scenario builds a disk image with tools/mkimg.sh, boots it with
+# ovmf/run.sh, then checks the run's exit status and serial log.  Each
+# check prints one TAP-style line: "ok - NAME" or "not ok - NAME: why".
+
+BUILD=${BUILD:-build}
+OUT=${OUT:-$BUILD/qemu}
+mkdir -p "$OUT"
+
+failures=0
+
+ok() { printf 'ok - %s\n' "$1"; }
+not_ok() {
+	printf 'not ok - %s: %s\n' "$1" "$2"
+	failures=$((failures + 1))
+}
+
+# boot NAME CONFIG RUN_ARGS... -- FILES...: image + boot; sets $log, $rc.
+boot() {
+	name=$1 conf=$2
+	shift 2
+	run_args=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		run_args="$run_args $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	img=$OUT/$name.img
+	log=$OUT/$name.log
+	tools/mkimg.sh -o "$img" -c "$conf" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
+		rc=99
+		echo "mkimg failed" >"$log"
+		cat "$OUT/$name.mkimg.log" >>"$log"
+		return 0
+	}
+	rc=0
+	# shellcheck disable=SC2086
+	ovmf/run.sh $run_args --serial "$log" "$img" >/dev/null 2>"$OUT/$name.run.log" || rc=$?
+	rm -f "$img"
+}
+
+# expect_rc NAME WANT: the run's exit status (see ovmf/run.sh).
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then ok "$1: exit status $2"
+	else not_ok "$1: exit status" "got $rc, want $2 (log: $log); last lines: $(tail -n 3 "$log" | tr -d '\r' | tr '\n' '|')"
+	fi
+}
+
+# expect_line NAME REGEX: some serial line matches the extended regex.
+expect_line() {
+	if tr -d '\r' <"$log" | grep -Eq -- "$2"; then ok "$1: serial shows /$2/"
+	else not_ok "$1: serial line" "no line matches /$2/ (log: $log)"
+	fi
+}
+
+# expect_no_line NAME REGEX
+expect_no_line() {
+	if tr -d '\r' <"$log" | grep -Eq -- "$2"; then not_ok "$1: serial line" "unexpected /$2/ (log: $log)"
+	else ok "$1: serial lacks /$2/"
+	fi
+}
+
+# field KEY: the value of KEY=... on the first "runway: loaded" line.
+field() {
+	tr -d '\r' <"$log" | grep -m1 '^runway: loaded ' | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# conf TEXT...: write a config file, print its path.
+conf() {
+	f=$OUT/conf.$$.$(date +%s%N)
+	printf '%s\n' "$@" >"$f"
+	echo "$f"
+}

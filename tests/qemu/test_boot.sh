@@ -1,0 +1,59 @@
+#!/bin/sh
+# test_boot.sh - end-to-end boots of Runway under OVMF (issue: walking
+# skeleton).  Each scenario names the machine and the line it expects.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/qemu/lib.sh
+
+K=$BUILD/kernel
+CMDLINE="runway-test console=ttyS0 answer=42"
+good=$(conf "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" "exit-after = yes")
+
+# The demo kernel on the default machine (512 MiB, q35).
+boot demo "$good" -- "$K/demo.elf=/boot/kernel.elf"
+expect_rc demo 0
+expect_line demo '^runway: loaded path=/boot/kernel.elf bytes=[0-9]+ segments=[0-9]+ runs=[0-9]+ alloc_calls=[0-9]+ pt_pages=[0-9]+ us=[0-9]+'
+expect_line demo '^kernel: PASS'
+
+# A 14 MiB data segment: firmware calls stay at PT_LOAD count + 2 at most.
+boot big14 "$good" -- "$K/big14.elf=/boot/kernel.elf"
+expect_rc big14 0
+expect_line big14 '^kernel: PASS'
+loads=$(readelf -lW "$K/big14.elf" | grep -c '^ *LOAD')
+calls=$(field alloc_calls)
+if [ -n "$calls" ] && [ "$calls" -le $((loads + 2)) ]; then
+	ok "big14: alloc_calls=$calls <= PT_LOAD $loads + 2"
+else
+	not_ok "big14: alloc_calls" "alloc_calls='$calls', PT_LOAD=$loads, limit $((loads + 2))"
+fi
+bytes=$(field bytes)
+if [ -n "$bytes" ] && [ "$bytes" -ge $((14 << 20)) ]; then ok "big14: bytes=$bytes >= 14 MiB"
+else not_ok "big14: bytes" "bytes='$bytes'"
+fi
+tr -d '\r' <"$log" | grep -m1 '^runway: loaded' | sed 's/^/# /'
+
+# Small and large machines.
+boot mem128 "$good" --mem 128M -- "$K/demo.elf=/boot/kernel.elf"
+expect_rc mem128 0
+expect_line mem128 '^kernel: PASS'
+
+boot mem4g "$good" --mem 4G -- "$K/demo.elf=/boot/kernel.elf"
+expect_rc mem4g 0
+expect_line mem4g '^kernel: PASS'
+
+# A corrupted ELF header: a clear error naming file and field, no hang.
+bad=$OUT/corrupt-machine.elf
+cp "$K/demo.elf" "$bad"
+printf '\003\000' | dd of="$bad" bs=1 seek=18 conv=notrunc status=none # e_machine = 3
+boot corrupt "$good" --timeout 60 -- "$bad=/boot/kernel.elf"
+expect_rc corrupt 3
+expect_line corrupt '^runway: error: /boot/kernel.elf: e_machine is 3, expected 62'
+expect_no_line corrupt '^kernel:'
+
+# A missing kernel file: the status name is shown.
+missing=$(conf "kernel = /boot/nothing.elf" "exit-after = yes")
+boot missing "$missing" -- "$K/demo.elf=/boot/kernel.elf"
+expect_rc missing 3
+expect_line missing '^runway: error: /boot/nothing.elf: cannot open: EFI_NOT_FOUND'
+
+exit $((failures > 0))

@@ -1,0 +1,37 @@
+#!/bin/sh
+# run.sh - the whole test suite (`make test`): host unit tests, tool tests
+# and QEMU boots.  Every check prints "ok - ..." or "not ok - ..."; the
+# suite ends with one line "N passed, N failed" and fails if any failed.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+export BUILD
+mkdir -p "$BUILD"
+out=$BUILD/test-results.txt
+: >"$out"
+
+# run SCRIPT: its lines go to the results; a script that fails without
+# saying which check failed counts as one failure itself.
+run() {
+	echo "# $*"
+	before=$(grep -c '^not ok - ' "$out")
+	status=0
+	"$@" >"$BUILD/test-step.txt" 2>&1 || status=$?
+	cat "$BUILD/test-step.txt"
+	cat "$BUILD/test-step.txt" >>"$out"
+	after=$(grep -c '^not ok - ' "$out")
+	if [ "$status" -ne 0 ] && [ "$after" -eq "$before" ]; then
+		echo "not ok - $1 exited with status $status" | tee -a "$out"
+	fi
+}
+
+run tests/unit/run.sh
+run tests/qemu/test_mkimg.sh
+run tests/qemu/test_boot.sh
+
+passed=$(grep -c '^ok - ' "$out")
+failed=$(grep -c '^not ok - ' "$out")
+echo
+grep '^not ok - ' "$out" || true
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install the Debian packages Runway needs to build, boot and test.
+# Idempotent: silent and quick when everything is already present.
+set -eu
+
+# package:file-it-provides pairs; a package is installed when its file is missing.
+need="
+gnu-efi:/usr/include/efi/efi.h
+ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd
+qemu-system-x86:/usr/bin/qemu-system-x86_64
+clang:/usr/bin/clang
+lld:/usr/bin/ld.lld
+binutils:/usr/bin/objcopy
+mtools:/usr/bin/mcopy
+gdisk:/usr/sbin/sgdisk
+libcmocka-dev:/usr/include/cmocka.h
+make:/usr/bin/make
+python3:/usr/bin/python3
+"
+missing=""
+for pair in $need; do
+	pkg=${pair%%:*}
+	file=${pair#*:}
+	[ -e "$file" ] || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >&2
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing >&2
