@@ -65,6 +65,16 @@ static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
 			 : "a"(leaf), "c"(0));
 }
 
+#define CR4_LA57 (1ull << 12)
+
+static uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
 /* CPUID 0x80000001 EDX: bit 20 NX, bit 26 1 GiB pages (SDM vol. 2A). */
 static void cpu_features(bool *ret_nx, bool *ret_1g)
 {
@@ -195,6 +205,13 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 
 	memset(&L, 0, sizeof L);
 	cpu_features(&nx, &huge_1g);
+	if (read_cr4() & CR4_LA57) {
+		/* Runway builds 4-level tables; switching paging depth needs
+		 * paging off, which the firmware's identity map would not survive
+		 * being reasoned about here.  Refuse rather than guess. */
+		con_error("the firmware runs with 5-level paging (CR4.LA57); Runway hands over 4-level tables only");
+		return EFI_UNSUPPORTED;
+	}
 
 	/* 1. the kernel file and its headers: nothing is claimed yet */
 	st = file_open(root, cfg->kernel, &L.file);
