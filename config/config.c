@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static bool is_space(char c)
@@ -35,6 +36,38 @@ static int set_bool(bool *dst, const char *v, size_t n, unsigned line,
 		return 0;
 	}
 	return rw_fail(err, "runway.conf:%u: '%s' must be yes or no, not '%.*s'",
+		       line, key, (int)(n > 40 ? 40 : n), v);
+}
+
+/* A size: decimal bytes with an optional K, M or G suffix (powers of 2). */
+static int set_size(uint64_t *dst, const char *v, size_t n, unsigned line,
+		    const char *key, struct rw_err *err)
+{
+	uint64_t x = 0;
+	size_t i = 0;
+
+	while (i < n && v[i] >= '0' && v[i] <= '9') {
+		if (x > (UINT64_MAX - 9) / 10)
+			goto bad;
+		x = x * 10 + (uint64_t)(v[i++] - '0');
+	}
+	if (i == 0)
+		goto bad;
+	unsigned shift = 0;
+	if (i < n) {
+		switch (v[i++]) {
+		case 'K': case 'k': shift = 10; break;
+		case 'M': case 'm': shift = 20; break;
+		case 'G': case 'g': shift = 30; break;
+		default: goto bad;
+		}
+	}
+	if (i != n || x > (UINT64_MAX >> shift))
+		goto bad;
+	*dst = x << shift;
+	return 0;
+bad:
+	return rw_fail(err, "runway.conf:%u: '%s' must be a size such as 4096, 64K or 2M, not '%.*s'",
 		       line, key, (int)(n > 40 ? 40 : n), v);
 }
 
@@ -89,6 +122,8 @@ int config_parse(const char *text, size_t len, struct config *ret_cfg,
 			r = set_string(cfg.cmdline, sizeof cfg.cmdline, v, vn, line, key, err);
 		else if (key_is(k, kn, "exit-after"))
 			r = set_bool(&cfg.exit_after, v, vn, line, key, err);
+		else if (key_is(k, kn, "fragment"))
+			r = set_size(&cfg.fragment, v, vn, line, key, err);
 		else if (key_is(k, kn, "map-dump"))
 			r = set_bool(&cfg.map_dump, v, vn, line, key, err);
 		else

@@ -44,6 +44,7 @@ struct load {
 	void *scratch;
 	size_t scratch_size;
 	struct mm_claim *claims;
+	size_t claim_cap;
 	struct mm_alloc alloc;
 	struct efi_file file;
 	struct elf_image img;
@@ -89,20 +90,46 @@ static void cpu_features(bool *ret_nx, bool *ret_1g)
 	*ret_1g = d & (1u << 26);
 }
 
-/* Allocate the pool buffers sized from the current map. */
-static EFI_STATUS load_buffers(struct load *L)
+/* Bytes of conventional memory in the snapshot. */
+static uint64_t free_bytes(const struct efi_map *m)
+{
+	uint64_t total = 0;
+
+	for (UINTN off = 0; off + m->desc_size <= m->size; off += m->desc_size) {
+		const struct mm_efi_desc *d = (const void *)((const uint8_t *)m->buf + off);
+		if (d->type == MM_EFI_CONVENTIONAL)
+			total += d->pages << MM_PAGE_SHIFT;
+	}
+	return total;
+}
+
+/*
+ * Allocate the pool buffers sized from the current map: nothing is
+ * allocated later, in the claim loop or after ExitBootServices.
+ */
+static EFI_STATUS load_buffers(struct load *L, const struct config *cfg)
 {
 	EFI_STATUS st = map_snapshot(&L->map);
 	if (EFI_ERROR(st))
 		return st;
-	/* Capacity for the final map too: the buffer's, plus slack. */
-	L->cap_desc = L->map.cap / L->map.desc_size + 16;
-	L->reg_cap = 2 * L->cap_desc + 4 * CLAIM_CAP;
+	L->claim_cap = CLAIM_CAP;
+	if (cfg->fragment)
+		L->claim_cap += free_bytes(&L->map) / (2 * cfg->fragment) +
+				L->map.size / L->map.desc_size;
+	/* Every claim can split a firmware descriptor in three: the final
+	 * map, read after ExitBootServices into this buffer, can grow by two
+	 * descriptors per claim. */
+	L->cap_desc = L->map.size / L->map.desc_size + 2 * L->claim_cap + 64;
+	st = map_reserve(&L->map, L->cap_desc);
+	if (EFI_ERROR(st))
+		return st;
+	/* Each claim also splits one of our regions in at most three. */
+	L->reg_cap = 2 * L->cap_desc + 2 * L->claim_cap;
 	L->scratch_size = mm_normalize_scratch(L->cap_desc);
 	L->reg = AllocatePool(L->reg_cap * sizeof *L->reg);
 	L->final_reg = AllocatePool(2 * L->cap_desc * sizeof *L->final_reg);
 	L->scratch = AllocatePool(L->scratch_size);
-	L->claims = AllocatePool(CLAIM_CAP * sizeof *L->claims);
+	L->claims = AllocatePool(L->claim_cap * sizeof *L->claims);
 	if (!L->reg || !L->final_reg || !L->scratch || !L->claims)
 		return EFI_OUT_OF_RESOURCES;
 	/* The allocations above changed the map: look again (the buffer has
@@ -122,6 +149,19 @@ static void load_free(struct load *L)
 		FreePool(L->scratch);
 	if (L->claims)
 		FreePool(L->claims);
+}
+
+/* The firmware's descriptors as reported: tests/data/ keeps such captures. */
+static void fw_map_dump(const struct efi_map *m)
+{
+	log_event("fwmap desc_size=%llu desc_version=%u count=%llu\n",
+		  (ull)m->desc_size, m->desc_ver, (ull)(m->size / m->desc_size));
+	for (UINTN off = 0; off + m->desc_size <= m->size; off += m->desc_size) {
+		const struct mm_efi_desc *d = (const void *)((const uint8_t *)m->buf + off);
+		log_event("fwmap type=%u base=0x%llx pages=%llu attr=0x%llx\n",
+			  d->type, (ull)d->phys_start, (ull)d->pages,
+			  (ull)d->attribute);
+	}
 }
 
 static void map_dump(const struct mm_region *r, size_t n)
@@ -239,7 +279,7 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	}
 
 	/* 2. the memory map, normalized into free runs */
-	st = load_buffers(&L);
+	st = load_buffers(&L, cfg);
 	if (EFI_ERROR(st)) {
 		con_error("memory map: %s", efi_status_name(st));
 		goto out;
@@ -250,15 +290,17 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		st = EFI_LOAD_ERROR;
 		goto out;
 	}
-	if (cfg->map_dump)
+	if (cfg->map_dump) {
+		fw_map_dump(&L.map);
 		map_dump(L.reg, nreg);
+	}
 	uint64_t top = 4 * SIZE_1G;
 	for (size_t i = 0; i < nreg; i++)
 		if (L.reg[i].end > top)
 			top = L.reg[i].end;
 	uint64_t hhdm_size = (top + SIZE_1G - 1) & ~(SIZE_1G - 1);
 	mm_alloc_init(&L.alloc, &efi_mm_fw, L.reg, nreg, L.reg_cap, L.claims,
-		      CLAIM_CAP);
+		      L.claim_cap);
 
 	if (overlaps(L.img.vlow, L.img.vhigh - L.img.vlow, RUNWAY_HHDM_OFFSET,
 		     hhdm_size)) {
@@ -298,6 +340,20 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	memset(hb, 0, info_bytes);
 	memcpy((void *)(uintptr_t)tramp, handoff_start,
 	       (size_t)(handoff_end - handoff_start));
+
+	/* Debug: fragment free memory so that the fallback path runs. */
+	size_t frag_from = L.alloc.nclaims, frag_claims = 0;
+	if (cfg->fragment) {
+		uint64_t calls = L.alloc.calls;
+		if (mm_fragment(&L.alloc, MM_PAGES(cfg->fragment), &frag_claims, &err)) {
+			con_error("%s", err.msg);
+			st = EFI_OUT_OF_RESOURCES;
+			goto fail;
+		}
+		log_event("fragment size=%llu claims=%zu calls=%llu largest_free_pages=%llu\n",
+			  (ull)cfg->fragment, frag_claims,
+			  (ull)(L.alloc.calls - calls), (ull)L.alloc.largest);
+	}
 
 	/* 4. the kernel's segments: one claim per run, filled in place */
 	uint64_t calls_before = L.alloc.calls;
@@ -340,6 +396,8 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		goto fail;
 	}
 	uint64_t alloc_calls = L.alloc.calls - calls_before;
+	if (frag_claims)
+		mm_alloc_release_span(&L.alloc, frag_from, frag_from + frag_claims);
 
 	/* 6. boot info */
 	struct runway_boot_info *bi = &hb->bi;

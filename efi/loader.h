@@ -56,6 +56,8 @@ struct efi_map {
 };
 /* Take a snapshot, growing the buffer (with slack) as needed. */
 EFI_STATUS map_snapshot(struct efi_map *m);
+/* Grow the buffer to hold `descs` descriptors, then take a snapshot. */
+EFI_STATUS map_reserve(struct efi_map *m, UINTN descs);
 /* Take a snapshot into the existing buffer; never allocates. */
 EFI_STATUS map_snapshot_noalloc(struct efi_map *m);
 void map_free(struct efi_map *m);

@@ -39,6 +39,22 @@ EFI_STATUS map_snapshot(struct efi_map *m)
 	return EFI_BUFFER_TOO_SMALL;
 }
 
+EFI_STATUS map_reserve(struct efi_map *m, UINTN descs)
+{
+	UINTN want = descs * m->desc_size;
+
+	if (want > m->cap) {
+		void *buf = AllocatePool(want);
+		if (!buf)
+			return EFI_OUT_OF_RESOURCES;
+		if (m->buf)
+			FreePool(m->buf);
+		m->buf = buf;
+		m->cap = want;
+	}
+	return map_snapshot(m);
+}
+
 void map_free(struct efi_map *m)
 {
 	if (m->buf)

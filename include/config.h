@@ -7,13 +7,16 @@
  *   kernel = /path        ELF64 kernel on the loader's volume
  *   cmdline = text        command line handed to the kernel
  *   exit-after = yes|no   power off after the entry fails (tests)
- *   map-dump = yes|no     print the normalized memory map
+ *   map-dump = yes|no     print the firmware's and the normalized memory map
+ *   fragment = SIZE       debug: claim every other SIZE piece of free memory
+ *                         while loading (SIZE in bytes, or with K, M, G)
  */
 #ifndef RUNWAY_CONFIG_H
 #define RUNWAY_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fmt.h"
 
@@ -25,6 +28,7 @@ struct config {
 	char cmdline[CONFIG_CMDLINE_MAX];
 	bool exit_after;
 	bool map_dump;
+	uint64_t fragment; /* bytes; 0 = off */
 };
 
 /* Parse text[0..len).  On error err names the line and the key. */

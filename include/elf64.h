@@ -62,7 +62,7 @@ struct elf_group {
 	size_t first_piece, npieces; /* into elf_load.pieces */
 };
 
-#define ELF_MAX_PIECES 64
+#define ELF_MAX_PIECES 256
 
 /* What loading produced: where every page went. */
 struct elf_load {

@@ -138,6 +138,7 @@ struct mm_alloc {
 	uint64_t largest;      /* pages in the largest free run */
 	uint64_t calls;        /* firmware claim calls made */
 	uint64_t refused;      /* claims firmware refused */
+	uint64_t splits;       /* refused claims halved and retried */
 };
 
 /*
@@ -169,6 +170,21 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 
 /* Rollback: release every claim made after mark = a->nclaims, newest first. */
 void mm_alloc_rollback(struct mm_alloc *a, size_t mark);
+
+/*
+ * Release claims [from, to) of the log (newest first) and drop them from it;
+ * later claims stay.  They must have been made as MM_LOADER.
+ */
+void mm_alloc_release_span(struct mm_alloc *a, size_t from, size_t to);
+
+/*
+ * Debug aid (`fragment = SIZE`): claim every other piece_pages-sized,
+ * equally aligned slot of usable memory as MM_LOADER, so that no free run is
+ * longer than one slot.  Pieces firmware refuses are skipped.  Returns the
+ * number of claims made (release them with mm_alloc_release_span).
+ */
+int mm_fragment(struct mm_alloc *a, uint64_t piece_pages, size_t *ret_claims,
+		struct rw_err *err);
 
 /*
  * The kernel's memory map: regions of the final firmware map converted to

@@ -165,11 +165,53 @@ static const char *status_name(const struct mm_alloc *a, uint64_t st)
 	return a->fw->status_name ? a->fw->status_name(st) : "error";
 }
 
+/* How often a refused claim is halved before the piece is given up. */
+#define MM_SPLIT_DEPTH 4
+
 /*
- * Claim [base, base + pages) from firmware, one call per region it covers.
- * On refusal everything claimed here is released, the refused piece is
- * marked reserved locally (firmware knows better than its map), and
- * *ret_refused is set.
+ * Claim [lo, lo + n pages) with one call; when firmware refuses, halve and
+ * claim the halves, MM_SPLIT_DEPTH levels deep.  EDK2 refuses an
+ * AllocateAddress that covers two of its internal descriptors even when
+ * GetMemoryMap merged them into one free entry; halving finds the seam.
+ * On failure *ret_bad_* is the smallest refused piece.
+ */
+static uint64_t claim_split(struct mm_alloc *a, uint64_t lo, uint64_t n,
+			    enum mm_kind kind, int depth, uint64_t *ret_bad_lo,
+			    uint64_t *ret_bad_n)
+{
+	if (a->nclaims == a->claim_cap) {
+		*ret_bad_lo = lo;
+		*ret_bad_n = 0;
+		return 1;
+	}
+	a->calls++;
+	uint64_t st = a->fw->claim(a->fw->ctx, lo, n, kind);
+	if (st == 0) {
+		a->claims[a->nclaims++] = (struct mm_claim){ lo, n };
+		return 0;
+	}
+	a->refused++;
+	if (depth == MM_SPLIT_DEPTH || n < 2) {
+		*ret_bad_lo = lo;
+		*ret_bad_n = n;
+		return st;
+	}
+	a->splits++;
+	uint64_t half = n / 2;
+	st = claim_split(a, lo, half, kind, depth + 1, ret_bad_lo, ret_bad_n);
+	if (st == 0)
+		st = claim_split(a, lo + (half << MM_PAGE_SHIFT), n - half, kind,
+				 depth + 1, ret_bad_lo, ret_bad_n);
+	return st;
+}
+
+/*
+ * Claim [base, base + pages) from firmware, one call per region it covers
+ * (more only when firmware refuses and the piece is split).  On failure
+ * everything claimed here is released; when firmware refused, the refused
+ * piece is marked reserved locally (firmware knows better than its map)
+ * and *ret_refused is set, so that the caller can place the request
+ * elsewhere.
  */
 static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 		       enum mm_kind kind, bool *ret_refused, struct rw_err *err)
@@ -184,25 +226,22 @@ static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 			continue;
 		uint64_t lo = r->base > base ? r->base : base;
 		uint64_t hi = r->end < end ? r->end : end;
-		uint64_t n = (hi - lo) >> MM_PAGE_SHIFT;
-		if (a->nclaims == a->claim_cap) {
-			mm_alloc_rollback(a, mark);
+		uint64_t bad_lo, bad_n;
+		uint64_t st = claim_split(a, lo, (hi - lo) >> MM_PAGE_SHIFT, kind,
+					  0, &bad_lo, &bad_n);
+		if (st == 0)
+			continue;
+		mm_alloc_rollback(a, mark);
+		if (bad_n == 0)
 			return rw_fail(err, "out of claim slots (%zu)", a->claim_cap);
-		}
-		a->calls++;
-		uint64_t st = a->fw->claim(a->fw->ctx, lo, n, kind);
-		if (st) {
-			a->refused++;
-			mm_alloc_rollback(a, mark);
-			rw_fail(err, "firmware refused %llu pages at 0x%llx: %s",
-				(unsigned long long)n, (unsigned long long)lo,
-				status_name(a, st));
-			if (set_kind(a, lo, hi, MM_USABLE, MM_RESERVED))
-				return rw_fail(err, "out of region slots");
-			*ret_refused = true;
-			return -1;
-		}
-		a->claims[a->nclaims++] = (struct mm_claim){ lo, n };
+		rw_fail(err, "firmware refused %llu pages at 0x%llx: %s",
+			(unsigned long long)bad_n, (unsigned long long)bad_lo,
+			status_name(a, st));
+		if (set_kind(a, bad_lo, bad_lo + (bad_n << MM_PAGE_SHIFT),
+			     MM_USABLE, MM_RESERVED))
+			return rw_fail(err, "out of region slots");
+		*ret_refused = true;
+		return -1;
 	}
 	for (size_t c = mark; c < a->nclaims; c++) {
 		uint64_t lo = a->claims[c].base;
@@ -322,4 +361,59 @@ void mm_alloc_rollback(struct mm_alloc *a, size_t mark)
 		for (uint32_t k = MM_LOADER; k <= MM_MODULE; k++)
 			set_kind(a, c.base, end, k, MM_USABLE);
 	}
+}
+
+/* The lowest usable region that ends above `at`, or NULL. */
+static const struct mm_region *usable_after(const struct mm_alloc *a,
+					    uint64_t at)
+{
+	for (size_t i = 0; i < a->nreg; i++)
+		if (a->reg[i].kind == MM_USABLE && a->reg[i].end > at)
+			return &a->reg[i];
+	return NULL;
+}
+
+int mm_fragment(struct mm_alloc *a, uint64_t piece_pages, size_t *ret_claims,
+		struct rw_err *err)
+{
+	uint64_t size = piece_pages << MM_PAGE_SHIFT;
+	size_t mark = a->nclaims;
+	const struct mm_region *r;
+
+	if (piece_pages == 0)
+		return rw_fail(err, "fragment: piece size is zero");
+	for (uint64_t at = 0; (r = usable_after(a, at)) != NULL;) {
+		uint64_t lo = r->base > at ? r->base : at;
+		uint64_t slot = lo / size;
+		uint64_t hi = (slot + 1) * size;
+		if (slot & 1) {
+			at = hi;
+			continue;
+		}
+		if (hi > r->end)
+			hi = r->end;
+		bool refused;
+		struct rw_err why;
+		if (claim_range(a, lo, (hi - lo) >> MM_PAGE_SHIFT, MM_LOADER,
+				&refused, &why) && !refused) {
+			mm_alloc_rollback(a, mark);
+			return rw_fail(err, "fragment: %s", why.msg);
+		}
+		at = hi;
+	}
+	*ret_claims = a->nclaims - mark;
+	return 0;
+}
+
+void mm_alloc_release_span(struct mm_alloc *a, size_t from, size_t to)
+{
+	for (size_t c = to; c-- > from;) {
+		struct mm_claim cl = a->claims[c];
+		a->fw->release(a->fw->ctx, cl.base, cl.pages);
+		set_kind(a, cl.base, cl.base + (cl.pages << MM_PAGE_SHIFT),
+			 MM_LOADER, MM_USABLE);
+	}
+	memmove(&a->claims[from], &a->claims[to],
+		(a->nclaims - to) * sizeof a->claims[0]);
+	a->nclaims -= to - from;
 }

@@ -50,6 +50,26 @@ expect_rc corrupt 3
 expect_line corrupt '^runway: error: /boot/kernel.elf: e_machine is 3, expected 62'
 expect_no_line corrupt '^kernel:'
 
+# fragment = 2M: no free run is longer than 2 MiB, so a 64 MiB kernel
+# lands in many runs stitched together by the page tables; the kernel
+# checks every word of its 64 MiB data segment through that mapping.
+frag=$(conf "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" "exit-after = yes" "fragment = 2M")
+boot fragment "$frag" --mem 1G --timeout 120 -- "$K/big64.elf=/boot/kernel.elf"
+expect_rc fragment 0
+expect_line fragment '^runway: fragment size=2097152 claims=[1-9][0-9]*'
+expect_line fragment '^kernel: PASS .*data_kib=65536'
+runs=$(field runs)
+segs=$(field segments)
+calls=$(field alloc_calls)
+if [ -n "$runs" ] && [ "$runs" -gt "$segs" ]; then ok "fragment: runs=$runs > segments=$segs"
+else not_ok "fragment: runs" "runs='$runs' segments='$segs'"
+fi
+# One firmware call per run, plus one for the page tables.
+if [ -n "$calls" ] && [ "$calls" -eq $((runs + 1)) ]; then ok "fragment: alloc_calls=$calls = runs + 1"
+else not_ok "fragment: alloc_calls" "alloc_calls='$calls' runs='$runs'"
+fi
+tr -d '\r' <"$log" | grep -m1 '^runway: loaded' | sed 's/^/# /'
+
 # A missing kernel file: the status name is shown.
 missing=$(conf "kernel = /boot/nothing.elf" "exit-after = yes")
 boot missing "$missing" -- "$K/demo.elf=/boot/kernel.elf"

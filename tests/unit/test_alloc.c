@@ -1047,7 +1047,8 @@ static void test_random_operations_never_hand_out_a_page_twice(void **state)
 	}
 	print_message("runs ok %d, failed %d, exact ok %d; pieces split %d, failed %d; rollbacks %d; injected refusals %d\n",
 		      stats[0], stats[1], stats[6], stats[2], stats[3], stats[4], stats[5]);
-	assert_true(stats[0] > 100 && stats[1] > 10 && stats[2] > 10 &&
+	/* The fixed seed exercises every path (other seeds may not). */
+	assert_true(seed || stats[0] > 100 && stats[1] > 10 && stats[2] > 10 &&
 		    stats[3] > 10 && stats[4] > 100 && stats[6] > 5);
 
 	mm_alloc_rollback(&E->a, 0);
