@@ -145,6 +145,7 @@ const char *pt_status_name(enum pt_status s)
 	case PT_NONCANONICAL: return "non-canonical address";
 	case PT_NOT_PRESENT:  return "not present";
 	case PT_BAD_PS:       return "PS bit set in a PML4/PML5 entry";
+	case PT_STOPPED:      return "stopped";
 	}
 	return "?";
 }
@@ -195,6 +196,234 @@ enum pt_status pt_translate(uint64_t cr3, int levels, uint64_t hhdm,
 		table = entry & PTE_ADDR;
 	}
 	return PT_NOT_PRESENT; /* not reached: level 1 is always a leaf */
+}
+
+/* Sign-extends virt from bit vbits - 1 (the canonical form). */
+static uint64_t canonical(uint64_t virt, int vbits)
+{
+	return (uint64_t)((int64_t)(virt << (64 - vbits)) >> (64 - vbits));
+}
+
+static enum pt_status walk_table(uint64_t table, int level, uint64_t base,
+                                 int vbits, uint64_t hhdm, int writable,
+                                 int executable, const struct pt_visitor *v,
+                                 struct pt_walk *w)
+{
+	const uint64_t *t = (const uint64_t *)(uintptr_t)(hhdm + table);
+	unsigned shift = 12 + 9 * (unsigned)(level - 1);
+	unsigned i;
+
+	if (v->table && v->table(v->arg, table, level, canonical(base, vbits)))
+		return PT_STOPPED;
+	for (i = 0; i < 512; i++) {
+		uint64_t entry = t[i];
+		uint64_t virt = base | ((uint64_t)i << shift);
+		int wr = writable && (entry & PTE_RW);
+		int ex = executable && !(entry & PTE_XD);
+		enum pt_status s;
+
+		if (!(entry & PTE_P))
+			continue;
+		if ((entry & PTE_PS) && level >= 4) {
+			if (w) {
+				w->phys = canonical(virt, vbits);
+				w->fail_level = level;
+				w->fail_entry = entry;
+			}
+			return PT_BAD_PS;
+		}
+		if (level == 1 || (entry & PTE_PS)) {
+			struct pt_leaf leaf;
+
+			leaf.virt = canonical(virt, vbits);
+			leaf.size = 1ull << shift;
+			leaf.phys = entry & PTE_ADDR & ~(leaf.size - 1);
+			leaf.writable = wr;
+			leaf.executable = ex;
+			if (v->leaf && v->leaf(v->arg, &leaf))
+				return PT_STOPPED;
+			continue;
+		}
+		s = walk_table(entry & PTE_ADDR, level - 1, virt, vbits, hhdm, wr, ex,
+		               v, w);
+		if (s != PT_OK)
+			return s;
+	}
+	return PT_OK;
+}
+
+enum pt_status pt_walk_tree(uint64_t cr3, int levels, uint64_t hhdm,
+                            const struct pt_visitor *v, struct pt_walk *w)
+{
+	if (w) {
+		w->phys = 0;
+		w->fail_level = 0;
+		w->fail_entry = 0;
+	}
+	return walk_table(cr3 & PTE_ADDR, levels, 0, levels == 5 ? 57 : 48, hhdm,
+	                  1, 1, v, w);
+}
+
+/* ---- GDT descriptors ------------------------------------------------- */
+
+#define DESC_RW   (1ull << 41) /* data: writable; code: readable */
+#define DESC_CODE (1ull << 43) /* executable (code) segment       */
+#define DESC_S    (1ull << 44) /* code or data, not system        */
+#define DESC_DPL  (3ull << 45)
+#define DESC_P    (1ull << 47)
+#define DESC_L    (1ull << 53) /* 64-bit code                     */
+#define DESC_DB   (1ull << 54)
+
+const char *gdt_code64_problem(uint64_t d)
+{
+	if (!(d & DESC_P))
+		return "not present";
+	if (!(d & DESC_S))
+		return "a system descriptor (S=0)";
+	if (!(d & DESC_CODE))
+		return "a data segment, not code";
+	if (d & DESC_DPL)
+		return "DPL is not 0";
+	if (!(d & DESC_L))
+		return "not 64-bit code (L=0)";
+	if (d & DESC_DB)
+		return "D=1 with L=1";
+	return 0;
+}
+
+const char *gdt_data_problem(uint64_t d)
+{
+	if (!(d & DESC_P))
+		return "not present";
+	if (!(d & DESC_S))
+		return "a system descriptor (S=0)";
+	if (d & DESC_CODE)
+		return "a code segment, not data";
+	if (!(d & DESC_RW))
+		return "not writable";
+	if (d & DESC_DPL)
+		return "DPL is not 0";
+	return 0;
+}
+
+/* ---- hashing --------------------------------------------------------- */
+
+uint64_t fnv1a64(uint64_t h, const void *p, uint64_t len)
+{
+	const unsigned char *b = p;
+	uint64_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+int parse_fnv1a64_string(const char *s, uint64_t *out)
+{
+	const char *prefix = "fnv1a64=";
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; prefix[i]; i++)
+		if (s[i] != prefix[i])
+			return 0;
+	s += i;
+	for (i = 0; i < 16; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint64_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint64_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v = v << 4 | (uint64_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	if (s[16])
+		return -1;
+	*out = v;
+	return 1;
+}
+
+/* ---- the usable-memory scribble ------------------------------------- */
+
+/*
+ * Eight words at a time: for a 64-byte aligned address a, a + 8k = a ^ 8k,
+ * so the words are (a ^ key) ^ 8k, one XOR with a constant each.
+ */
+void scribble_fill(uint64_t *p, uint64_t phys, uint64_t bytes)
+{
+	uint64_t off;
+
+	for (off = 0; off < bytes; off += 64, p += 8) {
+		uint64_t v = scribble_word(phys + off);
+
+		p[0] = v;
+		p[1] = v ^ 8;
+		p[2] = v ^ 16;
+		p[3] = v ^ 24;
+		p[4] = v ^ 32;
+		p[5] = v ^ 40;
+		p[6] = v ^ 48;
+		p[7] = v ^ 56;
+	}
+}
+
+int scribble_verify(const uint64_t *p, uint64_t phys, uint64_t bytes,
+                    uint64_t *bad)
+{
+	uint64_t off;
+	int k;
+
+	for (off = 0; off < bytes; off += 64, p += 8) {
+		uint64_t v = scribble_word(phys + off);
+		uint64_t diff = (p[0] ^ v) | (p[1] ^ v ^ 8) | (p[2] ^ v ^ 16) |
+		                (p[3] ^ v ^ 24) | (p[4] ^ v ^ 32) | (p[5] ^ v ^ 40) |
+		                (p[6] ^ v ^ 48) | (p[7] ^ v ^ 56);
+
+		if (!diff)
+			continue;
+		for (k = 0; k < 8; k++) {
+			if (p[k] != (v ^ (8ull * (uint64_t)k))) {
+				*bad = off + 8ull * (uint64_t)k;
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+uint64_t scribble_runs(const struct runway_mmap_entry *map, uint64_t count,
+                       int full, int (*fn)(void *arg, uint64_t phys, uint64_t bytes),
+                       void *arg)
+{
+	uint64_t i, total = 0;
+
+	for (i = 0; i < count; i++) {
+		const struct runway_mmap_entry *e = &map[i];
+		uint64_t n = e->length / PAGE_SIZE, j;
+
+		if (e->type != RUNWAY_MEM_USABLE || n == 0)
+			continue;
+		if (full) {
+			if (fn(arg, e->base, n * PAGE_SIZE))
+				return total;
+			total += n * PAGE_SIZE;
+			continue;
+		}
+		for (j = 0;;) { /* pages 0, 256, 512, ... and n - 1 */
+			if (fn(arg, e->base + j * PAGE_SIZE, PAGE_SIZE))
+				return total;
+			total += PAGE_SIZE;
+			if (j == n - 1)
+				break;
+			j = j + SCRIBBLE_STRIDE < n - 1 ? j + SCRIBBLE_STRIDE : n - 1;
+		}
+	}
+	return total;
 }
 
 /* ---- contents -------------------------------------------------------- */

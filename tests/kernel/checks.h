@@ -1,7 +1,8 @@
 /*
  * checks.h - the test kernel's checking logic as pure functions: memory
- * map validation and lookup, a page-table walker, pattern and zero checks,
- * string helpers.  No I/O and no globals, so host_test.c can compile the
+ * map validation and lookup, a page-table walker (one address, or the whole
+ * tree), GDT descriptor decoding, pattern and zero checks, FNV-1a hashing,
+ * the physical-address scribble pattern, string helpers.  No I/O and no globals, so host_test.c can compile the
  * same code for the build host and exercise it with synthetic inputs.
  */
 #ifndef RUNWAY_TEST_CHECKS_H
@@ -63,6 +64,7 @@ enum pt_status {
 	PT_NONCANONICAL, /* virtual address not canonical          */
 	PT_NOT_PRESENT,  /* an entry on the path has P clear        */
 	PT_BAD_PS,       /* PS set where it is reserved (PML4/PML5) */
+	PT_STOPPED,      /* pt_walk_tree: a callback asked to stop   */
 };
 
 struct pt_walk {
@@ -84,6 +86,97 @@ struct pt_walk {
 enum pt_status pt_translate(uint64_t cr3, int levels, uint64_t hhdm,
                             uint64_t virt, struct pt_walk *w);
 const char *pt_status_name(enum pt_status s);
+
+/* One leaf (a present page of any size) found by pt_walk_tree. */
+struct pt_leaf {
+	uint64_t virt;      /* canonical virtual address of the page      */
+	uint64_t phys;      /* physical address of the page               */
+	uint64_t size;      /* 4 KiB, 2 MiB or 1 GiB                      */
+	int writable;       /* R/W set at every level on the path         */
+	int executable;     /* XD clear at every level on the path        */
+};
+
+/*
+ * Callbacks for pt_walk_tree; either may be null.  A nonzero return stops
+ * the walk (pt_walk_tree then returns PT_STOPPED).  table() sees every
+ * paging structure, root first, with its level (levels..1, 1 = PT) and
+ * the first virtual address it translates.
+ */
+struct pt_visitor {
+	int (*table)(void *arg, uint64_t phys, int level, uint64_t virt);
+	int (*leaf)(void *arg, const struct pt_leaf *leaf);
+	void *arg;
+};
+
+/*
+ * Visits every present entry of the paging structures rooted at cr3, in
+ * increasing (canonical) virtual address order.  On PT_BAD_PS stores the
+ * entry's virtual address, level and value in w->phys (virtual address),
+ * w->fail_level and w->fail_entry; w may be null.
+ */
+enum pt_status pt_walk_tree(uint64_t cr3, int levels, uint64_t hhdm,
+                            const struct pt_visitor *v, struct pt_walk *w);
+
+/* ---- GDT descriptors ------------------------------------------------- */
+
+/*
+ * What is wrong with a legacy 8-byte descriptor meant as a present DPL-0
+ * 64-bit code segment (S=1, executable, L=1, D=0), or null if nothing.
+ */
+const char *gdt_code64_problem(uint64_t desc);
+
+/* The same for a present DPL-0 writable data segment (S=1, not code, W=1). */
+const char *gdt_data_problem(uint64_t desc);
+
+/* ---- hashing --------------------------------------------------------- */
+
+#define FNV1A64_INIT 0xcbf29ce484222325ull
+
+/* FNV-1a 64 of len bytes, continuing from h (FNV1A64_INIT to start). */
+uint64_t fnv1a64(uint64_t h, const void *p, uint64_t len);
+
+/*
+ * Parses a module string of the form "fnv1a64=<16 hex digits>" (either
+ * case, nothing after).  Returns 1 with the value in *out; 0 when s does
+ * not start with "fnv1a64="; -1 when it does but the rest is malformed.
+ */
+int parse_fnv1a64_string(const char *s, uint64_t *out);
+
+/* ---- the usable-memory scribble ------------------------------------- */
+
+/* The word written at physical address a (8-byte aligned): a ^ key, so a
+ * word read back names the address it was written for. */
+#define SCRIBBLE_KEY 0x5ca1ab1e0ddba11ull
+static inline uint64_t scribble_word(uint64_t phys)
+{
+	return phys ^ SCRIBBLE_KEY;
+}
+
+/* Usable memory up to this is scribbled in full, above it sampled. */
+#define SCRIBBLE_FULL_LIMIT (3ull << 30)
+
+/* Fills bytes (a multiple of 64) at p, which is physical phys. */
+void scribble_fill(uint64_t *p, uint64_t phys, uint64_t bytes);
+
+/*
+ * 1 when bytes (a multiple of 64) at p read back as scribble_fill wrote
+ * them for physical phys, else 0 with the first bad byte offset in *bad.
+ */
+int scribble_verify(const uint64_t *p, uint64_t phys, uint64_t bytes,
+                    uint64_t *bad);
+
+/*
+ * The pages to scribble: with full set, every usable entry whole, else the
+ * first and last page of every usable entry and every 256th page between
+ * (page j of an n-page entry when j % 256 == 0 or j == n - 1).  Calls
+ * fn(arg, phys, bytes) for each run, in map order, and returns the total
+ * bytes; stops early (returning what was passed so far) when fn returns
+ * nonzero.  Map must be valid.
+ */
+#define SCRIBBLE_STRIDE 256
+uint64_t scribble_runs(const struct runway_mmap_entry *map, uint64_t count,
+                       int full, int (*fn)(void *arg, uint64_t phys, uint64_t bytes),
+                       void *arg);
 
 /* ---- contents -------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /*
  * cpu.h - the few x86-64 instructions the test kernel needs (port I/O,
- * control registers, MSRs, segment registers, halting), as inline asm.
+ * control registers, MSRs, CPUID, segment registers, the GDT register,
+ * halting), as inline asm.
  */
 #ifndef RUNWAY_TEST_CPU_H
 #define RUNWAY_TEST_CPU_H
@@ -60,6 +61,34 @@ static inline uint64_t rdmsr(uint32_t msr)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c,
+                         uint32_t *d)
+{
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+	                 : "a"(leaf), "c"(0));
+}
+
+static inline uint64_t read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+struct gdtr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static inline struct gdtr read_gdtr(void)
+{
+	struct gdtr g;
+
+	__asm__ volatile("sgdt %0" : "=m"(g));
+	return g;
+}
+
 #define READ_SEG(name)                                                  \
 	static inline uint16_t read_##name(void)                        \
 	{                                                               \
@@ -71,6 +100,8 @@ READ_SEG(cs)
 READ_SEG(ds)
 READ_SEG(es)
 READ_SEG(ss)
+READ_SEG(fs)
+READ_SEG(gs)
 #undef READ_SEG
 
 static inline __attribute__((noreturn)) void halt_forever(void)
@@ -88,6 +119,9 @@ static inline __attribute__((noreturn)) void halt_forever(void)
 #define EFER_LME   (1ull << 8)
 #define EFER_LMA   (1ull << 10)
 #define EFER_NXE   (1ull << 11)
+#define CPUID_EXT_MAX      0x80000000u
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_EDX_NX       (1u << 20) /* in leaf 0x80000001 */
 #define RFLAGS_IF  (1ull << 9)
 #define RFLAGS_DF  (1ull << 10)
 

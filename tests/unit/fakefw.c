@@ -47,7 +47,9 @@ static uint64_t fake_claim(void *ctx, uint64_t base, uint64_t pages,
 	    (f->fail_from && n >= f->fail_from) ||
 	    (f->refuse_end > f->refuse_base && pages &&
 	     base < f->refuse_end &&
-	     base + (pages << MM_PAGE_SHIFT) > f->refuse_base)) {
+	     base + (pages << MM_PAGE_SHIFT) > f->refuse_base) ||
+	    (f->seam && base < f->seam &&
+	     base + (pages << MM_PAGE_SHIFT) > f->seam)) {
 		f->refusals++;
 		log_call(f, c);
 		return FAKE_STATUS_REFUSED;

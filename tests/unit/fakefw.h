@@ -43,6 +43,8 @@ struct fake_fw {
 	uint64_t fail_nth;    /* refuse claim call number N (1-based); 0: never */
 	uint64_t fail_from;   /* refuse every claim call number >= N; 0: never */
 	uint64_t refuse_base, refuse_end; /* refuse claims touching this range */
+	uint64_t seam;        /* refuse claims with base < seam < end (an
+				 internal descriptor boundary, as in EDK2) */
 	uint64_t refusals;    /* claims refused on purpose */
 	uint64_t violations;
 	char violation[256];  /* the first one */
