@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "runway/boot.h"
+#include "sha256.h"
 
 extern const char handoff_start[], handoff_end[];
 typedef void (*handoff_fn)(uint64_t bi, uint64_t entry, uint64_t cr3,
@@ -32,6 +33,9 @@ struct handoff_block {
 	uint8_t pad[6];
 	struct runway_boot_info bi;
 	char cmdline[CONFIG_CMDLINE_MAX];
+	struct runway_module modules[CONFIG_MAX_MODULES];
+	char module_path[CONFIG_MAX_MODULES][CONFIG_PATH_MAX];
+	char module_string[CONFIG_MAX_MODULES][CONFIG_MODULE_STRING_MAX];
 	struct runway_mmap_entry mmap[]; /* sized at claim time */
 };
 
@@ -233,8 +237,148 @@ static EFI_STATUS exit_and_jump(EFI_HANDLE image, struct load *L,
 		__asm__ volatile("hlt");
 }
 
-EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
-		       const struct config *cfg)
+/* Read the whole file through a bounce buffer and compare its SHA-256. */
+static EFI_STATUS check_file_hash(struct efi_file *f, const uint8_t want[32])
+{
+	const UINTN chunk = 1u << 20;
+	uint8_t *buf = AllocatePool(chunk);
+	struct sha256 h;
+	uint8_t got[32];
+	char hex_got[65], hex_want[65];
+
+	if (!buf)
+		return EFI_OUT_OF_RESOURCES;
+	sha256_init(&h);
+	for (uint64_t off = 0; off < f->size; off += chunk) {
+		uint64_t n = f->size - off < chunk ? f->size - off : chunk;
+		EFI_STATUS st = file_read_at(f, off, buf, n);
+		if (EFI_ERROR(st)) {
+			FreePool(buf);
+			con_error("%s: reading at offset %llu for its hash: %s",
+				  f->path, (ull)off, efi_status_name(st));
+			return st;
+		}
+		sha256_update(&h, buf, n);
+	}
+	FreePool(buf);
+	sha256_final(&h, got);
+	if (memcmp(got, want, 32)) {
+		sha256_hex(got, hex_got);
+		sha256_hex(want, hex_want);
+		con_error("%s: SHA-256 mismatch: file has %s, the entry pins %s; refusing to boot",
+			  f->path, hex_got, hex_want);
+		return EFI_SECURITY_VIOLATION;
+	}
+	return EFI_SUCCESS;
+}
+
+/* Load one module into its own run (one claim) and describe it. */
+static EFI_STATUS load_module(EFI_FILE_HANDLE root, struct load *L,
+			      const struct config_module *cm,
+			      struct runway_module *out, char *path_out,
+			      char *string_out)
+{
+	struct efi_file f;
+	struct rw_err err;
+	EFI_STATUS st = file_open(root, cm->path, &f);
+
+	if (EFI_ERROR(st)) {
+		con_error("module %s: cannot open: %s", cm->path, efi_status_name(st));
+		return st;
+	}
+	uint64_t pages = MM_PAGES(f.size ? f.size : 1);
+	struct mm_req req = { .pages = pages, .kind = MM_MODULE };
+	uint64_t base;
+	if (mm_alloc_run(&L->alloc, &req, &base, &err)) {
+		con_error("module %s (%llu bytes): %s", cm->path, (ull)f.size, err.msg);
+		file_close(&f);
+		return EFI_OUT_OF_RESOURCES;
+	}
+	uint8_t *dst = (uint8_t *)(uintptr_t)base;
+	const uint64_t chunk = 64ull << 20;
+	for (uint64_t off = 0; off < f.size; off += chunk) {
+		uint64_t n = f.size - off < chunk ? f.size - off : chunk;
+		st = file_read_at(&f, off, dst + off, n);
+		if (EFI_ERROR(st)) {
+			con_error("module %s: reading %llu bytes at offset %llu: %s",
+				  cm->path, (ull)n, (ull)off, efi_status_name(st));
+			file_close(&f);
+			return st;
+		}
+	}
+	memset(dst + f.size, 0, (pages << MM_PAGE_SHIFT) - f.size);
+	file_close(&f);
+	if (cm->has_sha256) {
+		struct sha256 h;
+		uint8_t got[32];
+		char hex_got[65], hex_want[65];
+		sha256_init(&h);
+		sha256_update(&h, dst, f.size);
+		sha256_final(&h, got);
+		if (memcmp(got, cm->sha256, 32)) {
+			sha256_hex(got, hex_got);
+			sha256_hex(cm->sha256, hex_want);
+			con_error("module %s: SHA-256 mismatch: file has %s, the entry pins %s; refusing to boot",
+				  cm->path, hex_got, hex_want);
+			return EFI_SECURITY_VIOLATION;
+		}
+	}
+	fmt(path_out, CONFIG_PATH_MAX, "%s", cm->path);
+	fmt(string_out, CONFIG_MODULE_STRING_MAX, "%s", cm->string);
+	*out = (struct runway_module){
+		.phys = base,
+		.virt = base + RUNWAY_HHDM_OFFSET,
+		.size = f.size,
+		.path = (uint64_t)(uintptr_t)path_out + RUNWAY_HHDM_OFFSET,
+		.string = (uint64_t)(uintptr_t)string_out + RUNWAY_HHDM_OFFSET,
+	};
+	log_event("module path=%s bytes=%llu phys=0x%llx\n", cm->path,
+		  (ull)f.size, (ull)base);
+	return EFI_SUCCESS;
+}
+
+/*
+ * Verify mode: read every PT_LOAD segment back through the page tables
+ * just built (a software walk), hashing p_memsz bytes per segment in
+ * program-header order.  tools/elfhash computes the same from the file.
+ */
+static int verify_hash(const struct load *L, const struct mm_pt *pt,
+		       uint8_t out[32], struct rw_err *err)
+{
+	struct sha256 h;
+	const struct elf_segment *order[ELF_MAX_SEGMENTS];
+	size_t n = L->img.nseg;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+		while (k > 0 && order[k - 1]->phdr_index > L->img.seg[i].phdr_index) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = &L->img.seg[i];
+	}
+	sha256_init(&h);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = order[i]->vaddr, left = order[i]->memsz;
+		while (left) {
+			uint64_t phys, page;
+			uint32_t flags;
+			if (!mm_pt_walk(pt, v, &phys, &flags, &page))
+				return rw_fail(err, "verify: 0x%llx (phdr %u) is not mapped",
+					       (ull)v, order[i]->phdr_index);
+			uint64_t room = page - (v & (page - 1));
+			uint64_t take = left < room ? left : room;
+			sha256_update(&h, (const void *)(uintptr_t)phys, take);
+			v += take;
+			left -= take;
+		}
+	}
+	sha256_final(&h, out);
+	return 0;
+}
+
+EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		      const struct config *cfg, const struct config_entry *e)
 {
 	static struct load L;
 	struct rw_err err;
@@ -242,21 +386,22 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	uint64_t t_start = tsc_now();
 	size_t nreg;
 	bool nx, huge_1g;
+	bool verify = e->kind == CONFIG_VERIFY;
+	const char *path = e->path;
 
 	memset(&L, 0, sizeof L);
 	cpu_features(&nx, &huge_1g);
-	if (read_cr4() & CR4_LA57) {
-		/* Runway builds 4-level tables; switching paging depth needs
-		 * paging off, which the firmware's identity map would not survive
-		 * being reasoned about here.  Refuse rather than guess. */
+	if (!verify && (read_cr4() & CR4_LA57)) {
+		/* Runway builds 4-level tables and does not leave paging to
+		 * change its depth: refuse rather than guess. */
 		con_error("the firmware runs with 5-level paging (CR4.LA57); Runway hands over 4-level tables only");
 		return EFI_UNSUPPORTED;
 	}
 
-	/* 1. the kernel file and its headers: nothing is claimed yet */
-	st = file_open(root, cfg->kernel, &L.file);
+	/* 1. the file and its headers: nothing is claimed yet */
+	st = file_open(root, path, &L.file);
 	if (EFI_ERROR(st)) {
-		con_error("%s: cannot open: %s", cfg->kernel, efi_status_name(st));
+		con_error("%s: cannot open: %s", path, efi_status_name(st));
 		goto out;
 	}
 	struct elf_file ef = {
@@ -265,17 +410,24 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		.ctx = &L.file,
 		.read = file_read_at,
 		.status_name = (const char *(*)(uint64_t))efi_status_name,
+		.verify_only = verify,
 	};
 	if (elf_parse(&ef, &L.img, &err)) {
 		con_error("%s", err.msg);
 		st = EFI_LOAD_ERROR;
 		goto out;
 	}
-	if (L.img.type == 3 /* ET_DYN */ && L.img.vlow < RUNWAY_HHDM_OFFSET) {
+	if (!verify && L.img.type == 3 /* ET_DYN */ && L.img.vlow < RUNWAY_HHDM_OFFSET) {
 		con_error("%s: e_type is ET_DYN linked at 0x%llx: relocating position-independent kernels is not supported yet",
-			  cfg->kernel, (ull)L.img.vlow);
+			  path, (ull)L.img.vlow);
 		st = EFI_UNSUPPORTED;
 		goto out;
+	}
+	if (e->has_sha256) {
+		st = check_file_hash(&L.file, e->sha256);
+		if (EFI_ERROR(st))
+			goto out;
+		log_event("sha256 path=%s ok\n", path);
 	}
 
 	/* 2. the memory map, normalized into free runs */
@@ -305,7 +457,7 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	if (overlaps(L.img.vlow, L.img.vhigh - L.img.vlow, RUNWAY_HHDM_OFFSET,
 		     hhdm_size)) {
 		con_error("%s: segments at 0x%llx..0x%llx overlap the direct map at 0x%llx..0x%llx",
-			  cfg->kernel, (ull)L.img.vlow, (ull)L.img.vhigh,
+			  path, (ull)L.img.vlow, (ull)L.img.vhigh,
 			  (ull)RUNWAY_HHDM_OFFSET, (ull)(RUNWAY_HHDM_OFFSET + hhdm_size));
 		st = EFI_UNSUPPORTED;
 		goto fail;
@@ -316,30 +468,34 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	uint64_t info_bytes = sizeof(struct handoff_block) +
 			      mmap_cap * sizeof(struct runway_mmap_entry);
 	uint64_t stack_pages = RUNWAY_STACK_SIZE / MM_PAGE_SIZE;
-	struct mm_req req = {
-		.pages = 1 + stack_pages + MM_PAGES(info_bytes),
-		.below = 4 * SIZE_1G,
-		.kind = MM_LOADER,
-	};
-	uint64_t block;
-	if (mm_alloc_run(&L.alloc, &req, &block, &err)) {
-		con_error("hand-off block: %s", err.msg);
-		st = EFI_OUT_OF_RESOURCES;
-		goto fail;
+	uint64_t block = 0, tramp = 0, stack_base = 0, stack_top = 0;
+	struct handoff_block *hb = NULL;
+	struct mm_req req;
+	if (!verify) {
+		req = (struct mm_req){
+			.pages = 1 + stack_pages + MM_PAGES(info_bytes),
+			.below = 4 * SIZE_1G,
+			.kind = MM_LOADER,
+		};
+		if (mm_alloc_run(&L.alloc, &req, &block, &err)) {
+			con_error("hand-off block: %s", err.msg);
+			st = EFI_OUT_OF_RESOURCES;
+			goto fail;
+		}
+		if (overlaps(block, MM_PAGE_SIZE, L.img.vlow, L.img.vhigh - L.img.vlow)) {
+			con_error("%s: segments at 0x%llx..0x%llx cover the hand-off page 0x%llx",
+				  path, (ull)L.img.vlow, (ull)L.img.vhigh, (ull)block);
+			st = EFI_UNSUPPORTED;
+			goto fail;
+		}
+		tramp = block;
+		stack_base = block + MM_PAGE_SIZE;
+		stack_top = stack_base + RUNWAY_STACK_SIZE;
+		hb = (void *)(uintptr_t)stack_top;
+		memset(hb, 0, info_bytes);
+		memcpy((void *)(uintptr_t)tramp, handoff_start,
+		       (size_t)(handoff_end - handoff_start));
 	}
-	if (overlaps(block, MM_PAGE_SIZE, L.img.vlow, L.img.vhigh - L.img.vlow)) {
-		con_error("%s: segments at 0x%llx..0x%llx cover the hand-off page 0x%llx",
-			  cfg->kernel, (ull)L.img.vlow, (ull)L.img.vhigh, (ull)block);
-		st = EFI_UNSUPPORTED;
-		goto fail;
-	}
-	uint64_t tramp = block;
-	uint64_t stack_base = block + MM_PAGE_SIZE;
-	uint64_t stack_top = stack_base + RUNWAY_STACK_SIZE;
-	struct handoff_block *hb = (void *)(uintptr_t)(stack_top);
-	memset(hb, 0, info_bytes);
-	memcpy((void *)(uintptr_t)tramp, handoff_start,
-	       (size_t)(handoff_end - handoff_start));
 
 	/* Debug: fragment free memory so that the fallback path runs. */
 	size_t frag_from = L.alloc.nclaims, frag_claims = 0;
@@ -355,7 +511,7 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 			  (ull)(L.alloc.calls - calls), (ull)L.alloc.largest);
 	}
 
-	/* 4. the kernel's segments: one claim per run, filled in place */
+	/* 4. the segments: one claim per run, filled in place */
 	uint64_t calls_before = L.alloc.calls;
 	uint64_t t_load = tsc_now();
 	if (elf_load(&ef, &L.img, &L.alloc, identity, NULL, &L.ld, &err)) {
@@ -367,13 +523,13 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	/* 5. page tables: counted, claimed in one batch, built */
 	size_t nk = elf_mappings(&L.img, &L.ld, L.maps, KERNEL_MAPPINGS_MAX);
 	if (nk == 0) {
-		con_error("%s: more than %d kernel mappings", cfg->kernel,
-			  KERNEL_MAPPINGS_MAX);
+		con_error("%s: more than %d mappings", path, KERNEL_MAPPINGS_MAX);
 		st = EFI_UNSUPPORTED;
 		goto fail;
 	}
 	L.nmaps = nk;
-	add_mapping(&L, tramp, tramp, MM_PAGE_SIZE, MM_MAP_EXEC);
+	if (!verify)
+		add_mapping(&L, tramp, tramp, MM_PAGE_SIZE, MM_MAP_EXEC);
 	add_mapping(&L, RUNWAY_HHDM_OFFSET, 0, hhdm_size, MM_MAP_WRITE);
 	uint64_t pt_pages = mm_pt_count(L.maps, L.nmaps, huge_1g);
 	req = (struct mm_req){ .pages = pt_pages, .kind = MM_LOADER };
@@ -398,8 +554,34 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	uint64_t alloc_calls = L.alloc.calls - calls_before;
 	if (frag_claims)
 		mm_alloc_release_span(&L.alloc, frag_from, frag_from + frag_claims);
+	uint64_t t_done = tsc_now();
 
-	/* 6. boot info */
+	if (verify) {
+		uint8_t digest[32];
+		char hex[65];
+		if (verify_hash(&L, &pt, digest, &err)) {
+			con_error("%s: %s", path, err.msg);
+			st = EFI_LOAD_ERROR;
+			goto fail;
+		}
+		sha256_hex(digest, hex);
+		log_event("verify path=%s segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu bytes=%llu us=%llu sha256=%s\n",
+			  path, L.img.nseg, L.ld.npieces, (ull)alloc_calls,
+			  (ull)pt_pages, (ull)L.ld.bytes_read,
+			  (ull)tsc_to_us(t_done - t_load), hex);
+		st = EFI_SUCCESS;
+		goto fail; /* release everything: verify never boots */
+	}
+
+	/* 6. modules: each in its own run, one claim */
+	for (size_t m = 0; m < e->nmodules; m++) {
+		st = load_module(root, &L, &e->modules[m], &hb->modules[m],
+				 hb->module_path[m], hb->module_string[m]);
+		if (EFI_ERROR(st))
+			goto fail;
+	}
+
+	/* 7. boot info */
 	struct runway_boot_info *bi = &hb->bi;
 	hb->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
 	hb->gdt[2] = 0x00cf92000000ffffull; /* data, DPL 0 */
@@ -413,24 +595,24 @@ EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	bi->kernel_virt_base = L.img.vlow;
 	bi->kernel_size = L.img.vhigh - L.img.vlow;
 	bi->mmap = (uint64_t)(uintptr_t)hb->mmap + RUNWAY_HHDM_OFFSET;
-	memcpy(hb->cmdline, cfg->cmdline, sizeof hb->cmdline);
+	memcpy(hb->cmdline, e->cmdline, sizeof hb->cmdline);
 	bi->cmdline = (uint64_t)(uintptr_t)hb->cmdline + RUNWAY_HHDM_OFFSET;
+	bi->modules = (uint64_t)(uintptr_t)hb->modules + RUNWAY_HHDM_OFFSET;
+	bi->module_count = e->nmodules;
 	bi->stack_base = stack_base + RUNWAY_HHDM_OFFSET;
 	bi->stack_size = RUNWAY_STACK_SIZE;
 	bi->tsc_loader_entry = t_start;
 	bi->tsc_load_start = t_load;
-	bi->tsc_load_done = tsc_now();
+	bi->tsc_load_done = t_done;
 	sysinfo_fill(bi);
 
-	uint64_t runs = L.ld.npieces;
-	log_event("loaded path=%s bytes=%llu segments=%zu runs=%llu alloc_calls=%llu pt_pages=%llu us=%llu\n",
-		  cfg->kernel, (ull)L.ld.bytes_read, L.img.nseg, (ull)runs,
-		  (ull)alloc_calls, (ull)pt_pages,
-		  (ull)tsc_to_us(bi->tsc_load_done - t_load));
+	log_event("loaded path=%s bytes=%llu segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu us=%llu\n",
+		  path, (ull)L.ld.bytes_read, L.img.nseg, L.ld.npieces,
+		  (ull)alloc_calls, (ull)pt_pages, (ull)tsc_to_us(t_done - t_load));
 	log_event("jump entry=0x%llx hhdm_size=0x%llx huge_1g=%d nx=%d\n",
 		  (ull)L.img.entry, (ull)hhdm_size, huge_1g, nx);
 
-	/* 7. exit boot services and jump; only a double failure returns */
+	/* 8. exit boot services and jump; only a double failure returns */
 	file_close(&L.file);
 	st = exit_and_jump(image, &L, hb, mmap_cap, tramp, pt.root,
 			   stack_top + RUNWAY_HHDM_OFFSET, L.img.entry, nx);
@@ -440,5 +622,5 @@ fail:
 	mm_alloc_rollback(&L.alloc, 0);
 out:
 	load_free(&L);
-	return EFI_ERROR(st) ? st : EFI_LOAD_ERROR;
+	return st;
 }

@@ -69,7 +69,18 @@ struct runway_boot_info;
 void sysinfo_fill(struct runway_boot_info *bi);
 
 /* ---- boot.c: load a native ELF kernel and jump to it ---- */
-EFI_STATUS boot_kernel(EFI_HANDLE image, EFI_FILE_HANDLE root,
-		       const struct config *cfg);
+/*
+ * Run entry e: boot its kernel (returns only on failure, with every page
+ * it claimed given back) or verify its file (returns EFI_SUCCESS after
+ * printing the verify line, everything given back).
+ */
+EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		      const struct config *cfg, const struct config_entry *e);
+
+/* ---- menu.c ---- */
+/* Show the menu; the default boots when the timeout (if used) runs out. */
+size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout);
+/* Pages currently claimed by Runway (loader code and Runway's own types). */
+uint64_t claimed_pages(void);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * main.c - Runway's entry point: console, configuration, boot entry.
+ * main.c - Runway's entry point: console, configuration, menu, entries.
  *
  * gnu-efi's crt0 calls efi_main with the System V convention, so it is
  * not declared EFIAPI.
@@ -8,11 +8,11 @@
 
 #include <string.h>
 
-#define RUNWAY_VERSION "0.1"
+#define RUNWAY_VERSION "0.2"
 
 /* Read runway.conf: from the loader's own directory, then the root. */
 static EFI_STATUS read_config(EFI_FILE_HANDLE root, const CHAR16 *dir,
-			      struct config *ret_cfg)
+			      struct config *cfg)
 {
 	CHAR16 path[CONFIG_PATH_MAX + 16];
 	char *text = NULL;
@@ -37,7 +37,7 @@ static EFI_STATUS read_config(EFI_FILE_HANDLE root, const CHAR16 *dir,
 			  efi_status_name(st));
 		return st;
 	}
-	int r = config_parse(text, len, ret_cfg, &err);
+	int r = config_parse(text, len, cfg, &err);
 	FreePool(text);
 	if (r) {
 		con_error("%s", err.msg);
@@ -53,11 +53,24 @@ static void power_off(void)
 			  NULL);
 }
 
+/* Run one entry and report how it ended and what stayed claimed. */
+static void run_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		      const struct config *cfg, size_t i, uint64_t baseline)
+{
+	const struct config_entry *e = &cfg->entries[i];
+	EFI_STATUS st = boot_entry(image, root, cfg, e);
+	uint64_t now = claimed_pages();
+
+	log_event("entry-done index=%zu status=%s claimed_pages=%llu baseline=%llu%s\n",
+		  i + 1, efi_status_name(st), (unsigned long long)now,
+		  (unsigned long long)baseline, now == baseline ? "" : " LEAK");
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_FILE_HANDLE root;
 	CHAR16 *dir;
-	struct config cfg = { 0 };
+	struct config *cfg;
 	EFI_STATUS st;
 
 	InitializeLib(image, systab);
@@ -68,21 +81,39 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	tsc_calibrate();
 	con_printf("Runway %s\n", RUNWAY_VERSION);
 
+	cfg = AllocateZeroPool(sizeof *cfg);
+	if (!cfg) {
+		con_error("no memory for the configuration");
+		return EFI_OUT_OF_RESOURCES;
+	}
 	st = vol_open_root(image, &root, &dir);
 	if (EFI_ERROR(st)) {
 		con_error("cannot open the loader's own volume: %s",
 			  efi_status_name(st));
 		return st;
 	}
-	st = read_config(root, dir, &cfg);
-	if (!EFI_ERROR(st))
-		st = boot_kernel(image, root, &cfg);
+	st = read_config(root, dir, cfg);
+	if (EFI_ERROR(st)) {
+		/* exit-after, if read before the broken line, still applies. */
+		if (cfg->exit_after)
+			power_off();
+		con_printf("Press a key to return to the firmware (30 s).\n");
+		con_wait_key(30);
+		return st;
+	}
 
-	/* Only failures come back here. */
-	log_event("failed status=%s\n", efi_status_name(st));
-	if (cfg.exit_after)
-		power_off();
-	con_printf("Press a key to return to the firmware (10 s).\n");
-	con_wait_key(10);
-	return st;
+	uint64_t baseline = claimed_pages();
+	if (cfg->run_all) {
+		for (size_t i = 0; i < cfg->nentries; i++)
+			run_entry(image, root, cfg, i, baseline);
+		log_event("run-all done entries=%zu\n", cfg->nentries);
+		if (cfg->exit_after)
+			power_off();
+	}
+	for (BOOLEAN first = !cfg->run_all;; first = FALSE) {
+		size_t i = menu_choose(cfg, first);
+		run_entry(image, root, cfg, i, baseline);
+		if (cfg->exit_after)
+			power_off();
+	}
 }

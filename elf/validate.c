@@ -152,7 +152,7 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 		if (read_at(f, eh.e_phoff + i * eh.e_phentsize, &ph, sizeof ph,
 			    "program header", err))
 			return -1;
-		if (ph.p_type == PT_INTERP)
+		if (ph.p_type == PT_INTERP && !f->verify_only)
 			return rw_fail(err, "%s: phdr %llu: PT_INTERP: a kernel cannot ask for a dynamic linker",
 				       f->path, (ull)i);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
@@ -198,7 +198,7 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 		    img.entry - s->vaddr < s->memsz)
 			entry_ok = true;
 	}
-	if (!entry_ok)
+	if (!entry_ok && !f->verify_only)
 		return rw_fail(err, "%s: e_entry 0x%llx is not inside an executable PT_LOAD segment",
 			       f->path, (ull)img.entry);
 	img.vlow = img.seg[0].vaddr & ~(PAGE - 1);

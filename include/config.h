@@ -3,13 +3,29 @@
  * this turns its bytes into a struct config.
  *
  * Syntax: one `key = value` per line; `#` starts a comment line; blank
- * lines are ignored; surrounding spaces are trimmed.  Keys:
- *   kernel = /path        ELF64 kernel on the loader's volume
- *   cmdline = text        command line handed to the kernel
- *   exit-after = yes|no   power off after the entry fails (tests)
- *   map-dump = yes|no     print the firmware's and the normalized memory map
+ * lines are ignored; spaces around keys and values are trimmed.
+ * `entry = TITLE` starts a menu entry; entry keys before the first
+ * `entry =` line form an entry of their own (so a two-line config
+ * `kernel = ...` / `cmdline = ...` works).
+ *
+ * Global keys (anywhere):
+ *   timeout = SECONDS     menu timeout before the default entry (default 5;
+ *                         0 boots at once)
+ *   default = N           the default entry, counted from 1 (default 1)
+ *   exit-after = yes|no   power off when an entry fails or a verify ends
+ *   run-all = yes|no      run every entry in order, then stop (for tests)
+ *   map-dump = yes|no     print the firmware's and the normalized map
  *   fragment = SIZE       debug: claim every other SIZE piece of free memory
- *                         while loading (SIZE in bytes, or with K, M, G)
+ *                         while loading (bytes, or with K, M, G)
+ * Entry keys:
+ *   kernel = PATH         an ELF64 kernel to boot, or
+ *   verify = PATH         an ELF64 file to load, hash through the page
+ *                         tables and release (see docs/PROTOCOL.md)
+ *   cmdline = TEXT        the kernel's command line
+ *   module = PATH [TEXT]  a module (repeatable), with an optional string
+ *   sha256 = HEX          pin the kernel file's SHA-256
+ *   module-sha256 = HEX   pin the next module's SHA-256 (in module order)
+ *   kaslr = yes|no        randomize a relocatable kernel's base (default yes)
  */
 #ifndef RUNWAY_CONFIG_H
 #define RUNWAY_CONFIG_H
@@ -22,17 +38,54 @@
 
 #define CONFIG_PATH_MAX 256
 #define CONFIG_CMDLINE_MAX 1024
+#define CONFIG_TITLE_MAX 64
+#define CONFIG_MODULE_STRING_MAX 256
+#define CONFIG_MAX_MODULES 8
+#define CONFIG_MAX_ENTRIES 32
 
-struct config {
-	char kernel[CONFIG_PATH_MAX];
-	char cmdline[CONFIG_CMDLINE_MAX];
-	bool exit_after;
-	bool map_dump;
-	uint64_t fragment; /* bytes; 0 = off */
+enum config_kind {
+	CONFIG_KERNEL = 1,
+	CONFIG_VERIFY = 2,
 };
 
-/* Parse text[0..len).  On error err names the line and the key. */
-int config_parse(const char *text, size_t len, struct config *ret_cfg,
+struct config_module {
+	char path[CONFIG_PATH_MAX];
+	char string[CONFIG_MODULE_STRING_MAX];
+	bool has_sha256;
+	uint8_t sha256[32];
+};
+
+struct config_entry {
+	char title[CONFIG_TITLE_MAX];
+	enum config_kind kind;
+	char path[CONFIG_PATH_MAX];
+	char cmdline[CONFIG_CMDLINE_MAX];
+	bool has_sha256;
+	uint8_t sha256[32];
+	bool kaslr;
+	size_t nmodules;
+	size_t nmodule_sha256;
+	struct config_module modules[CONFIG_MAX_MODULES];
+	unsigned line; /* where it starts, for messages */
+};
+
+struct config {
+	unsigned timeout;
+	size_t default_entry; /* index */
+	bool exit_after;
+	bool run_all;
+	bool map_dump;
+	uint64_t fragment; /* bytes; 0 = off */
+	size_t nentries;
+	struct config_entry entries[CONFIG_MAX_ENTRIES];
+};
+
+/*
+ * Parse text[0..len) into *cfg (caller-owned; large: allocate it).  On
+ * error err names the line and the key, and *cfg holds the global keys
+ * read so far (so that exit-after still applies).
+ */
+int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err);
 
 #endif

@@ -25,6 +25,9 @@ struct elf_file {
 	 * nonzero status whose name status_name gives. */
 	uint64_t (*read)(void *ctx, uint64_t off, void *buf, uint64_t len);
 	const char *(*status_name)(uint64_t status);
+	/* Verify mode: the file is loaded and hashed, never run, so a
+	 * PT_INTERP header and any e_entry are accepted. */
+	bool verify_only;
 };
 
 /* A PT_LOAD segment, validated. */

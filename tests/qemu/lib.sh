@@ -66,9 +66,9 @@ field() {
 	tr -d '\r' <"$log" | grep -m1 '^runway: loaded ' | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
-# conf TEXT...: write a config file, print its path.
+# conf TEXT...: write a config file (no menu delay), print its path.
 conf() {
 	f=$OUT/conf.$$.$(date +%s%N)
-	printf '%s\n' "$@" >"$f"
+	printf '%s\n' "timeout = 0" "$@" >"$f"
 	echo "$f"
 }
