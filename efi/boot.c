@@ -237,6 +237,44 @@ static EFI_STATUS exit_and_jump(EFI_HANDLE image, struct load *L,
 		__asm__ volatile("hlt");
 }
 
+/* Where relocatable kernels go: the top 2 GiB, as for -mcmodel=kernel. */
+#define KASLR_BASE 0xffffffff80000000ull
+#define KASLR_SIZE (1ull << 30)
+
+/*
+ * Pick the virtual base of an ET_DYN kernel and slide the image there:
+ * with kaslr, a random multiple of its largest p_align inside the window;
+ * without, its link address when that is in the window, else the window's
+ * start.
+ */
+static EFI_STATUS choose_base(struct elf_image *img, const struct config_entry *e,
+			      const char *path)
+{
+	uint64_t span = img->vhigh - img->vlow;
+	uint64_t align = img->dyn.align > MM_PAGE_SIZE ? img->dyn.align : MM_PAGE_SIZE;
+	uint64_t base = img->vlow >= KASLR_BASE ? img->vlow : KASLR_BASE;
+	const char *source = "off";
+
+	if (span > KASLR_SIZE)
+		return con_error("%s: %llu bytes of segments do not fit the %llu-byte kernel window",
+				 path, (ull)span, (ull)KASLR_SIZE), EFI_UNSUPPORTED;
+	uint64_t link = img->vlow & ~(align - 1);
+	if (e->kaslr) {
+		uint64_t slots = (KASLR_SIZE - span - (img->vlow - link)) / align + 1;
+		base = KASLR_BASE + (random_u64(&source) % slots) * align;
+	} else if (base != img->vlow) {
+		base = KASLR_BASE;
+	} else {
+		base = link;
+	}
+	/* The slide is a multiple of the alignment, keeping every segment's
+	 * offset within its alignment. */
+	elf_slide(img, base - link);
+	log_event("kaslr path=%s source=%s base=0x%llx align=0x%llx\n", path,
+		  source, (ull)base, (ull)align);
+	return EFI_SUCCESS;
+}
+
 /* Read the whole file through a bounce buffer and compare its SHA-256. */
 static EFI_STATUS check_file_hash(struct efi_file *f, const uint8_t want[32])
 {
@@ -417,11 +455,10 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		st = EFI_LOAD_ERROR;
 		goto out;
 	}
-	if (!verify && L.img.type == 3 /* ET_DYN */ && L.img.vlow < RUNWAY_HHDM_OFFSET) {
-		con_error("%s: e_type is ET_DYN linked at 0x%llx: relocating position-independent kernels is not supported yet",
-			  path, (ull)L.img.vlow);
-		st = EFI_UNSUPPORTED;
-		goto out;
+	if (!verify && L.img.type == 3 /* ET_DYN */) {
+		st = choose_base(&L.img, e, path);
+		if (EFI_ERROR(st))
+			goto out;
 	}
 	if (e->has_sha256) {
 		st = check_file_hash(&L.file, e->sha256);
@@ -518,6 +555,17 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		con_error("%s", err.msg);
 		st = EFI_LOAD_ERROR;
 		goto fail;
+	}
+
+	if (L.img.slide || (!verify && L.img.dyn.present)) {
+		uint64_t nrel;
+		if (elf_relocate(&ef, &L.img, &L.ld, identity, NULL, &nrel, &err)) {
+			con_error("%s", err.msg);
+			st = EFI_LOAD_ERROR;
+			goto fail;
+		}
+		log_event("relocated path=%s relocs=%llu slide=0x%llx\n", path,
+			  (ull)nrel, (ull)L.img.slide);
 	}
 
 	/* 5. page tables: counted, claimed in one batch, built */

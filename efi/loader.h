@@ -28,6 +28,9 @@ uint64_t tsc_now(void);
 void tsc_calibrate(void);
 uint64_t tsc_to_us(uint64_t ticks);
 
+/* ---- random.c: KASLR entropy; names its source ---- */
+uint64_t random_u64(const char **ret_source);
+
 /* ---- file.c: files on the loader's own volume ---- */
 struct efi_file {
 	EFI_FILE_HANDLE h;

@@ -23,6 +23,36 @@
 #define PT_DYNAMIC 2
 #define PT_INTERP 3
 
+/* Dynamic section tags and x86-64 relocation types the loader reads. */
+#define DT_NULL 0
+#define DT_PLTRELSZ 2
+#define DT_RELA 7
+#define DT_RELASZ 8
+#define DT_RELAENT 9
+#define DT_REL 17
+#define DT_RELSZ 18
+#define DT_TEXTREL 22
+#define DT_JMPREL 23
+#define DT_RELRSZ 35
+#define DT_RELR 36
+#define DT_RELRENT 37
+
+#define R_X86_64_NONE 0
+#define R_X86_64_RELATIVE 8
+
+struct elf64_dyn {
+	int64_t d_tag;
+	uint64_t d_val;
+};
+_Static_assert(sizeof(struct elf64_dyn) == 16, "Elf64_Dyn");
+
+struct elf64_rela {
+	uint64_t r_offset;
+	uint64_t r_info;
+	int64_t r_addend;
+};
+_Static_assert(sizeof(struct elf64_rela) == 24, "Elf64_Rela");
+
 #define PF_X 1
 #define PF_W 2
 #define PF_R 4

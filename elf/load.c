@@ -9,6 +9,7 @@
  * large chunks; only the bytes no file data covers are zeroed.
  */
 #include "elf64.h"
+#include "format.h"
 
 #include <string.h>
 
@@ -254,4 +255,130 @@ size_t elf_mappings(const struct elf_image *img, const struct elf_load *ld,
 		}
 	}
 	return n;
+}
+
+void elf_slide(struct elf_image *img, uint64_t slide)
+{
+	for (size_t i = 0; i < img->nseg; i++)
+		img->seg[i].vaddr += slide;
+	img->entry += slide;
+	img->vlow += slide;
+	img->vhigh += slide;
+	img->slide += slide;
+}
+
+/* The physical address of loaded virtual address v, or 0 when unloaded. */
+static uint64_t virt_to_phys(const struct elf_load *ld, uint64_t v)
+{
+	for (size_t gi = 0; gi < ld->ngroups; gi++) {
+		const struct elf_group *g = &ld->group[gi];
+		if (v < g->vbase || v - g->vbase >= (g->pages << 12))
+			continue;
+		uint64_t pv = g->vbase;
+		for (size_t p = 0; p < g->npieces; p++) {
+			const struct mm_claim *pc = &ld->piece[g->first_piece + p];
+			uint64_t len = pc->pages << 12;
+			if (v - pv < len)
+				return pc->base + (v - pv);
+			pv += len;
+		}
+	}
+	return 0;
+}
+
+/* Copy len bytes between buf and loaded virtual memory at v. */
+static bool access_virt(const struct elf_load *ld, elf_phys_to_ptr p2v,
+			void *ctx, uint64_t v, void *buf, size_t len, bool write)
+{
+	uint8_t *b = buf;
+
+	while (len) {
+		uint64_t phys = virt_to_phys(ld, v);
+		if (!phys)
+			return false;
+		size_t n = PAGE - (v & (PAGE - 1));
+		if (n > len)
+			n = len;
+		uint8_t *p = p2v(ctx, phys);
+		if (write)
+			memcpy(p, b, n);
+		else
+			memcpy(b, p, n);
+		v += n;
+		b += n;
+		len -= n;
+	}
+	return true;
+}
+
+/* *(uint64_t *)at += slide, at a loaded virtual address. */
+static int relocate_at(const struct elf_file *f, const struct elf_load *ld,
+		       elf_phys_to_ptr p2v, void *ctx, uint64_t at,
+		       uint64_t value, bool add, struct rw_err *err)
+{
+	uint64_t cur = 0;
+
+	if (add && !access_virt(ld, p2v, ctx, at, &cur, 8, false))
+		goto bad;
+	cur = add ? cur + value : value;
+	if (!access_virt(ld, p2v, ctx, at, &cur, 8, true))
+		goto bad;
+	return 0;
+bad:
+	return rw_fail(err, "%s: relocation target 0x%llx is outside the loaded segments",
+		       f->path, (ull)at);
+}
+
+int elf_relocate(const struct elf_file *f, const struct elf_image *img,
+		 const struct elf_load *ld, elf_phys_to_ptr p2v, void *p2v_ctx,
+		 uint64_t *ret_n, struct rw_err *err)
+{
+	const struct elf_dynamic *dyn = &img->dyn;
+	uint64_t slide = img->slide, n = 0;
+
+	for (uint64_t off = 0; off < dyn->relasz; off += sizeof(struct elf64_rela)) {
+		struct elf64_rela r;
+		if (!access_virt(ld, p2v, p2v_ctx, dyn->rela + slide + off, &r,
+				 sizeof r, false))
+			return rw_fail(err, "%s: DT_RELA entry at 0x%llx is outside the loaded segments",
+				       f->path, (ull)(dyn->rela + off));
+		uint32_t type = (uint32_t)r.r_info;
+		if (type == R_X86_64_NONE)
+			continue;
+		if (type != R_X86_64_RELATIVE)
+			return rw_fail(err, "%s: relocation %llu has type %u at 0x%llx: only R_X86_64_RELATIVE is supported",
+				       f->path, (ull)(off / sizeof r), type,
+				       (ull)r.r_offset);
+		if (relocate_at(f, ld, p2v, p2v_ctx, r.r_offset + slide,
+				slide + (uint64_t)r.r_addend, false, err))
+			return -1;
+		n++;
+	}
+	/* DT_RELR: an address entry relocates one word and sets the base; a
+	 * bitmap entry (low bit set) relocates up to 63 words after it. */
+	uint64_t where = 0;
+	for (uint64_t off = 0; off < dyn->relrsz; off += 8) {
+		uint64_t e;
+		if (!access_virt(ld, p2v, p2v_ctx, dyn->relr + slide + off, &e, 8, false))
+			return rw_fail(err, "%s: DT_RELR entry at 0x%llx is outside the loaded segments",
+				       f->path, (ull)(dyn->relr + off));
+		if (!(e & 1)) {
+			where = e + slide;
+			if (relocate_at(f, ld, p2v, p2v_ctx, where, slide, true, err))
+				return -1;
+			n++;
+			where += 8;
+			continue;
+		}
+		for (unsigned bit = 1; bit < 64; bit++) {
+			if (((e >> bit) & 1) &&
+			    relocate_at(f, ld, p2v, p2v_ctx, where + (bit - 1) * 8,
+					slide, true, err))
+				return -1;
+			n += (e >> bit) & 1;
+		}
+		where += 63 * 8;
+	}
+	*ret_n = n;
+	return 0;
 }

@@ -131,6 +131,58 @@ static int check_load(const struct elf_file *f, uint64_t i,
 	return 0;
 }
 
+/* Read an ET_DYN image's dynamic section: where its relocations are. */
+static int read_dynamic(const struct elf_file *f, const struct elf64_phdr *ph,
+			struct elf_dynamic *dyn, struct rw_err *err)
+{
+	uint64_t n = ph->p_filesz / sizeof(struct elf64_dyn);
+	uint64_t relaent = sizeof(struct elf64_rela), relrent = 8, pltrelsz = 0;
+
+	if (!in_file(ph->p_offset, ph->p_filesz, f->size))
+		return rw_fail(err, "%s: PT_DYNAMIC p_offset %llu + p_filesz %llu exceeds the file size %llu",
+			       f->path, (ull)ph->p_offset, (ull)ph->p_filesz, (ull)f->size);
+	dyn->present = true;
+	for (uint64_t i = 0; i < n; i++) {
+		struct elf64_dyn d;
+		if (read_at(f, ph->p_offset + i * sizeof d, &d, sizeof d,
+			    "dynamic entry", err))
+			return -1;
+		switch (d.d_tag) {
+		case DT_NULL:
+			i = n;
+			break;
+		case DT_RELA: dyn->rela = d.d_val; break;
+		case DT_RELASZ: dyn->relasz = d.d_val; break;
+		case DT_RELAENT: relaent = d.d_val; break;
+		case DT_RELR: dyn->relr = d.d_val; break;
+		case DT_RELRSZ: dyn->relrsz = d.d_val; break;
+		case DT_RELRENT: relrent = d.d_val; break;
+		case DT_PLTRELSZ: pltrelsz = d.d_val; break;
+		case DT_REL:
+		case DT_RELSZ:
+			if (d.d_val && !f->verify_only)
+				return rw_fail(err, "%s: dynamic tag DT_REL%s: REL-format relocations are not supported (use RELA)",
+					       f->path, d.d_tag == DT_RELSZ ? "SZ" : "");
+			break;
+		default:
+			break;
+		}
+	}
+	if (relaent != sizeof(struct elf64_rela))
+		return rw_fail(err, "%s: DT_RELAENT is %llu, expected %zu",
+			       f->path, (ull)relaent, sizeof(struct elf64_rela));
+	if (relrent != 8)
+		return rw_fail(err, "%s: DT_RELRENT is %llu, expected 8",
+			       f->path, (ull)relrent);
+	if (pltrelsz && !f->verify_only)
+		return rw_fail(err, "%s: DT_PLTRELSZ is %llu: PLT relocations need symbol lookup, which a kernel cannot ask of its loader",
+			       f->path, (ull)pltrelsz);
+	if (dyn->relasz % sizeof(struct elf64_rela) || dyn->relrsz % 8)
+		return rw_fail(err, "%s: DT_RELASZ %llu / DT_RELRSZ %llu are not multiples of the entry size",
+			       f->path, (ull)dyn->relasz, (ull)dyn->relrsz);
+	return 0;
+}
+
 int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 	      struct rw_err *err)
 {
@@ -147,6 +199,7 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 
 	img.type = eh.e_type;
 	img.entry = eh.e_entry;
+	struct elf64_phdr dynph = { 0 };
 	for (uint64_t i = 0; i < nph; i++) {
 		struct elf64_phdr ph;
 		if (read_at(f, eh.e_phoff + i * eh.e_phentsize, &ph, sizeof ph,
@@ -155,8 +208,12 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 		if (ph.p_type == PT_INTERP && !f->verify_only)
 			return rw_fail(err, "%s: phdr %llu: PT_INTERP: a kernel cannot ask for a dynamic linker",
 				       f->path, (ull)i);
+		if (ph.p_type == PT_DYNAMIC)
+			dynph = ph;
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
+		if (ph.p_align > img.dyn.align)
+			img.dyn.align = ph.p_align;
 		if (check_load(f, i, &ph, err))
 			return -1;
 		if (img.nseg == ELF_MAX_SEGMENTS)
@@ -201,6 +258,9 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 	if (!entry_ok && !f->verify_only)
 		return rw_fail(err, "%s: e_entry 0x%llx is not inside an executable PT_LOAD segment",
 			       f->path, (ull)img.entry);
+	if (img.type == ET_DYN && dynph.p_type == PT_DYNAMIC &&
+	    read_dynamic(f, &dynph, &img.dyn, err))
+		return -1;
 	img.vlow = img.seg[0].vaddr & ~(PAGE - 1);
 	const struct elf_segment *last = &img.seg[img.nseg - 1];
 	img.vhigh = (last->vaddr + last->memsz + PAGE - 1) & ~(PAGE - 1);

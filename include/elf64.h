@@ -41,10 +41,20 @@ struct elf_segment {
 	uint32_t phdr_index;
 };
 
+/* Dynamic relocation tables of an ET_DYN image (link-time addresses). */
+struct elf_dynamic {
+	bool present;
+	uint64_t rela, relasz;  /* DT_RELA table, bytes */
+	uint64_t relr, relrsz;  /* DT_RELR table, bytes */
+	uint64_t align;         /* largest p_align of the PT_LOAD segments */
+};
+
 struct elf_image {
 	uint16_t type;          /* ET_EXEC (2) or ET_DYN (3) */
 	uint64_t entry;
 	uint64_t vlow, vhigh;   /* page-aligned span of all segments */
+	uint64_t slide;         /* added to every link address (ET_DYN) */
+	struct elf_dynamic dyn;
 	size_t nseg;
 	struct elf_segment seg[ELF_MAX_SEGMENTS]; /* sorted by vaddr */
 };
@@ -56,6 +66,12 @@ struct elf_image {
  */
 int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 	      struct rw_err *err);
+
+/*
+ * Move an ET_DYN image by `slide` bytes (a multiple of the page size):
+ * segments, entry and span.  Call before elf_load, then elf_relocate.
+ */
+void elf_slide(struct elf_image *img, uint64_t slide);
 
 /* A group of segments sharing pages: one allocation unit. */
 struct elf_group {
@@ -89,6 +105,15 @@ typedef void *(*elf_phys_to_ptr)(void *ctx, uint64_t phys);
 int elf_load(const struct elf_file *f, const struct elf_image *img,
 	     struct mm_alloc *a, elf_phys_to_ptr p2v, void *p2v_ctx,
 	     struct elf_load *ret_load, struct rw_err *err);
+
+/*
+ * Apply an ET_DYN image's R_X86_64_RELATIVE (DT_RELA) and DT_RELR
+ * relocations for img->slide, in the loaded pages.  Any other relocation
+ * type is refused, naming it.  Returns the number applied in *ret_n.
+ */
+int elf_relocate(const struct elf_file *f, const struct elf_image *img,
+		 const struct elf_load *ld, elf_phys_to_ptr p2v, void *p2v_ctx,
+		 uint64_t *ret_n, struct rw_err *err);
 
 /*
  * The mappings for a loaded image: one per piece and permission change,
