@@ -85,6 +85,7 @@ $(BUILD)/libpure.a: $(HOST_OBJ)
 
 -include tests/kernel/kernel.mk
 -include tests/unit/unit.mk
+-include tools/elfhash.mk
 
 kernels: $(TEST_KERNELS)
 

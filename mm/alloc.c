@@ -304,6 +304,11 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 
 	if (max_pieces == 0)
 		return rw_fail(err, "no room for pieces");
+	uint64_t free_pages = mm_alloc_free_pages(a);
+	if (req->pages > free_pages)
+		return rw_fail(err, "out of memory: %llu pages asked, %llu free",
+			       (unsigned long long)req->pages,
+			       (unsigned long long)free_pages);
 	if (req->pages <= a->largest) {
 		struct rw_err ignored;
 		if (mm_alloc_run(a, req, &base, &ignored) == 0) {

@@ -28,6 +28,7 @@ run() {
 run tests/unit/run.sh
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
+run tests/qemu/test_elf.sh
 
 passed=$(grep -c '^ok - ' "$out")
 failed=$(grep -c '^not ok - ' "$out")
