@@ -29,6 +29,7 @@ run tests/unit/run.sh
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
 run tests/qemu/test_elf.sh
+run tests/qemu/test_matrix.sh
 
 passed=$(grep -c '^ok - ' "$out")
 failed=$(grep -c '^not ok - ' "$out")
