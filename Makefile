@@ -86,6 +86,8 @@ $(BUILD)/libpure.a: $(HOST_OBJ)
 -include tests/kernel/kernel.mk
 -include tests/unit/unit.mk
 -include tools/elfhash.mk
+-include bench/bench.mk
+-include tests/fuzz/fuzz.mk
 
 kernels: $(TEST_KERNELS)
 
@@ -98,8 +100,7 @@ run: deps all
 test: deps all $(UNIT_TESTS)
 	tests/run.sh
 
-bench: deps
-	@echo "no benchmarks yet"
+bench: deps bench-alloc
 
 clean:
 	rm -rf $(BUILD)

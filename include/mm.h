@@ -136,6 +136,7 @@ struct mm_alloc {
 	struct mm_claim *claims;
 	size_t nclaims, claim_cap;
 	uint64_t largest;      /* pages in the largest free run */
+	uint64_t top_hint;     /* no usable memory at or above this address */
 	uint64_t calls;        /* firmware claim calls made */
 	uint64_t refused;      /* claims firmware refused */
 	uint64_t splits;       /* refused claims halved and retried */

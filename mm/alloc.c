@@ -25,6 +25,7 @@ static void update_largest(struct mm_alloc *a)
 {
 	uint64_t best = 0;
 
+	a->top_hint = 0;
 	for (size_t i = 0; i < a->nreg;) {
 		if (a->reg[i].kind != MM_USABLE) {
 			i++;
@@ -37,6 +38,7 @@ static void update_largest(struct mm_alloc *a)
 		uint64_t pages = (a->reg[j].end - base) >> MM_PAGE_SHIFT;
 		if (pages > best)
 			best = pages;
+		a->top_hint = a->reg[j].end;
 		i = j + 1;
 	}
 	a->largest = best;
@@ -67,48 +69,124 @@ uint64_t mm_alloc_free_pages(const struct mm_alloc *a)
 	return pages;
 }
 
+/* Index of the first region that ends above addr (regions are sorted). */
+static size_t first_above(const struct mm_alloc *a, uint64_t addr)
+{
+	size_t lo = 0, hi = a->nreg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a->reg[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Pages of the usable run that region i belongs to. */
+static uint64_t run_pages(const struct mm_alloc *a, size_t i)
+{
+	size_t s = i, e = i;
+
+	while (s > 0 && joins(&a->reg[s - 1], &a->reg[s]))
+		s--;
+	while (e + 1 < a->nreg && joins(&a->reg[e], &a->reg[e + 1]))
+		e++;
+	return (a->reg[e].end - a->reg[s].base) >> MM_PAGE_SHIFT;
+}
+
+/* Do regions x and y (x just below y) share kind and source? */
+static bool mergeable(const struct mm_region *x, const struct mm_region *y)
+{
+	return x->end == y->base && x->kind == y->kind && x->src == y->src;
+}
+
+static void remove_region(struct mm_alloc *a, size_t i)
+{
+	memmove(&a->reg[i], &a->reg[i + 1], (a->nreg - i - 1) * sizeof a->reg[0]);
+	a->nreg--;
+}
+
+/* Merge region i into its neighbours where allowed; returns its new index. */
+static size_t merge_around(struct mm_alloc *a, size_t i)
+{
+	if (i + 1 < a->nreg && mergeable(&a->reg[i], &a->reg[i + 1])) {
+		a->reg[i].end = a->reg[i + 1].end;
+		remove_region(a, i + 1);
+	}
+	if (i > 0 && mergeable(&a->reg[i - 1], &a->reg[i])) {
+		a->reg[i - 1].end = a->reg[i].end;
+		remove_region(a, i);
+		i--;
+	}
+	return i;
+}
+
 /*
- * Give [base, end) the kind `kind`, splitting regions at its edges.  The range
- * must lie inside regions of kind `from`.  Usable neighbours from the same
- * firmware descriptor are merged back.  Returns -1 when out of room.
+ * Give the parts of [base, end) that are of kind `from` the kind `kind`,
+ * splitting regions at the edges and merging neighbours of one kind and
+ * source descriptor.  Cost: a binary search plus the regions touched; an
+ * edge moves in place when the neighbour already has the new kind (the
+ * page-at-a-time case).  Keeps a->largest exact: recomputed in full only
+ * when a largest run shrinks.  Returns -1 when out of room.
  */
 static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
 		    uint32_t from, uint32_t kind)
 {
-	for (size_t i = 0; i < a->nreg && a->reg[i].base < end; i++) {
+	bool rescan = false;
+
+	for (size_t i = first_above(a, base); i < a->nreg && a->reg[i].base < end; i++) {
 		struct mm_region *r = &a->reg[i];
-		if (r->end <= base || r->kind != from)
+		if (r->kind != from)
 			continue;
+		if (from == MM_USABLE && !rescan && run_pages(a, i) == a->largest)
+			rescan = true;
 		uint64_t lo = r->base > base ? r->base : base;
 		uint64_t hi = r->end < end ? r->end : end;
-		size_t extra = (lo > r->base) + (hi < r->end);
-		if (a->nreg + extra > a->reg_cap)
-			return -1;
-		memmove(&a->reg[i + 1 + extra], &a->reg[i + 1],
-			(a->nreg - i - 1) * sizeof *r);
-		a->nreg += extra;
-		struct mm_region orig = *r;
-		size_t k = i;
-		if (lo > orig.base)
-			a->reg[k++] = (struct mm_region){ orig.base, lo, orig.kind, orig.src };
-		a->reg[k++] = (struct mm_region){ lo, hi, kind, orig.src };
-		if (hi < orig.end)
-			a->reg[k++] = (struct mm_region){ hi, orig.end, orig.kind, orig.src };
-		i = k - 1;
-	}
-	/* Merge neighbours of one kind and one source descriptor. */
-	size_t k = 0;
-	for (size_t i = 0; i < a->nreg; i++) {
-		if (k && a->reg[k - 1].end == a->reg[i].base &&
-		    a->reg[k - 1].kind == a->reg[i].kind &&
-		    a->reg[k - 1].src == a->reg[i].src) {
-			a->reg[k - 1].end = a->reg[i].end;
-			continue;
+		struct mm_region *next = i + 1 < a->nreg ? &a->reg[i + 1] : NULL;
+		struct mm_region *prev = i > 0 ? &a->reg[i - 1] : NULL;
+		size_t changed; /* the region now holding [lo, hi) */
+		if (lo == r->base && hi == r->end) {
+			r->kind = kind;
+			i = changed = merge_around(a, i);
+		} else if (hi == r->end && next && next->base == r->end &&
+			   next->kind == kind && next->src == r->src) {
+			r->end = lo;
+			next->base = lo;
+			i = changed = i + 1;
+		} else if (lo == r->base && prev && prev->end == r->base &&
+			   prev->kind == kind && prev->src == r->src) {
+			prev->end = hi;
+			r->base = hi;
+			changed = i - 1;
+		} else {
+			size_t extra = (lo > r->base) + (hi < r->end);
+			if (a->nreg + extra > a->reg_cap)
+				return -1;
+			memmove(&a->reg[i + 1 + extra], &a->reg[i + 1],
+				(a->nreg - i - 1) * sizeof *r);
+			a->nreg += extra;
+			struct mm_region orig = *r;
+			size_t k = i;
+			if (lo > orig.base)
+				a->reg[k++] = (struct mm_region){ orig.base, lo, orig.kind, orig.src };
+			changed = k;
+			a->reg[k++] = (struct mm_region){ lo, hi, kind, orig.src };
+			if (hi < orig.end)
+				a->reg[k++] = (struct mm_region){ hi, orig.end, orig.kind, orig.src };
+			i = k - 1;
 		}
-		a->reg[k++] = a->reg[i];
+		if (kind == MM_USABLE) {
+			if (a->reg[changed].end > a->top_hint)
+				a->top_hint = a->reg[changed].end;
+			uint64_t p = run_pages(a, changed);
+			if (p > a->largest)
+				a->largest = p;
+		}
 	}
-	a->nreg = k;
-	update_largest(a);
+	if (rescan)
+		update_largest(a);
 	return 0;
 }
 
@@ -117,7 +195,7 @@ static bool range_free(const struct mm_alloc *a, uint64_t base, uint64_t end)
 {
 	uint64_t at = base;
 
-	for (size_t i = 0; i < a->nreg && at < end; i++) {
+	for (size_t i = first_above(a, base); i < a->nreg && at < end; i++) {
 		const struct mm_region *r = &a->reg[i];
 		if (r->end <= at)
 			continue;
@@ -132,16 +210,26 @@ static bool range_free(const struct mm_alloc *a, uint64_t base, uint64_t end)
  * Highest base for `pages` pages aligned to `align` inside a usable run,
  * with the end at or below `below` (0: no limit).  O(regions).
  */
-static bool find_top(const struct mm_alloc *a, uint64_t pages, uint64_t align,
+static bool find_top(struct mm_alloc *a, uint64_t pages, uint64_t align,
 		     uint64_t below, uint64_t *ret_base)
 {
 	uint64_t size = pages << MM_PAGE_SHIFT;
+	bool first = true;
 
-	if (pages > a->largest)
+	if (pages > a->largest || a->top_hint == 0)
 		return false; /* the hint: no run can hold it */
-	for (size_t j = a->nreg; j-- > 0;) {
+	/* Start at the top of usable memory, not at the top of the map:
+	 * claimed memory piles up there when allocating top-down. */
+	size_t start = first_above(a, a->top_hint - 1) + 1;
+	if (start > a->nreg)
+		start = a->nreg;
+	for (size_t j = start; j-- > 0;) {
 		if (a->reg[j].kind != MM_USABLE)
 			continue;
+		if (first) {
+			a->top_hint = a->reg[j].end; /* tighten the hint */
+			first = false;
+		}
 		size_t i = j;
 		while (i > 0 && joins(&a->reg[i - 1], &a->reg[i]))
 			i--;
@@ -157,6 +245,8 @@ static bool find_top(const struct mm_alloc *a, uint64_t pages, uint64_t align,
 			return true;
 		}
 	}
+	if (first)
+		a->top_hint = 0; /* nothing usable below the hint */
 	return false;
 }
 
@@ -220,7 +310,7 @@ static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 	size_t mark = a->nclaims;
 
 	*ret_refused = false;
-	for (size_t i = 0; i < a->nreg && a->reg[i].base < end; i++) {
+	for (size_t i = first_above(a, base); i < a->nreg && a->reg[i].base < end; i++) {
 		const struct mm_region *r = &a->reg[i];
 		if (r->end <= base)
 			continue;

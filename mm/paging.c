@@ -186,6 +186,9 @@ bool mm_pt_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_phys,
 	uint64_t t = pt->root;
 	uint32_t flags = MM_MAP_WRITE | MM_MAP_EXEC;
 
+	/* Bits 63..47 must all equal bit 47 (4-level paging). */
+	if ((virt >> 47) != 0 && (virt >> 47) != 0x1ffff)
+		return false;
 	for (unsigned shift = 39;; shift -= 9) {
 		uint64_t e = table(pt, t)[idx(virt, shift)];
 		if (!(e & PTE_P))

@@ -16,6 +16,7 @@ gdisk:/usr/sbin/sgdisk
 libcmocka-dev:/usr/include/cmocka.h
 make:/usr/bin/make
 python3:/usr/bin/python3
+gnuplot-nox:/usr/bin/gnuplot
 "
 missing=""
 for pair in $need; do
