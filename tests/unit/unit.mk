@@ -1,7 +1,7 @@
 # tests/unit/unit.mk - host unit tests of the pure modules (cmocka).
 #
 # Included by the top-level Makefile and run from the repository root.
-# Each tests/unit/test_<name>.c becomes $(BUILD)/unit/test_<name>, built
+# Every tests/unit/test_<name>.c becomes $(BUILD)/unit/test_<name>, built
 # with $(HOSTCC) $(HOST_CFLAGS) (ASan/UBSan) and linked with the shared test
 # doubles (fakefw.c), $(BUILD)/libpure.a and cmocka.  Every binary runs on
 # its own and exits non-zero when a test fails.
@@ -9,8 +9,8 @@
 #     make $(BUILD)/unit/test_alloc    one binary
 #     make unit                        build all, run tests/unit/run.sh
 
-UNIT_NAMES   := memmap alloc paging elf config bootmap
-UNIT_TESTS   := $(patsubst %,$(BUILD)/unit/test_%,$(UNIT_NAMES))
+UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,\
+		$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(BUILD)/unit/fakefw.o
 UNIT_HDRS    := $(wildcard tests/unit/*.h)
 

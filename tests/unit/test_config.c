@@ -1,0 +1,427 @@
+/*
+ * test_config.c - config_parse: runway.conf text -> struct config.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static struct config *cfg; /* large: on the heap */
+
+static int setup(void **state)
+{
+	(void)state;
+	cfg = malloc(sizeof *cfg);
+	return cfg ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(cfg);
+	cfg = NULL;
+	return 0;
+}
+
+static void parse_ok(const char *text, size_t len)
+{
+	struct rw_err err = { "" };
+	memset(cfg, 0x5a, sizeof *cfg);
+	if (config_parse(text, len, cfg, &err))
+		fail_msg("config_parse failed: %s", err.msg);
+}
+
+#define PARSE_OK(s) parse_ok(s, sizeof(s) - 1)
+
+/* Must fail with a message containing every one of the given strings. */
+static void parse_fails(const char *text, size_t len, const char *const *want)
+{
+	struct rw_err err = { "" };
+	if (config_parse(text, len, cfg, &err) == 0)
+		fail_msg("accepted; expected an error mentioning '%s'", want[0]);
+	for (size_t i = 0; want[i]; i++)
+		if (!strstr(err.msg, want[i]))
+			fail_msg("message '%s' does not mention '%s'", err.msg, want[i]);
+}
+
+#define PARSE_FAILS(s, ...) \
+	parse_fails(s, sizeof(s) - 1, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_all_keys_parsed_with_spaces_trimmed(void **state)
+{
+	(void)state;
+	PARSE_OK("  kernel   =   /boot/kernel.elf  \n"
+		 "\tcmdline\t=\tconsole=ttyS0   answer=42 \t\n"
+		 "exit-after = yes\n"
+		 "map-dump=true\n");
+	assert_int_equal(cfg->nentries, 1);
+	const struct config_entry *e = &cfg->entries[0];
+	assert_int_equal(e->kind, CONFIG_KERNEL);
+	assert_string_equal(e->path, "/boot/kernel.elf");
+	assert_string_equal(e->cmdline, "console=ttyS0   answer=42");
+	assert_true(cfg->exit_after);
+	assert_true(cfg->map_dump);
+	/* Defaults. */
+	assert_int_equal(cfg->timeout, 5);
+	assert_int_equal(cfg->default_entry, 0);
+	assert_false(cfg->run_all);
+	assert_int_equal(cfg->fragment, 0);
+	assert_true(e->kaslr);
+	assert_int_equal(e->nmodules, 0);
+	assert_false(e->has_sha256);
+	assert_string_equal(e->title, "/boot/kernel.elf"); /* from the path */
+}
+
+static void test_booleans_default_to_no_and_accept_every_spelling(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = /k\n");
+	assert_false(cfg->exit_after);
+	assert_false(cfg->map_dump);
+	static const struct { const char *v; bool b; } sp[] = {
+		{ "yes", true }, { "true", true }, { "1", true },
+		{ "no", false }, { "false", false }, { "0", false },
+	};
+	for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+		char text[128];
+		int n = snprintf(text, sizeof text,
+				 "kernel = /k\nexit-after = %s\nmap-dump = %s\n",
+				 sp[i].v, sp[i].v);
+		parse_ok(text, (size_t)n);
+		assert_int_equal(cfg->exit_after, sp[i].b);
+		assert_int_equal(cfg->map_dump, sp[i].b);
+	}
+}
+
+static void test_comments_and_blank_lines_ignored(void **state)
+{
+	(void)state;
+	PARSE_OK("# runway.conf\n"
+		 "\n"
+		 "   \t \n"
+		 "# kernel = /wrong\n"
+		 "   # indented comment = still a comment\n"
+		 "kernel = /boot/kernel.elf\n"
+		 "\n"
+		 "#cmdline = wrong\n");
+	assert_int_equal(cfg->nentries, 1);
+	assert_string_equal(cfg->entries[0].path, "/boot/kernel.elf");
+	assert_string_equal(cfg->entries[0].cmdline, "");
+}
+
+static void test_crlf_line_endings(void **state)
+{
+	(void)state;
+	PARSE_OK("# made on Windows\r\n"
+		 "kernel = /boot/kernel.elf\r\n"
+		 "\r\n"
+		 "cmdline = quiet\r\n"
+		 "map-dump = yes\r\n");
+	assert_string_equal(cfg->entries[0].path, "/boot/kernel.elf");
+	assert_string_equal(cfg->entries[0].cmdline, "quiet");
+	assert_true(cfg->map_dump);
+}
+
+static void test_utf8_bom_skipped(void **state)
+{
+	(void)state;
+	PARSE_OK("\xef\xbb\xbfkernel = /boot/kernel.elf\n");
+	assert_string_equal(cfg->entries[0].path, "/boot/kernel.elf");
+	/* And line numbers still start at 1. */
+	PARSE_FAILS("\xef\xbb\xbf" "bogus = 1\n", "runway.conf:1:", "bogus");
+}
+
+static void test_last_line_without_newline(void **state)
+{
+	(void)state;
+	PARSE_OK("cmdline = a b\nkernel = /boot/k");
+	assert_string_equal(cfg->entries[0].path, "/boot/k");
+	assert_string_equal(cfg->entries[0].cmdline, "a b");
+}
+
+static void test_value_may_contain_equals_and_hash(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = /k\ncmdline = root=/dev/sda1 init=/bin/sh # not a comment\n");
+	assert_string_equal(cfg->entries[0].cmdline,
+			    "root=/dev/sda1 init=/bin/sh # not a comment");
+}
+
+static void test_text_is_bounded_by_len(void **state)
+{
+	(void)state;
+	/* Bytes after len are not part of the file. */
+	static const char text[] = "kernel = /boot/k\nbogus = 1\n";
+	parse_ok(text, strlen("kernel = /boot/k\n"));
+	assert_string_equal(cfg->entries[0].path, "/boot/k");
+	parse_ok(text, strlen("kernel = /bo"));
+	assert_string_equal(cfg->entries[0].path, "/bo");
+}
+
+static void test_unknown_key_rejected_with_line_and_key(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\n# comment\nkernal = /boot/k\n",
+		    "runway.conf:3:", "kernal");
+	PARSE_FAILS("kernel = /k\n Kernel = /boot/k\n", "runway.conf:2:", "Kernel");
+}
+
+static void test_missing_equals_rejected_with_line(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\n\nmap-dump yes\n", "runway.conf:3:", "map-dump yes");
+}
+
+static void test_bad_boolean_rejected_with_line_and_key(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\nmap-dump = maybe\n",
+		    "runway.conf:2:", "map-dump", "maybe");
+	PARSE_FAILS("exit-after = YES\nkernel = /k\n", "runway.conf:1:", "exit-after");
+	PARSE_FAILS("kernel = /k\nexit-after =\n", "runway.conf:2:", "exit-after");
+}
+
+static void test_overlong_kernel_path_rejected_with_line_and_key(void **state)
+{
+	(void)state;
+	char text[600];
+	/* CONFIG_PATH_MAX - 1 bytes fit... */
+	int n = snprintf(text, sizeof text, "kernel = /%0*d\n",
+			 CONFIG_PATH_MAX - 2, 0);
+	parse_ok(text, (size_t)n);
+	assert_int_equal(strlen(cfg->entries[0].path), CONFIG_PATH_MAX - 1);
+	/* ...one more does not. */
+	n = snprintf(text, sizeof text, "# x\nkernel = /%0*d\n",
+		     CONFIG_PATH_MAX - 1, 0);
+	parse_fails(text, (size_t)n,
+		    (const char *const[]){ "runway.conf:2:", "kernel", NULL });
+}
+
+static void test_overlong_cmdline_rejected_with_line_and_key(void **state)
+{
+	(void)state;
+	char *text = malloc(2 * CONFIG_CMDLINE_MAX);
+	assert_non_null(text);
+	int n = snprintf(text, 2 * CONFIG_CMDLINE_MAX, "kernel = /k\ncmdline = %0*d\n",
+			 CONFIG_CMDLINE_MAX - 1, 7);
+	struct rw_err err = { "" };
+	int r1 = config_parse(text, (size_t)n, cfg, &err);
+	size_t len1 = r1 ? 0 : strlen(cfg->entries[0].cmdline);
+	n = snprintf(text, 2 * CONFIG_CMDLINE_MAX, "kernel = /k\ncmdline = %0*d\n",
+		     CONFIG_CMDLINE_MAX, 7);
+	int r2 = config_parse(text, (size_t)n, cfg, &err);
+	free(text);
+	assert_int_equal(r1, 0);
+	assert_int_equal(len1, CONFIG_CMDLINE_MAX - 1);
+	assert_int_equal(r2, -1);
+	assert_non_null(strstr(err.msg, "runway.conf:2:"));
+	assert_non_null(strstr(err.msg, "cmdline"));
+}
+
+static void test_missing_kernel_rejected(void **state)
+{
+	(void)state;
+	/* An entry without a kernel: its line and the missing key. */
+	PARSE_FAILS("# nothing here\ncmdline = quiet\nmap-dump = yes\n",
+		    "runway.conf:2:", "kernel");
+	PARSE_FAILS("timeout = 3\nentry = Linux\ncmdline = quiet\n",
+		    "runway.conf:2:", "kernel", "Linux");
+	/* No entry at all. */
+	PARSE_FAILS("map-dump = yes\n", "kernel");
+	PARSE_FAILS("", "kernel");
+	/* An empty path is no path. */
+	PARSE_FAILS("kernel =\n", "runway.conf:1:", "kernel");
+}
+
+static void test_line_numbers_count_every_line(void **state)
+{
+	(void)state;
+	PARSE_FAILS("\xef\xbb\xbf# 1\r\n\r\n  \r\nkernel = /k\r\n# 5\r\nbad key = 1\r\n",
+		    "runway.conf:6:", "bad key");
+}
+
+static void test_global_keys_read_before_an_error_are_kept(void **state)
+{
+	(void)state;
+	struct rw_err err = { "" };
+	static const char text[] = "exit-after = yes\nkernel = /k\nbogus = 1\n";
+	assert_int_equal(config_parse(text, sizeof text - 1, cfg, &err), -1);
+	assert_true(cfg->exit_after);
+}
+
+/* ---- menu entries and the newer keys ---- */
+
+static void test_several_entries_with_titles(void **state)
+{
+	(void)state;
+	PARSE_OK("timeout = 0\n"
+		 "default = 2\n"
+		 "entry = First\n"
+		 "kernel = /a.elf\n"
+		 "cmdline = one\n"
+		 "entry = Second\n"
+		 "verify = /b.elf\n"
+		 "kaslr = no\n"
+		 "run-all = yes\n" /* global keys anywhere */
+		 "entry =\n"
+		 "kernel = /c.elf\n");
+	assert_int_equal(cfg->nentries, 3);
+	assert_int_equal(cfg->timeout, 0);
+	assert_int_equal(cfg->default_entry, 1);
+	assert_true(cfg->run_all);
+	assert_string_equal(cfg->entries[0].title, "First");
+	assert_int_equal(cfg->entries[0].kind, CONFIG_KERNEL);
+	assert_string_equal(cfg->entries[0].cmdline, "one");
+	assert_int_equal(cfg->entries[0].line, 3);
+	assert_string_equal(cfg->entries[1].title, "Second");
+	assert_int_equal(cfg->entries[1].kind, CONFIG_VERIFY);
+	assert_string_equal(cfg->entries[1].path, "/b.elf");
+	assert_string_equal(cfg->entries[1].cmdline, "");
+	assert_false(cfg->entries[1].kaslr);
+	assert_true(cfg->entries[0].kaslr);
+	assert_string_equal(cfg->entries[2].title, "/c.elf");
+}
+
+static void test_default_beyond_entries_rejected(void **state)
+{
+	(void)state;
+	PARSE_FAILS("default = 2\nkernel = /k\n", "default");
+	PARSE_FAILS("default = 0\nkernel = /k\n", "runway.conf:1:", "default");
+}
+
+static void test_timeout_bounds(void **state)
+{
+	(void)state;
+	PARSE_OK("timeout = 3600\nkernel = /k\n");
+	assert_int_equal(cfg->timeout, 3600);
+	PARSE_FAILS("timeout = 3601\nkernel = /k\n", "runway.conf:1:", "timeout");
+	PARSE_FAILS("timeout = -1\nkernel = /k\n", "runway.conf:1:", "timeout");
+	PARSE_FAILS("timeout = 5s\nkernel = /k\n", "runway.conf:1:", "timeout");
+	PARSE_FAILS("timeout = 99999999999999999999999\nkernel = /k\n",
+		    "runway.conf:1:", "timeout");
+}
+
+static void test_fragment_sizes(void **state)
+{
+	(void)state;
+	static const struct { const char *v; uint64_t bytes; } ok[] = {
+		{ "4096", 4096 }, { "4K", 4096 }, { "64k", 65536 },
+		{ "2M", 2u << 20 }, { "1G", 1u << 30 },
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		char text[64];
+		int n = snprintf(text, sizeof text, "fragment = %s\nkernel = /k\n", ok[i].v);
+		parse_ok(text, (size_t)n);
+		assert_int_equal(cfg->fragment, ok[i].bytes);
+	}
+	PARSE_FAILS("fragment = 4095\nkernel = /k\n", "runway.conf:1:", "fragment");
+	PARSE_FAILS("fragment = 2X\nkernel = /k\n", "runway.conf:1:", "fragment");
+	PARSE_FAILS("fragment = M\nkernel = /k\n", "runway.conf:1:", "fragment");
+	PARSE_FAILS("fragment = 2MB\nkernel = /k\n", "runway.conf:1:", "fragment");
+	PARSE_FAILS("fragment = 99999999999G\nkernel = /k\n", "runway.conf:1:", "fragment");
+}
+
+static void test_modules_with_strings_and_hashes(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = /k\n"
+		 "module = /initrd.img\n"
+		 "module = /font.psf   the   font \n"
+		 "module-sha256 = " "0123456789abcdef0123456789abcdef"
+		 "0123456789ABCDEF0123456789ABCDEF\n"
+		 "sha256 = " "ffffffffffffffffffffffffffffffff"
+		 "00000000000000000000000000000000\n");
+	const struct config_entry *e = &cfg->entries[0];
+	assert_int_equal(e->nmodules, 2);
+	assert_string_equal(e->modules[0].path, "/initrd.img");
+	assert_string_equal(e->modules[0].string, "");
+	assert_string_equal(e->modules[1].path, "/font.psf");
+	assert_string_equal(e->modules[1].string, "the   font");
+	assert_true(e->modules[0].has_sha256);
+	assert_false(e->modules[1].has_sha256);
+	assert_int_equal(e->modules[0].sha256[0], 0x01);
+	assert_int_equal(e->modules[0].sha256[31], 0xef);
+	assert_true(e->has_sha256);
+	assert_int_equal(e->sha256[0], 0xff);
+	assert_int_equal(e->sha256[31], 0x00);
+}
+
+static void test_bad_hashes_and_module_lines_rejected(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\nsha256 = abc\n", "runway.conf:2:", "sha256");
+	PARSE_FAILS("kernel = /k\nsha256 = " "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdeg\n", "runway.conf:2:", "sha256");
+	PARSE_FAILS("kernel = /k\nmodule =\n", "runway.conf:2:", "module");
+	/* More hashes than modules. */
+	PARSE_FAILS("kernel = /k\nmodule-sha256 = " "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdef\n", "module-sha256");
+	PARSE_FAILS("kernel = /a\nkernel = /b\n", "runway.conf:2:", "kernel");
+}
+
+static void test_too_many_modules_rejected(void **state)
+{
+	(void)state;
+	char text[1024];
+	size_t n = (size_t)snprintf(text, sizeof text, "kernel = /k\n");
+	for (int i = 0; i <= CONFIG_MAX_MODULES; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, "module = /m%d\n", i);
+	char line[32];
+	snprintf(line, sizeof line, "runway.conf:%d:", CONFIG_MAX_MODULES + 2);
+	parse_fails(text, n, (const char *const[]){ line, "modules", NULL });
+}
+
+static void test_too_many_entries_rejected(void **state)
+{
+	(void)state;
+	size_t cap = (CONFIG_MAX_ENTRIES + 2) * 40, n = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (int i = 0; i <= CONFIG_MAX_ENTRIES; i++)
+		n += (size_t)snprintf(text + n, cap - n, "entry = e%d\nkernel = /k\n", i);
+	struct rw_err err = { "" };
+	int r = config_parse(text, n, cfg, &err);
+	free(text);
+	assert_int_equal(r, -1);
+	assert_non_null(strstr(err.msg, "entries"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_all_keys_parsed_with_spaces_trimmed),
+		T(test_booleans_default_to_no_and_accept_every_spelling),
+		T(test_comments_and_blank_lines_ignored),
+		T(test_crlf_line_endings),
+		T(test_utf8_bom_skipped),
+		T(test_last_line_without_newline),
+		T(test_value_may_contain_equals_and_hash),
+		T(test_text_is_bounded_by_len),
+		T(test_unknown_key_rejected_with_line_and_key),
+		T(test_missing_equals_rejected_with_line),
+		T(test_bad_boolean_rejected_with_line_and_key),
+		T(test_overlong_kernel_path_rejected_with_line_and_key),
+		T(test_overlong_cmdline_rejected_with_line_and_key),
+		T(test_missing_kernel_rejected),
+		T(test_line_numbers_count_every_line),
+		T(test_global_keys_read_before_an_error_are_kept),
+		T(test_several_entries_with_titles),
+		T(test_default_beyond_entries_rejected),
+		T(test_timeout_bounds),
+		T(test_fragment_sizes),
+		T(test_modules_with_strings_and_hashes),
+		T(test_bad_hashes_and_module_lines_rejected),
+		T(test_too_many_modules_rejected),
+		T(test_too_many_entries_rejected),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,565 @@
+/*
+ * test_paging.c - mm_pt_count, mm_pt_map_all and mm_pt_walk, with a host
+ * buffer standing in for the physical pages of the table pool.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm.h"
+
+#define K4 0x1000ull
+#define M2 0x200000ull
+#define G1 0x40000000ull
+#define HHDM 0xffff800000000000ull
+#define KBASE 0xffffffff80000000ull
+#define POOL_BASE 0x7f000000ull /* where the table pool "is" physically */
+
+#define W MM_MAP_WRITE
+#define X MM_MAP_EXEC
+
+/* The pool's backing memory. */
+static struct {
+	uint8_t *buf;
+	uint64_t pages;
+} pool;
+
+static void *p2v(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	if (phys < POOL_BASE || phys >= POOL_BASE + pool.pages * K4 ||
+	    (phys & (K4 - 1)))
+		fail_msg("phys_to_ptr(0x%llx): outside the table pool [0x%llx, 0x%llx)",
+			 (unsigned long long)phys, (unsigned long long)POOL_BASE,
+			 (unsigned long long)(POOL_BASE + pool.pages * K4));
+	return pool.buf + (phys - POOL_BASE);
+}
+
+static void pool_alloc(uint64_t pages)
+{
+	free(pool.buf);
+	pool.pages = pages;
+	pool.buf = aligned_alloc(K4, (pages ? pages : 1) * K4);
+	assert_non_null(pool.buf);
+	memset(pool.buf, 0xcc, (pages ? pages : 1) * K4); /* junk: tables must be zeroed */
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(pool.buf);
+	pool.buf = NULL;
+	pool.pages = 0;
+	return 0;
+}
+
+static struct mm_pt pt_new(uint64_t pool_pages, bool huge_1g, bool nx)
+{
+	pool_alloc(pool_pages);
+	return (struct mm_pt){
+		.pool = POOL_BASE,
+		.pool_pages = pool_pages,
+		.nx = nx,
+		.huge_1g = huge_1g,
+		.phys_to_ptr = p2v,
+	};
+}
+
+/*
+ * Count, build from a pool of exactly that many pages (plus `slack`), and
+ * check that the count was exact.  Returns the count.
+ */
+static uint64_t build(struct mm_pt *pt, const struct mm_mapping *m, size_t n,
+		      bool huge_1g, bool nx)
+{
+	uint64_t count = mm_pt_count(m, n, huge_1g);
+	struct rw_err err = { "" };
+	*pt = pt_new(count + 2, huge_1g, nx);
+	if (mm_pt_map_all(pt, m, n, &err))
+		fail_msg("mm_pt_map_all: %s", err.msg);
+	if (pt->used != count)
+		fail_msg("mm_pt_count says %llu table pages, mm_pt_map_all used %llu",
+			 (unsigned long long)count, (unsigned long long)pt->used);
+	return count;
+}
+
+/*
+ * An independent walk of the tables as the CPU does it (Intel SDM vol. 3A
+ * 4.5): returns false when not present; checks reserved bits.
+ */
+static bool hw_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *phys,
+		    uint32_t *flags, uint64_t *size)
+{
+	uint64_t table = pt->root;
+	bool w = true, x = true;
+	for (int level = 4; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		const uint64_t *t = p2v(NULL, table);
+		uint64_t e = t[(virt >> shift) & 511];
+		if (!(e & 1))
+			return false;
+		if (e & 4)
+			fail_msg("0x%llx: user bit set at level %d",
+				 (unsigned long long)virt, level);
+		w = w && (e & 2);
+		if (e >> 63)
+			x = false;
+		bool leaf = level == 1 || (e & 0x80);
+		if (leaf && level == 4)
+			fail_msg("0x%llx: PS set in a PML4 entry", (unsigned long long)virt);
+		if (leaf) {
+			uint64_t sz = 1ull << shift;
+			/* Bits 51..12 hold the address; in large pages bit 12
+			 * is PAT and bits below the page size must be zero. */
+			uint64_t addr = e & 0x000ffffffffff000ull;
+			if (sz > K4) {
+				if (addr & (sz - 1) & ~0x1000ull)
+					fail_msg("0x%llx: reserved address bits in a %llu-byte page entry 0x%llx",
+						 (unsigned long long)virt,
+						 (unsigned long long)sz,
+						 (unsigned long long)e);
+				addr &= ~(sz - 1);
+			}
+			*phys = addr | (virt & (sz - 1));
+			*size = sz;
+			*flags = (w ? W : 0) | (x ? X : 0);
+			return true;
+		}
+		if (e & (0x7ffull << 52))
+			fail_msg("0x%llx: high bits set in a table entry", (unsigned long long)virt);
+		table = e & 0x000ffffffffff000ull;
+	}
+	return false;
+}
+
+/* Translate virt both ways and check both against the mappings. */
+static void check_virt(const struct mm_pt *pt, const struct mm_mapping *m,
+		       size_t n, uint64_t virt, bool nx)
+{
+	const struct mm_mapping *in = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (virt >= m[i].virt && virt - m[i].virt < m[i].size)
+			in = &m[i];
+	uint64_t phys = 0, size = 0, hphys = 0, hsize = 0;
+	uint32_t flags = 0, hflags = 0;
+	bool ok = mm_pt_walk(pt, virt, &phys, &flags, &size);
+	bool hok = hw_walk(pt, virt, &hphys, &hflags, &hsize);
+	if (!in) {
+		if (ok || hok)
+			fail_msg("0x%llx is mapped (walk %d, cpu %d) but in no mapping",
+				 (unsigned long long)virt, ok, hok);
+		return;
+	}
+	if (!ok || !hok)
+		fail_msg("0x%llx is not mapped (walk %d, cpu %d)",
+			 (unsigned long long)virt, ok, hok);
+	uint64_t want = in->phys + (virt - in->virt);
+	uint32_t wflags = (in->flags & W) | ((in->flags & X) || !nx ? X : 0);
+	if (phys != want || hphys != want)
+		fail_msg("0x%llx -> 0x%llx (cpu 0x%llx), expected 0x%llx",
+			 (unsigned long long)virt, (unsigned long long)phys,
+			 (unsigned long long)hphys, (unsigned long long)want);
+	if (flags != wflags || hflags != wflags)
+		fail_msg("0x%llx: flags %u (cpu %u), expected %u",
+			 (unsigned long long)virt, flags, hflags, wflags);
+	if (size != hsize)
+		fail_msg("0x%llx: page size %llu, cpu says %llu",
+			 (unsigned long long)virt, (unsigned long long)size,
+			 (unsigned long long)hsize);
+	/* The leaf lies inside the mapping... */
+	uint64_t lv = virt & ~(size - 1);
+	if (lv < in->virt || lv + size - in->virt > in->size)
+		fail_msg("0x%llx: a %llu-byte page reaches outside its mapping",
+			 (unsigned long long)virt, (unsigned long long)size);
+	/* ...and is as large as alignment allows. */
+	for (uint64_t big = pt->huge_1g ? G1 : M2; big > size; big >>= 9) {
+		uint64_t bv = virt & ~(big - 1);
+		if (bv >= in->virt && bv + big - in->virt <= in->size &&
+		    !((in->phys + (bv - in->virt)) & (big - 1)))
+			fail_msg("0x%llx: mapped with a %llu-byte page where a %llu-byte one fits",
+				 (unsigned long long)virt, (unsigned long long)size,
+				 (unsigned long long)big);
+	}
+}
+
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* First, last, around every 2 MiB / 1 GiB boundary (sampled), random pages. */
+static void check_all(const struct mm_pt *pt, const struct mm_mapping *m,
+		      size_t n, bool nx, int samples)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = m[i].virt, end = m[i].virt + m[i].size;
+		check_virt(pt, m, n, v, nx);
+		check_virt(pt, m, n, v + 0x123, nx);
+		check_virt(pt, m, n, end - 1, nx);
+		check_virt(pt, m, n, end - K4, nx);
+		check_virt(pt, m, n, v - K4, nx);  /* before: unmapped unless a neighbour */
+		check_virt(pt, m, n, end, nx);     /* after */
+		for (int s = 0; s < samples; s++)
+			check_virt(pt, m, n, v + (rnd() % m[i].size), nx);
+		uint64_t step = m[i].size > 64 * G1 ? G1 : M2;
+		for (uint64_t b = (v + step - 1) & ~(step - 1); b < end && b - v < 256 * step; b += step) {
+			check_virt(pt, m, n, b, nx);
+			check_virt(pt, m, n, b - 1, nx);
+		}
+	}
+}
+
+/* ---- concrete counts ---- */
+
+static void test_direct_map_4g_with_1g_pages_needs_2_tables(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = { { HHDM, 0, 4 * G1, W } };
+	struct mm_pt pt;
+	assert_int_equal(build(&pt, m, 1, true, true), 2);
+	check_all(&pt, m, 1, true, 500);
+	uint64_t phys, size;
+	uint32_t flags;
+	assert_true(mm_pt_walk(&pt, HHDM + 3 * G1 + 0x5000, &phys, &flags, &size));
+	assert_int_equal(phys, 3 * G1 + 0x5000);
+	assert_int_equal(size, G1);
+	assert_int_equal(flags, W);
+}
+
+static void test_direct_map_4g_with_2m_pages_needs_6_tables(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = { { HHDM, 0, 4 * G1, W } };
+	struct mm_pt pt;
+	assert_int_equal(build(&pt, m, 1, false, true), 6);
+	check_all(&pt, m, 1, true, 500);
+	uint64_t phys, size;
+	uint32_t flags;
+	assert_true(mm_pt_walk(&pt, HHDM + 4 * G1 - 1, &phys, &flags, &size));
+	assert_int_equal(phys, 4 * G1 - 1);
+	assert_int_equal(size, M2);
+}
+
+static const struct mm_mapping kernel[] = {
+	{ KBASE + 0x000000, 0x01000000, 0x5000, X },      /* text */
+	{ KBASE + 0x005000, 0x01005000, 0x3000, 0 },      /* rodata */
+	{ KBASE + 0x008000, 0x01008000, 0x200000, W },    /* data, crosses 2 MiB */
+	{ KBASE + 0x400000, 0x01400000, 0x401000, W | X },/* 2 x 2 MiB + 4 KiB */
+};
+#define NKERNEL (sizeof kernel / sizeof kernel[0])
+
+static void test_kernel_ranges_count_and_flags(void **state)
+{
+	(void)state;
+	struct mm_pt pt;
+	/* PML4, PDPT, PD, and PTs for 2 MiB slots 0, 1 and 4. */
+	assert_int_equal(build(&pt, kernel, NKERNEL, true, true), 6);
+	check_all(&pt, kernel, NKERNEL, true, 200);
+	uint64_t phys, size;
+	uint32_t flags;
+	assert_true(mm_pt_walk(&pt, KBASE + 0x1000, &phys, &flags, &size));
+	assert_int_equal(flags, X);   /* text: read-only, executable */
+	assert_int_equal(size, K4);
+	assert_true(mm_pt_walk(&pt, KBASE + 0x6000, &phys, &flags, &size));
+	assert_int_equal(flags, 0);   /* rodata: read-only, NX */
+	assert_true(mm_pt_walk(&pt, KBASE + 0x100000, &phys, &flags, &size));
+	assert_int_equal(flags, W);   /* data: writable, NX */
+	assert_int_equal(phys, 0x01100000);
+	assert_true(mm_pt_walk(&pt, KBASE + 0x500000, &phys, &flags, &size));
+	assert_int_equal(flags, W | X);
+	assert_int_equal(size, M2);
+	assert_int_equal(phys, 0x01500000);
+	assert_true(mm_pt_walk(&pt, KBASE + 0x800000, &phys, &flags, &size));
+	assert_int_equal(size, K4);
+	assert_int_equal(phys, 0x01800000);
+}
+
+static void test_without_nx_everything_is_executable(void **state)
+{
+	(void)state;
+	struct mm_pt pt;
+	assert_int_equal(build(&pt, kernel, NKERNEL, false, false), 6);
+	check_all(&pt, kernel, NKERNEL, false, 100);
+}
+
+static void test_single_identity_page_needs_4_tables(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = { { 0x7000, 0x7000, K4, W | X } };
+	struct mm_pt pt;
+	assert_int_equal(build(&pt, m, 1, true, true), 4);
+	check_all(&pt, m, 1, true, 0);
+	uint64_t phys, size;
+	uint32_t flags;
+	assert_true(mm_pt_walk(&pt, 0x7abc, &phys, &flags, &size));
+	assert_int_equal(phys, 0x7abc);
+	assert_int_equal(size, K4);
+	assert_int_equal(flags, W | X);
+	assert_false(mm_pt_walk(&pt, 0x6fff, &phys, &flags, &size));
+	assert_false(mm_pt_walk(&pt, 0x8000, &phys, &flags, &size));
+}
+
+static void test_identity_direct_map_and_kernel_together(void **state)
+{
+	(void)state;
+	struct mm_mapping m[2 + NKERNEL] = {
+		{ 0x7000, 0x7000, K4, W | X },
+		{ HHDM, 0, 4 * G1, W },
+	};
+	memcpy(&m[2], kernel, sizeof kernel);
+	struct mm_pt pt;
+	/* 1 PML4; identity 1 + 1 + 1; direct map 1 (+ 4 PDs with 2 MiB
+	 * pages); kernel 1 + 1 + 3. */
+	assert_int_equal(build(&pt, m, 2 + NKERNEL, true, true), 10);
+	check_all(&pt, m, 2 + NKERNEL, true, 200);
+	assert_int_equal(build(&pt, m, 2 + NKERNEL, false, true), 14);
+	check_all(&pt, m, 2 + NKERNEL, true, 200);
+}
+
+static void test_unmapped_addresses_return_false(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ HHDM, 0, 4 * G1, W },
+		{ KBASE, 0x1000000, 0x3000, X },
+	};
+	struct mm_pt pt;
+	build(&pt, m, 2, true, true);
+	static const uint64_t holes[] = {
+		0, 0x1000, 0x7fffffffffffull, HHDM - K4, HHDM + 4 * G1,
+		HHDM + 512 * G1, KBASE - K4, KBASE + 0x3000, KBASE + M2,
+		0xfffffffffffff000ull, 0xffffff8000000000ull,
+	};
+	for (size_t i = 0; i < sizeof holes / sizeof holes[0]; i++) {
+		uint64_t phys = 0x55, size = 0x66;
+		uint32_t flags = 0x77;
+		if (mm_pt_walk(&pt, holes[i], &phys, &flags, &size))
+			fail_msg("0x%llx walks to 0x%llx", (unsigned long long)holes[i],
+				 (unsigned long long)phys);
+	}
+}
+
+static void test_walk_non_canonical_address_is_unmapped(void **state)
+{
+	(void)state;
+	/* 0x0000800000000000 has the direct map's PML4 index (256) but is not
+	 * canonical: no mapping covers it, so the walk must say unmapped. */
+	const struct mm_mapping m[] = { { HHDM, 0, 4 * G1, W } };
+	struct mm_pt pt;
+	build(&pt, m, 1, true, true);
+	static const uint64_t bad[] = {
+		0x0000800000000000ull, 0x0000800000001000ull,
+		0x7fff800000000000ull, 0x8000800000000000ull,
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t phys = 0, size = 0;
+		uint32_t flags = 0;
+		if (mm_pt_walk(&pt, bad[i], &phys, &flags, &size))
+			fail_msg("non-canonical 0x%016llx walks to 0x%llx (%llu-byte page)",
+				 (unsigned long long)bad[i], (unsigned long long)phys,
+				 (unsigned long long)size);
+	}
+}
+
+static void test_fragmented_kernel_walks_correctly(void **state)
+{
+	(void)state;
+	/* One virtually contiguous image from physical pieces of odd sizes
+	 * and alignments, with a permission change in the middle. */
+	const struct mm_mapping m[] = {
+		{ KBASE + 0x000000, 0x03000000, 0x10000, X },   /* 16 pages */
+		{ KBASE + 0x010000, 0x00100000, 0x12c000, X },  /* 300 pages, crosses 2 MiB */
+		{ KBASE + 0x13c000, 0x07003000, 0x201000, W },  /* 513 pages */
+		{ KBASE + 0x33d000, 0x00200000, 0x0c3000, W },
+		{ KBASE + 0x400000, 0x09000000, 0x400000, W },  /* 2 MiB aligned both */
+		{ KBASE + 0x800000, 0x0a001000, 0x1000, 0 },
+	};
+	size_t n = sizeof m / sizeof m[0];
+	struct mm_pt pt;
+	build(&pt, m, n, true, true);
+	/* Every page, both walks. */
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t off = 0; off < m[i].size; off += K4)
+			check_virt(&pt, m, n, m[i].virt + off + (off & 0xfff8) % K4, true);
+	check_all(&pt, m, n, true, 100);
+}
+
+/* ---- errors ---- */
+
+static void test_unaligned_mapping_rejected(void **state)
+{
+	(void)state;
+	const struct mm_mapping bad[] = {
+		{ KBASE + 0x800, 0x100000, K4, W },
+		{ KBASE, 0x100800, K4, W },
+		{ KBASE, 0x100000, 0x1800, W },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct mm_pt pt = pt_new(16, true, true);
+		struct rw_err err = { "" };
+		assert_int_equal(mm_pt_map_all(&pt, &bad[i], 1, &err), -1);
+		assert_non_null(strstr(err.msg, "unaligned"));
+		uint64_t phys, size;
+		uint32_t flags;
+		assert_false(mm_pt_walk(&pt, KBASE, &phys, &flags, &size));
+	}
+}
+
+static void test_exhausted_pool_fails_cleanly(void **state)
+{
+	(void)state;
+	struct mm_mapping m[2 + NKERNEL] = {
+		{ 0x7000, 0x7000, K4, W | X },
+		{ HHDM, 0, 4 * G1, W },
+	};
+	memcpy(&m[2], kernel, sizeof kernel);
+	uint64_t need = mm_pt_count(m, 2 + NKERNEL, false);
+	for (uint64_t have = 0; have < need; have++) {
+		struct mm_pt pt = pt_new(have, false, true);
+		struct rw_err err = { "" };
+		assert_int_equal(mm_pt_map_all(&pt, m, 2 + NKERNEL, &err), -1);
+		assert_true(pt.used <= have);
+		assert_true(strstr(err.msg, "exhausted") || strstr(err.msg, "empty"));
+	}
+	struct mm_pt pt = pt_new(need, false, true);
+	struct rw_err err = { "" };
+	assert_int_equal(mm_pt_map_all(&pt, m, 2 + NKERNEL, &err), 0);
+	assert_int_equal(pt.used, need);
+}
+
+static void test_mapping_twice_rejected(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = { { KBASE, 0x100000, K4, W } };
+	struct mm_pt pt;
+	build(&pt, m, 1, true, true);
+	struct rw_err err = { "" };
+	assert_int_equal(mm_pt_map_all(&pt, m, 1, &err), -1);
+	assert_non_null(strstr(err.msg, "twice"));
+}
+
+/* ---- randomized: count == used, walks ---- */
+
+/* Sorted, non-overlapping, canonical mappings in one half of the space. */
+static size_t random_maps(struct mm_mapping *m, size_t cap)
+{
+	static const struct { uint64_t base, limit; } areas[] = {
+		{ 0x0, 0x0000800000000000ull },
+		{ 0x40000000000ull, 0x0000800000000000ull },
+		{ 0x00007fe000000000ull, 0x0000800000000000ull },
+		{ HHDM, 0 },
+		{ 0xffffc00000000000ull, 0 },
+		{ 0xfffffff000000000ull, 0 }, /* 64 GiB below the top */
+	};
+	size_t a = rnd() % (sizeof areas / sizeof areas[0]);
+	uint64_t v = areas[a].base + (rnd() % 4) * G1;
+	uint64_t limit = areas[a].limit; /* 0: the top of the address space */
+	size_t n = 0, want = 1 + rnd() % cap;
+	while (n < want) {
+		/* Gap: none (adjacent), pages, or a 2 MiB / 1 GiB jump. */
+		switch (rnd() % 4) {
+		case 0: break;
+		case 1: v += (rnd() % 600) * K4; break;
+		case 2: v += (1 + rnd() % 3) * M2 - (rnd() % 2) * K4; break;
+		case 3: v = ((v + G1) & ~(G1 - 1)) + (rnd() % 2) * M2; break;
+		}
+		uint64_t size;
+		switch (rnd() % 5) {
+		case 0: size = (1 + rnd() % 8) * K4; break;
+		case 1: size = (1 + rnd() % 700) * K4; break;
+		case 2: size = (1 + rnd() % 5) * M2 + (rnd() % 3) * K4; break;
+		case 3: size = (1 + rnd() % 3) * G1 + (rnd() % 3) * M2; break;
+		default: size = (1 + rnd() % 3) * M2; break;
+		}
+		/* Stop before leaving the area (or wrapping around). */
+		if (v < areas[a].base || v - 1 + size < v ||
+		    (limit && v + size > limit) || (!limit && v + size < v))
+			break;
+		/* phys: congruent with v mod 1 GiB, mod 2 MiB, or neither. */
+		uint64_t phys;
+		switch (rnd() % 3) {
+		case 0: phys = ((rnd() % 64) * G1) | (v & (G1 - 1)); break;
+		case 1: phys = ((rnd() % 32768) * M2) | (v & (M2 - 1)); break;
+		default: phys = (rnd() % 0x1000000) * K4; break;
+		}
+		m[n++] = (struct mm_mapping){ v, phys, size, (uint32_t)(rnd() % 4) };
+		v += size;
+		if (!limit && v == 0)
+			break;
+	}
+	return n;
+}
+
+static void test_random_mappings_count_exactly_and_walk(void **state)
+{
+	(void)state;
+	int built = 0;
+	const char *seed = getenv("UNIT_SEED"); /* explore other seeds */
+	if (seed)
+		rng_state = strtoull(seed, NULL, 0) | 1;
+	for (int round = 0; round < 300; round++) {
+		struct mm_mapping m[16];
+		size_t n = random_maps(m, 12);
+		if (n == 0)
+			continue;
+		bool huge = round & 1, nx = round & 2;
+		struct mm_pt pt;
+		uint64_t count = mm_pt_count(m, n, huge);
+		if (count > 4096)
+			continue; /* keep the pool small */
+		/* A pool of exactly the count: building must fit. */
+		pool_alloc(count);
+		pt = (struct mm_pt){ .pool = POOL_BASE, .pool_pages = count,
+				     .nx = nx, .huge_1g = huge, .phys_to_ptr = p2v };
+		struct rw_err err = { "" };
+		int rc = mm_pt_map_all(&pt, m, n, &err);
+		if (rc || pt.used != count) {
+			print_message("round %d, huge_1g %d:\n", round, huge);
+			for (size_t i = 0; i < n; i++)
+				print_message("  { 0x%016llx, 0x%llx, 0x%llx, %u },\n",
+					      (unsigned long long)m[i].virt,
+					      (unsigned long long)m[i].phys,
+					      (unsigned long long)m[i].size, m[i].flags);
+			fail_msg("round %d: mm_pt_count says %llu table pages, building %s (used %llu)",
+				 round, (unsigned long long)count,
+				 rc ? err.msg : "used a different number",
+				 (unsigned long long)pt.used);
+		}
+		check_all(&pt, m, n, nx, 20);
+		built++;
+	}
+	print_message("%d random mapping sets built and walked\n", built);
+	assert_true(built >= 200);
+}
+
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_direct_map_4g_with_1g_pages_needs_2_tables),
+		T(test_direct_map_4g_with_2m_pages_needs_6_tables),
+		T(test_kernel_ranges_count_and_flags),
+		T(test_without_nx_everything_is_executable),
+		T(test_single_identity_page_needs_4_tables),
+		T(test_identity_direct_map_and_kernel_together),
+		T(test_unmapped_addresses_return_false),
+		T(test_walk_non_canonical_address_is_unmapped),
+		T(test_fragmented_kernel_walks_correctly),
+		T(test_unaligned_mapping_rejected),
+		T(test_exhausted_pool_fails_cleanly),
+		T(test_mapping_twice_rejected),
+		T(test_random_mappings_count_exactly_and_walk),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
