@@ -97,7 +97,7 @@ run: deps all
 		$(BUILD)/kernel/demo.elf=/boot/kernel.elf
 	ovmf/run.sh --timeout 120 $(BUILD)/demo.img
 
-test: deps all $(UNIT_TESTS)
+test: deps all $(UNIT_TESTS) fuzzers
 	tests/run.sh
 
 bench: deps bench-alloc

@@ -127,8 +127,9 @@ static EFI_STATUS load_buffers(struct load *L, const struct config *cfg)
 	st = map_reserve(&L->map, L->cap_desc);
 	if (EFI_ERROR(st))
 		return st;
-	/* Each claim also splits one of our regions in at most three. */
-	L->reg_cap = 2 * L->cap_desc + 2 * L->claim_cap;
+	/* Normalizing yields up to two regions per descriptor; each claim
+	 * and each refusal splits one of them in at most three. */
+	L->reg_cap = MM_REG_CAP(2 * L->cap_desc, L->claim_cap);
 	L->scratch_size = mm_normalize_scratch(L->cap_desc);
 	L->reg = AllocatePool(L->reg_cap * sizeof *L->reg);
 	L->final_reg = AllocatePool(2 * L->cap_desc * sizeof *L->final_reg);

@@ -140,11 +140,30 @@ struct mm_alloc {
 	uint64_t calls;        /* firmware claim calls made */
 	uint64_t refused;      /* claims firmware refused */
 	uint64_t splits;       /* refused claims halved and retried */
+	size_t marks;          /* refused pieces marked reserved */
 };
 
 /*
+ * Pieces firmware refused are marked reserved (firmware knows better than
+ * its map), each taking up to two region slots; after this many the
+ * allocator gives up rather than eat the slots rollback needs.
+ */
+#define MM_REFUSAL_MARKS 32
+
+/* Round up to a page; an address in the last page below 2^64 has no page
+ * boundary above it and gives UINT64_MAX (so [x, end) rounds to empty). */
+static inline uint64_t mm_page_up(uint64_t x)
+{
+	return x > UINT64_MAX - (MM_PAGE_SIZE - 1) ? UINT64_MAX
+						   : (x + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1);
+}
+
+/* Region slots an allocator needs: every split a claim or a refusal makes. */
+#define MM_REG_CAP(nreg, claim_cap) ((nreg) + 2 * (claim_cap) + 2 * MM_REFUSAL_MARKS)
+
+/*
  * Set up an allocator over regions[0..nreg) (taken over; reg_cap is the
- * capacity of the array, which needs room for splits: nreg + 2 per claim).
+ * capacity of the array, at least MM_REG_CAP(nreg, claim_cap)).
  */
 void mm_alloc_init(struct mm_alloc *a, const struct mm_fw *fw,
 		   struct mm_region *regions, size_t nreg, size_t reg_cap,

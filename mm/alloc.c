@@ -327,9 +327,14 @@ static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 		rw_fail(err, "firmware refused %llu pages at 0x%llx: %s",
 			(unsigned long long)bad_n, (unsigned long long)bad_lo,
 			status_name(a, st));
+		if (a->marks == MM_REFUSAL_MARKS)
+			return rw_fail(err, "firmware refused %llu pages at 0x%llx: %s (%d refusals of memory its map calls free: giving up)",
+				       (unsigned long long)bad_n, (unsigned long long)bad_lo,
+				       status_name(a, st), MM_REFUSAL_MARKS);
 		if (set_kind(a, bad_lo, bad_lo + (bad_n << MM_PAGE_SHIFT),
 			     MM_USABLE, MM_RESERVED))
 			return rw_fail(err, "out of region slots");
+		a->marks++;
 		*ret_refused = true;
 		return -1;
 	}
@@ -392,6 +397,8 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 	size_t mark = a->nclaims, n = 0;
 	uint64_t left = req->pages, base;
 
+	if (req->pages == 0)
+		return rw_fail(err, "zero-page request");
 	if (max_pieces == 0)
 		return rw_fail(err, "no room for pieces");
 	uint64_t free_pages = mm_alloc_free_pages(a);
@@ -451,8 +458,9 @@ void mm_alloc_rollback(struct mm_alloc *a, size_t mark)
 		struct mm_claim c = a->claims[--a->nclaims];
 		a->fw->release(a->fw->ctx, c.base, c.pages);
 		uint64_t end = c.base + (c.pages << MM_PAGE_SHIFT);
-		/* Back to usable, whatever kind it was claimed as.  Splits only
-		 * ever merge here, so this cannot run out of room. */
+		/* Back to usable, whatever kind it was claimed as.  Cannot run
+		 * out of room: regions never outnumber the original ones plus two
+		 * per live claim and per refusal mark, which MM_REG_CAP covers. */
 		for (uint32_t k = MM_LOADER; k <= MM_MODULE; k++)
 			set_kind(a, c.base, end, k, MM_USABLE);
 	}
@@ -480,7 +488,9 @@ int mm_fragment(struct mm_alloc *a, uint64_t piece_pages, size_t *ret_claims,
 	for (uint64_t at = 0; (r = usable_after(a, at)) != NULL;) {
 		uint64_t lo = r->base > at ? r->base : at;
 		uint64_t slot = lo / size;
-		uint64_t hi = (slot + 1) * size;
+		uint64_t start = slot * size;
+		/* The last slot below 2^64 may be cut short. */
+		uint64_t hi = start > UINT64_MAX - size ? UINT64_MAX : start + size;
 		if (slot & 1) {
 			at = hi;
 			continue;

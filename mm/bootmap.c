@@ -60,7 +60,7 @@ size_t mm_boot_map(const struct mm_region *r, size_t nreg,
 		uint64_t base = r[i].base, end = r[i].end;
 		if (type == RUNWAY_MEM_USABLE) {
 			/* Whole pages only; page 0 stays out of reach. */
-			uint64_t lo = (base + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1);
+			uint64_t lo = mm_page_up(base);
 			uint64_t hi = end & ~(MM_PAGE_SIZE - 1);
 			if (lo < MM_PAGE_SIZE)
 				lo = MM_PAGE_SIZE;

@@ -192,7 +192,7 @@ int mm_normalize(const void *map, size_t map_size, size_t desc_size,
 	for (size_t i = 0; i < count; i++) {
 		struct mm_region r = out[i];
 		if (r.kind == MM_USABLE) {
-			r.base = (r.base + MM_PAGE_SIZE - 1) & ~(MM_PAGE_SIZE - 1);
+			r.base = mm_page_up(r.base);
 			r.end &= ~(MM_PAGE_SIZE - 1);
 			if (r.base < MM_PAGE_SIZE)
 				r.base = MM_PAGE_SIZE;

@@ -26,6 +26,8 @@ run() {
 }
 
 run tests/unit/run.sh
+run tests/fuzz/run.sh --replay
+run tests/fuzz/run.sh "${FUZZ_SHORT_SECONDS:-10}"
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
 run tests/qemu/test_elf.sh

@@ -10,6 +10,7 @@ ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd
 qemu-system-x86:/usr/bin/qemu-system-x86_64
 clang:/usr/bin/clang
 lld:/usr/bin/ld.lld
+libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 binutils:/usr/bin/objcopy
 mtools:/usr/bin/mcopy
 gdisk:/usr/sbin/sgdisk

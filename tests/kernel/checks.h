@@ -152,8 +152,11 @@ static inline uint64_t scribble_word(uint64_t phys)
 	return phys ^ SCRIBBLE_KEY;
 }
 
-/* Usable memory up to this is scribbled in full, above it sampled. */
+/* Usable memory up to this many bytes is scribbled in full, above it
+ * sampled (-D to change it, e.g. for slow many-CPU TCG runs). */
+#ifndef SCRIBBLE_FULL_LIMIT
 #define SCRIBBLE_FULL_LIMIT (3ull << 30)
+#endif
 
 /* Fills bytes (a multiple of 64) at p, which is physical phys. */
 void scribble_fill(uint64_t *p, uint64_t phys, uint64_t bytes);

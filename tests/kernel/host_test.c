@@ -3,7 +3,9 @@
  * checking logic (checks.c): memory map validation and lookup, the page
  * table walker (on synthetic tables in a host buffer standing in for
  * physical memory), the pattern check (every single-bit corruption of a
- * blob is caught at the right word), the zero check and string helpers.
+ * blob is caught at the right word), the whole-tree walker, GDT descriptor
+ * decoding, FNV-1a and the module-string parser, the scribble pattern and
+ * its page selection, the zero check and string helpers.
  *
  * Build and run: make test-kernel-host (see kernel.mk).  Exit status 0
  * when every test passes.
@@ -162,6 +164,39 @@ static unsigned idx(uint64_t virt, int level)
 	return (unsigned)((virt >> (12 + 9 * (level - 1))) & 511);
 }
 
+/* Records what pt_walk_tree visits. */
+struct tree_log {
+	int ntables, nleaves;
+	uint64_t table[16], tvirt[16];
+	int level[16];
+	struct pt_leaf leaf[16];
+	int stop_after_leaves; /* stop once this many leaves were seen (0: never) */
+	int stop_at_level;     /* stop at the first table of this level (0: never) */
+};
+
+static int log_table(void *arg, uint64_t phys, int level, uint64_t virt)
+{
+	struct tree_log *l = arg;
+
+	if (l->ntables < 16) {
+		l->table[l->ntables] = phys;
+		l->level[l->ntables] = level;
+		l->tvirt[l->ntables] = virt;
+	}
+	l->ntables++;
+	return level == l->stop_at_level;
+}
+
+static int log_leaf(void *arg, const struct pt_leaf *leaf)
+{
+	struct tree_log *l = arg;
+
+	if (l->nleaves < 16)
+		l->leaf[l->nleaves] = *leaf;
+	l->nleaves++;
+	return l->nleaves == l->stop_after_leaves;
+}
+
 static void test_page_tables(void)
 {
 	const uint64_t kvirt = 0xffffffff80000000ull;
@@ -249,6 +284,72 @@ static void test_page_tables(void)
 		EXPECT(pt_translate(pml5, 5, arena_hhdm, 0x0100000000000000ull, &w) ==
 		       PT_NONCANONICAL);
 	}
+
+	/* The whole-tree walk: PML4 entry 3 has the reserved PS bit. */
+	{
+		struct tree_log log = { 0 };
+		const struct pt_visitor v = { log_table, log_leaf, &log };
+
+		EXPECT(pt_walk_tree(cr3, 4, arena_hhdm, &v, &w) == PT_BAD_PS);
+		EXPECT(w.fail_level == 4 && w.phys == 3ull << 39 &&
+		       w.fail_entry == (P | PS));
+		EXPECT(log.ntables == 1 && log.nleaves == 0);
+
+		table_at(pml4)[3] = 0;
+		memset(&log, 0, sizeof log);
+		EXPECT(pt_walk_tree(cr3, 4, arena_hhdm, &v, &w) == PT_OK);
+		/* Tables root first, depth first, by increasing address: the
+		 * direct map (PML4 256) before the kernel (PML4 511). */
+		EXPECT(log.ntables == 6);
+		EXPECT(log.table[0] == pml4 && log.level[0] == 4 && log.tvirt[0] == 0);
+		EXPECT(log.table[1] == pdpt_h && log.level[1] == 3 && log.tvirt[1] == hvirt);
+		EXPECT(log.table[2] == pd_h && log.level[2] == 2 &&
+		       log.tvirt[2] == hvirt + 0x40000000ull);
+		EXPECT(log.table[3] == pdpt_k && log.tvirt[3] == 0xffffff8000000000ull);
+		EXPECT(log.table[4] == pd_k && log.tvirt[4] == kvirt);
+		EXPECT(log.table[5] == pt_k && log.level[5] == 1 && log.tvirt[5] == kvirt);
+		/* Leaves in address order, with sizes and effective flags. */
+		EXPECT(log.nleaves == 5);
+		EXPECT(log.leaf[0].virt == hvirt && log.leaf[0].phys == 0 &&
+		       log.leaf[0].size == 0x40000000 && log.leaf[0].writable &&
+		       !log.leaf[0].executable);
+		EXPECT(log.leaf[1].virt == hvirt + 0x40000000ull &&
+		       log.leaf[1].phys == 0x40000000ull && log.leaf[1].size == 0x200000 &&
+		       log.leaf[1].writable && log.leaf[1].executable);
+		EXPECT(log.leaf[2].virt == kvirt && log.leaf[2].phys == 0x1234000 &&
+		       log.leaf[2].size == 0x1000 && !log.leaf[2].writable &&
+		       log.leaf[2].executable);
+		EXPECT(log.leaf[3].virt == kvirt + 0x1000 && log.leaf[3].phys == 0x7777000 &&
+		       log.leaf[3].writable && !log.leaf[3].executable);
+		/* The 2 MiB page with PAT (bit 12) set: PAT is not address. */
+		EXPECT(log.leaf[4].virt == kvirt + 0x200000 &&
+		       log.leaf[4].phys == 0x40000000ull && log.leaf[4].size == 0x200000);
+
+		/* Flags are the AND (R/W) and OR (XD) of every level. */
+		table_at(pdpt_k)[idx(kvirt, 3)] = pd_k | P; /* read-only above */
+		table_at(pml4)[idx(hvirt, 4)] = pdpt_h | P | RW | XD;
+		memset(&log, 0, sizeof log);
+		EXPECT(pt_walk_tree(cr3, 4, arena_hhdm, &v, &w) == PT_OK);
+		EXPECT(!log.leaf[1].executable && log.leaf[1].writable);
+		EXPECT(!log.leaf[3].writable && !log.leaf[4].writable);
+
+		/* A callback's nonzero return stops the walk. */
+		memset(&log, 0, sizeof log);
+		log.stop_after_leaves = 2;
+		EXPECT(pt_walk_tree(cr3, 4, arena_hhdm, &v, &w) == PT_STOPPED);
+		EXPECT(log.nleaves == 2);
+		memset(&log, 0, sizeof log);
+		log.stop_at_level = 2;
+		EXPECT(pt_walk_tree(cr3, 4, arena_hhdm, &v, &w) == PT_STOPPED);
+		EXPECT(log.ntables == 3 && log.nleaves == 1);
+
+		/* Null callbacks are allowed. */
+		{
+			const struct pt_visitor none = { 0, 0, 0 };
+
+			EXPECT(pt_walk_tree(cr3, 4, arena_hhdm, &none, 0) == PT_OK);
+		}
+	}
 	free(arena);
 }
 
@@ -334,11 +435,159 @@ static void test_zero_and_strings(void)
 	EXPECT(out[0] == 0);
 }
 
+/* ---- GDT, hashing, module strings ----------------------------------- */
+
+static void test_gdt(void)
+{
+	/* What Runway loads, and what most 64-bit kernels use. */
+	EXPECT(gdt_code64_problem(0x00af9a000000ffffull) == NULL);
+	EXPECT(gdt_data_problem(0x00cf92000000ffffull) == NULL);
+	EXPECT(gdt_code64_problem(0x0020980000000000ull) == NULL); /* minimal */
+	EXPECT(gdt_data_problem(0x0000920000000000ull) == NULL);
+
+	EXPECT(!strcmp(gdt_code64_problem(0x00af1a000000ffffull), "not present"));
+	EXPECT(!strcmp(gdt_code64_problem(0x00af8a000000ffffull), "a system descriptor (S=0)"));
+	EXPECT(!strcmp(gdt_code64_problem(0x00cf92000000ffffull), "a data segment, not code"));
+	EXPECT(!strcmp(gdt_code64_problem(0x00affa000000ffffull), "DPL is not 0"));
+	EXPECT(!strcmp(gdt_code64_problem(0x00cf9a000000ffffull), "not 64-bit code (L=0)"));
+	EXPECT(!strcmp(gdt_code64_problem(0x00ef9a000000ffffull), "D=1 with L=1"));
+	EXPECT(gdt_code64_problem(0) != NULL);
+
+	EXPECT(!strcmp(gdt_data_problem(0x00cf12000000ffffull), "not present"));
+	EXPECT(!strcmp(gdt_data_problem(0x00cf82000000ffffull), "a system descriptor (S=0)"));
+	EXPECT(!strcmp(gdt_data_problem(0x00af9a000000ffffull), "a code segment, not data"));
+	EXPECT(!strcmp(gdt_data_problem(0x00cf90000000ffffull), "not writable"));
+	EXPECT(!strcmp(gdt_data_problem(0x00cff2000000ffffull), "DPL is not 0"));
+}
+
+static void test_fnv(void)
+{
+	uint64_t v = 0;
+	char buf[40];
+
+	/* Reference values of FNV-1a 64. */
+	EXPECT(fnv1a64(FNV1A64_INIT, "", 0) == 0xcbf29ce484222325ull);
+	EXPECT(fnv1a64(FNV1A64_INIT, "a", 1) == 0xaf63dc4c8601ec8cull);
+	EXPECT(fnv1a64(FNV1A64_INIT, "foobar", 6) == 0x85944171f73967e8ull);
+	/* Incremental equals one-shot. */
+	EXPECT(fnv1a64(fnv1a64(FNV1A64_INIT, "foo", 3), "bar", 3) == 0x85944171f73967e8ull);
+
+	EXPECT(parse_fnv1a64_string("fnv1a64=85944171f73967e8", &v) == 1 &&
+	       v == 0x85944171f73967e8ull);
+	EXPECT(parse_fnv1a64_string("fnv1a64=85944171F73967E8", &v) == 1 &&
+	       v == 0x85944171f73967e8ull);
+	EXPECT(parse_fnv1a64_string("fnv1a64=0000000000000000", &v) == 1 && v == 0);
+	EXPECT(parse_fnv1a64_string("", &v) == 0);
+	EXPECT(parse_fnv1a64_string("initrd", &v) == 0);
+	EXPECT(parse_fnv1a64_string("fnv1a64", &v) == 0);
+	EXPECT(parse_fnv1a64_string("sha256=85944171f73967e8", &v) == 0);
+	EXPECT(parse_fnv1a64_string("fnv1a64=", &v) == -1);
+	EXPECT(parse_fnv1a64_string("fnv1a64=85944171f73967e", &v) == -1);
+	EXPECT(parse_fnv1a64_string("fnv1a64=85944171f73967e80", &v) == -1);
+	EXPECT(parse_fnv1a64_string("fnv1a64=85944171f73967eg", &v) == -1);
+	EXPECT(parse_fnv1a64_string("fnv1a64=85944171f73967e8 ", &v) == -1);
+	EXPECT(parse_fnv1a64_string("fnv1a64=0x944171f73967e8", &v) == -1);
+	/* Every 64-bit value formatted back parses to itself. */
+	snprintf(buf, sizeof buf, "fnv1a64=%016llx", 0xfedcba9876543210ull);
+	EXPECT(parse_fnv1a64_string(buf, &v) == 1 && v == 0xfedcba9876543210ull);
+}
+
+/* ---- the scribble ---------------------------------------------------- */
+
+struct run_log {
+	int n;
+	uint64_t phys[64], bytes[64];
+	int stop_after;
+};
+
+static int log_run(void *arg, uint64_t phys, uint64_t bytes)
+{
+	struct run_log *l = arg;
+
+	if (l->n < 64) {
+		l->phys[l->n] = phys;
+		l->bytes[l->n] = bytes;
+	}
+	l->n++;
+	return l->n == l->stop_after;
+}
+
+static void test_scribble(void)
+{
+	const uint64_t npages = 4;
+	uint64_t *mem = aligned_alloc(4096, npages * 4096), bad = 0, i;
+	const uint64_t phys = 0x123456000ull;
+	static const struct runway_mmap_entry map[] = {
+		E(0x0,       0x1000,     RUNWAY_MEM_RESERVED),
+		E(0x1000,    0x1000,     RUNWAY_MEM_USABLE),      /* 1 page          */
+		E(0x2000,    0x2000,     RUNWAY_MEM_KERNEL),
+		E(0x100000,  0x101000,   RUNWAY_MEM_USABLE),      /* 257 pages       */
+		E(0x300000,  0x100000,   RUNWAY_MEM_USABLE),      /* 256 pages       */
+		E(0x400000,  0x201000,   RUNWAY_MEM_USABLE),      /* 513 pages       */
+		E(0x700000,  0x2000,     RUNWAY_MEM_LOADER_RECLAIMABLE),
+	};
+	const uint64_t n = sizeof map / sizeof map[0];
+	struct run_log log = { 0 };
+
+	if (!mem)
+		abort();
+	scribble_fill(mem, phys, npages * 4096);
+	for (i = 0; i < npages * 512; i++)
+		EXPECT(mem[i] == scribble_word(phys + 8 * i));
+	EXPECT(scribble_verify(mem, phys, npages * 4096, &bad));
+	/* The same memory checked as if at another address fails at once. */
+	EXPECT(!scribble_verify(mem, phys + 4096, 4096, &bad) && bad == 0);
+	/* A word read back names the address it was written for. */
+	EXPECT((mem[700] ^ SCRIBBLE_KEY) == phys + 8 * 700);
+
+	/* Each single-word change is found at its offset. */
+	for (i = 0; i < npages * 512; i += 37) {
+		uint64_t keep = mem[i];
+
+		mem[i] ^= 1ull << (i % 64);
+		EXPECT(!scribble_verify(mem, phys, npages * 4096, &bad) && bad == 8 * i);
+		mem[i] = keep;
+	}
+	/* Aliasing: page 2 is a copy of page 1 (both written through one
+	 * physical page), found at page 2's first word, holding page 1's
+	 * pattern. */
+	memcpy(mem + 1024, mem + 512, 4096);
+	EXPECT(!scribble_verify(mem, phys, npages * 4096, &bad) && bad == 2 * 4096);
+	EXPECT((mem[bad / 8] ^ SCRIBBLE_KEY) == phys + 4096);
+	free(mem);
+
+	/* Full: each usable entry as one run. */
+	EXPECT(scribble_runs(map, n, 1, log_run, &log) == 0x1000 + 0x101000 + 0x100000 + 0x201000);
+	EXPECT(log.n == 4 && log.phys[0] == 0x1000 && log.bytes[0] == 0x1000 &&
+	       log.phys[1] == 0x100000 && log.bytes[1] == 0x101000 &&
+	       log.phys[3] == 0x400000 && log.bytes[3] == 0x201000);
+
+	/* Sampled: first, last and every 256th page, one page per run. */
+	memset(&log, 0, sizeof log);
+	EXPECT(scribble_runs(map, n, 0, log_run, &log) == 8 * 0x1000);
+	EXPECT(log.n == 8);
+	EXPECT(log.phys[0] == 0x1000);                             /* 1 page    */
+	EXPECT(log.phys[1] == 0x100000 && log.phys[2] == 0x200000); /* 0, 256    */
+	EXPECT(log.phys[3] == 0x300000 && log.phys[4] == 0x3ff000); /* 0, 255    */
+	EXPECT(log.phys[5] == 0x400000 && log.phys[6] == 0x500000 &&
+	       log.phys[7] == 0x600000);                            /* 0,256,512 */
+	for (i = 0; i < 8; i++)
+		EXPECT(log.bytes[i] == 0x1000);
+
+	/* A nonzero return stops it, with the bytes passed before. */
+	memset(&log, 0, sizeof log);
+	log.stop_after = 3;
+	EXPECT(scribble_runs(map, n, 0, log_run, &log) == 2 * 0x1000 && log.n == 3);
+}
+
 int main(void)
 {
 	test_mmap();
 	test_page_tables();
 	test_pattern();
+	test_gdt();
+	test_fnv();
+	test_scribble();
 	test_zero_and_strings();
 	if (failures) {
 		fprintf(stderr, "host_test: %d check(s) failed\n", failures);

@@ -16,8 +16,9 @@
 # Settings (override on the make command line or before the include):
 #     TEST_KERNEL_CMDLINE      command line the kernels require Runway to
 #                              pass (default below; no ' or $ please)
-#     TEST_KERNEL_CHECK_PERMS  1: also require text and rodata read-only and
-#                              rodata non-executable (default 0)
+#     TEST_KERNEL_CHECK_PERMS  1 (default): also require text and rodata read-only and
+#                              rodata, data and bss non-executable; 0: only
+#                              data and bss writable
 #     TK_CC TK_LD TK_HOSTCC    tools (clang, ld.lld, clang)
 # Changing a setting rebuilds what depends on it (see the config stamp).
 # All other names defined here start with TK_ / tk_.
@@ -32,7 +33,7 @@ TK_LD ?= ld.lld
 TK_HOSTCC ?= clang
 
 TEST_KERNEL_CMDLINE ?= runway-test console=ttyS0 answer=42
-TEST_KERNEL_CHECK_PERMS ?= 0
+TEST_KERNEL_CHECK_PERMS ?= 1
 
 TK_CFLAGS := -target x86_64-unknown-elf -ffreestanding -fno-stack-protector \
 	-fno-pic -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 \

@@ -47,7 +47,7 @@ static void pool_alloc(uint64_t pages)
 	pool.pages = pages;
 	pool.buf = aligned_alloc(K4, (pages ? pages : 1) * K4);
 	assert_non_null(pool.buf);
-	memset(pool.buf, 0xcc, (pages ? pages : 1) * K4); /* junk: tables must be zeroed */
+	memset(pool.buf, 0xa5, (pages ? pages : 1) * K4); /* junk with the present bit set: tables must be zeroed */
 }
 
 static int teardown(void **state)

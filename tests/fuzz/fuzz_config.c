@@ -1,0 +1,170 @@
+/*
+ * fuzz_config.c - libFuzzer target: config_parse on arbitrary bytes.
+ *
+ * Must never crash.  Success or failure, every string of every entry
+ * parsed so far is NUL-terminated inside its array and the counts are in
+ * range; a failure comes with a non-empty, NUL-terminated message.  A
+ * parsed config, written back out as runway.conf text, parses to the same
+ * config (round trip), for NUL-free input.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "fuzz_common.h"
+
+#define TERMINATED(a) (memchr((a), 0, sizeof(a)) != NULL)
+
+static void check_strings(const struct config *c)
+{
+	CHECK(c->nentries <= CONFIG_MAX_ENTRIES, "%zu entries", c->nentries);
+	for (size_t i = 0; i < c->nentries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		CHECK(TERMINATED(e->title) && TERMINATED(e->path) && TERMINATED(e->cmdline),
+		      "entry %zu: a string is not NUL-terminated", i);
+		CHECK(e->nmodules <= CONFIG_MAX_MODULES &&
+		      e->nmodule_sha256 <= CONFIG_MAX_MODULES,
+		      "entry %zu: %zu modules, %zu module hashes", i, e->nmodules,
+		      e->nmodule_sha256);
+		for (size_t m = 0; m < e->nmodules; m++)
+			CHECK(TERMINATED(e->modules[m].path) && TERMINATED(e->modules[m].string),
+			      "entry %zu module %zu: a string is not NUL-terminated", i, m);
+	}
+}
+
+static void check_ok(const struct config *c)
+{
+	CHECK(c->nentries >= 1, "success without entries");
+	CHECK(c->default_entry < c->nentries, "default %zu of %zu", c->default_entry,
+	      c->nentries);
+	CHECK(c->timeout <= 3600, "timeout %u", c->timeout);
+	CHECK(c->fragment == 0 || c->fragment >= 4096, "fragment %llu", (ull)c->fragment);
+	for (size_t i = 0; i < c->nentries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		CHECK(e->kind == CONFIG_KERNEL || e->kind == CONFIG_VERIFY,
+		      "entry %zu: kind %d", i, (int)e->kind);
+		CHECK(e->nmodule_sha256 <= e->nmodules, "entry %zu: more hashes than modules", i);
+	}
+}
+
+static void hex(char *out, const uint8_t h[32])
+{
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", h[i]);
+}
+
+/* Append to the round-trip text. */
+static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int k = vsnprintf(buf + n, cap - n, f, ap);
+	va_end(ap);
+	CHECK(k >= 0 && (size_t)k < cap - n, "round trip text too long");
+	return n + (size_t)k;
+}
+
+static bool same_entry(const struct config_entry *a, const struct config_entry *b)
+{
+	if (strcmp(a->title, b->title) || a->kind != b->kind || strcmp(a->path, b->path) ||
+	    strcmp(a->cmdline, b->cmdline) || a->has_sha256 != b->has_sha256 ||
+	    (a->has_sha256 && memcmp(a->sha256, b->sha256, 32)) || a->kaslr != b->kaslr ||
+	    a->nmodules != b->nmodules || a->nmodule_sha256 != b->nmodule_sha256)
+		return false;
+	for (size_t m = 0; m < a->nmodules; m++) {
+		const struct config_module *x = &a->modules[m], *y = &b->modules[m];
+		if (strcmp(x->path, y->path) || strcmp(x->string, y->string) ||
+		    x->has_sha256 != y->has_sha256 ||
+		    (x->has_sha256 && memcmp(x->sha256, y->sha256, 32)))
+			return false;
+	}
+	return true;
+}
+
+/* Write c back as text, parse it, compare. */
+static void round_trip(const struct config *c)
+{
+	static char text[1 << 18];
+	static struct config got;
+	const size_t cap = sizeof text;
+	size_t n = 0;
+	char h[65];
+
+	n = put(text, cap, n, "# round trip\ntimeout = %u\ndefault = %zu\n", c->timeout,
+		c->default_entry + 1);
+	n = put(text, cap, n, "exit-after = %s\nrun-all = %s\nmap-dump = %s\n",
+		c->exit_after ? "yes" : "no", c->run_all ? "true" : "false",
+		c->map_dump ? "1" : "0");
+	if (c->fragment)
+		n = put(text, cap, n, "fragment = %llu\n", (ull)c->fragment);
+	for (size_t i = 0; i < c->nentries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		/* a title taken from the path is written empty, to be taken
+		 * from the path again (it may end in a blank) */
+		char derived[CONFIG_TITLE_MAX];
+		snprintf(derived, sizeof derived, "%s", e->path);
+		n = put(text, cap, n, "entry = %s\n%s = %s\ncmdline = %s\nkaslr = %s\n",
+			strcmp(e->title, derived) ? e->title : "", e->kind == CONFIG_KERNEL ? "kernel" : "verify", e->path,
+			e->cmdline, e->kaslr ? "yes" : "no");
+		if (e->has_sha256) {
+			hex(h, e->sha256);
+			n = put(text, cap, n, "sha256 = %s\n", h);
+		}
+		for (size_t m = 0; m < e->nmodules; m++)
+			n = put(text, cap, n, "module = %s%s%s\n", e->modules[m].path,
+				e->modules[m].string[0] ? " " : "", e->modules[m].string);
+		for (size_t m = 0; m < e->nmodule_sha256; m++) {
+			hex(h, e->modules[m].sha256);
+			n = put(text, cap, n, "module-sha256 = %s\n", h);
+		}
+	}
+	struct rw_err err = { "" };
+	int rc = config_parse(text, n, &got, &err);
+	CHECK(rc == 0, "round trip failed: %s\n%s", err.msg, text);
+	bool same = got.timeout == c->timeout && got.default_entry == c->default_entry &&
+		    got.exit_after == c->exit_after && got.run_all == c->run_all &&
+		    got.map_dump == c->map_dump && got.fragment == c->fragment &&
+		    got.nentries == c->nentries;
+	for (size_t i = 0; same && i < c->nentries; i++)
+		same = same_entry(&got.entries[i], &c->entries[i]);
+	CHECK(same, "round trip differs:\n%s", text);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* an exact-size copy, so that ASan sees any read past the end */
+	char *text = malloc(size ? size : 1);
+	CHECK(text, "malloc");
+	if (size)
+		memcpy(text, data, size);
+
+	static struct config cfg; /* large: not on the stack */
+	struct rw_err err;
+	memset(&cfg, 0x5a, sizeof cfg);
+	memset(&err, 0xff, sizeof err);
+	int rc = config_parse(text, size, &cfg, &err);
+	check_strings(&cfg);
+	if (rc == 0) {
+		check_ok(&cfg);
+		/*
+		 * A NUL byte inside a value cuts the C string short (reported):
+		 * the round trip holds for NUL-free text only.
+		 */
+		if (!memchr(text, 0, size))
+			round_trip(&cfg);
+	} else {
+		CHECK(rc == -1, "config_parse returned %d", rc);
+		CHECK(memchr(err.msg, 0, sizeof err.msg), "error message not NUL-terminated");
+		CHECK(err.msg[0], "empty error message");
+	}
+	free(text);
+	return 0;
+}

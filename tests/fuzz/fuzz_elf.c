@@ -1,0 +1,938 @@
+/*
+ * fuzz_elf.c - libFuzzer target: elf_parse (normal and verify_only),
+ * elf_slide, elf_load, elf_relocate, elf_mappings (and, on the mappings,
+ * mm_pt_count / mm_pt_map_all / mm_pt_walk).
+ *
+ * The input is an ELF file, read through struct elf_file's callback (which
+ * aborts on a read outside the file).  Physical memory is a host buffer
+ * behind a fixed firmware map with about 25 MiB free in six conventional
+ * descriptors; pages are ASan-poisoned unless claimed, so any write outside
+ * the claimed pages is reported.  After a successful parse the image is
+ * loaded four times, each on a fresh allocator:
+ *   A  plainly;
+ *   B  with the read callback failing at one call (chosen from a hash of
+ *      the input);
+ *   C  with reads above a size limit refused and claims refused by mask
+ *      and at a seam;
+ *   D  after mm_fragment (the fallback to pieces), released afterwards.
+ * An ET_DYN image is first slid (0, 2 MiB or to the kernel window, from
+ * the hash) and, once loaded, relocated; a reference relocation on flat
+ * copies of the groups must agree byte for byte.  A load that succeeds
+ * must place exactly the planned pages, fill them with the file's bytes
+ * and zeros, and yield mappings inside the segments' page spans that page
+ * tables reproduce.  A load that fails must leave nothing claimed.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sanitizer/asan_interface.h>
+
+#include "elf64.h"
+#include "fuzz_common.h"
+#include "mm.h"
+
+#define PAGE MM_PAGE_SIZE
+#define SIZE_2M (2ull << 20)
+#define READ_CHUNK_MIN (64ull << 10)
+#define CLAIM_CAP 2048
+#define MAPS_CAP 512 /* KERNEL_MAPPINGS_MAX in efi/boot.c */
+#define PT_PHYS 0x40000000ull /* fake physical address of the table pool */
+
+/* ---- the machine ---- */
+
+struct fdesc {
+	uint32_t type;
+	uint64_t base, pages;
+};
+
+static const struct fdesc fake_map[] = {
+	{ MM_EFI_CONVENTIONAL, 0x0000000, 0x9f },   /* page 0 never usable */
+	{ MM_EFI_RESERVED, 0x009f000, 0x61 },
+	{ MM_EFI_CONVENTIONAL, 0x0100000, 0x700 },  /* 7 MiB */
+	{ MM_EFI_CONVENTIONAL, 0x0800000, 0x200 },  /* 2 MiB, adjacent: a seam */
+	{ MM_EFI_BS_DATA, 0x0a00000, 0x200 },
+	{ MM_EFI_CONVENTIONAL, 0x0c00000, 0x800 },  /* 8 MiB, 2 MiB-aligned */
+	{ MM_EFI_ACPI_NVS, 0x1400000, 0x10 },
+	{ MM_EFI_CONVENTIONAL, 0x1410000, 0x5f0 },  /* ~6 MiB, unaligned start */
+	{ 11 /* MMIO */, 0x1a00000, 0x600 },
+	{ MM_EFI_CONVENTIONAL, 0x2000000, 0x203 },  /* 2 MiB + 3 pages */
+};
+#define NDESC (sizeof fake_map / sizeof fake_map[0])
+#define PHYS_SIZE 0x2203000ull
+
+static uint8_t *phys_mem;             /* PHYS_SIZE bytes */
+static struct mm_region init_reg[2 * NDESC];
+static size_t ninit;
+static uint64_t init_free;
+
+static void poison_all(void)
+{
+	ASAN_POISON_MEMORY_REGION(phys_mem, PHYS_SIZE);
+}
+
+/* Only kernel claims become writable: fragment (MM_LOADER) claims stay
+ * poisoned, as elf_load must never touch them. */
+static void on_claim(uint64_t base, uint64_t pages, enum mm_kind kind)
+{
+	CHECK(base + (pages << 12) <= PHYS_SIZE, "claim outside fake memory");
+	if (kind != MM_KERNEL)
+		return;
+	ASAN_UNPOISON_MEMORY_REGION(phys_mem + base, pages << 12);
+	/* what a firmware hands out is not zeroed */
+	memset(phys_mem + base, 0xcc, pages << 12);
+}
+
+static void on_release(uint64_t base, uint64_t pages)
+{
+	ASAN_POISON_MEMORY_REGION(phys_mem + base, pages << 12);
+}
+
+static void *p2v(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	CHECK(phys < PHYS_SIZE, "phys_to_ptr(0x%llx) outside fake memory", (ull)phys);
+	return phys_mem + phys;
+}
+
+static void setup(void)
+{
+	uint8_t map[NDESC * 48];
+	memset(map, 0, sizeof map);
+	for (size_t i = 0; i < NDESC; i++) {
+		struct mm_efi_desc d = { fake_map[i].type, 0, fake_map[i].base, 0,
+					 fake_map[i].pages, 0xf };
+		memcpy(map + i * 48, &d, sizeof d);
+	}
+	static uint8_t scratch[4096];
+	struct rw_err err;
+	CHECK(mm_normalize_scratch(NDESC) <= sizeof scratch, "scratch");
+	CHECK(!mm_normalize(map, sizeof map, 48, init_reg, 2 * NDESC, scratch,
+			    sizeof scratch, &ninit, &err), "normalize: %s", err.msg);
+	init_free = usable_pages(init_reg, ninit);
+	phys_mem = malloc(PHYS_SIZE);
+	CHECK(phys_mem, "malloc");
+	poison_all();
+}
+
+/* ---- the file ---- */
+
+/*
+ * The file is the input followed by a generated tail of
+ * (e_ident[9] & 0x7f) * 64 KiB bytes (EI_PAD: ignored by the loader), so
+ * that reads above READ_CHUNK_MIN, which the loader splits on refusal,
+ * are reachable with small inputs.
+ */
+static const uint8_t *g_data;
+static uint64_t g_size, g_total;
+
+static uint8_t tail_byte(uint64_t off)
+{
+	return (uint8_t)((off * 0x9e3779b97f4a7c15ull) >> 56);
+}
+
+static uint8_t vbyte(uint64_t off)
+{
+	return off < g_size ? g_data[off] : off < g_total ? tail_byte(off) : 0;
+}
+
+static void vcopy(uint8_t *dst, uint64_t off, uint64_t len)
+{
+	uint64_t n = off < g_size ? (len < g_size - off ? len : g_size - off) : 0;
+	memcpy(dst, g_data + off, n);
+	for (uint64_t i = n; i < len; i++)
+		dst[i] = tail_byte(off + i);
+}
+
+/* Index of the first byte of p[0..len) that differs from the file at off. */
+static uint64_t vdiff(const uint8_t *p, uint64_t off, uint64_t len)
+{
+	uint64_t i = 0;
+	if (off < g_size) {
+		uint64_t n = len < g_size - off ? len : g_size - off;
+		if (!memcmp(p, g_data + off, n))
+			i = n;
+		else
+			while (p[i] == g_data[off + i])
+				i++;
+		if (i < n)
+			return i;
+	}
+	for (; i < len; i++)
+		if (p[i] != tail_byte(off + i))
+			return i;
+	return len;
+}
+
+
+struct file_ctx {
+	const uint8_t *data;
+	uint64_t size;
+	uint64_t calls;
+	uint64_t fail_at;     /* fail read call number fail_at (1-based); 0: never */
+	uint64_t fail_above;  /* refuse reads longer than this; 0: never */
+	uint64_t failed_len;  /* the length of the read failed by fail_at */
+};
+
+static uint64_t file_read(void *ctx, uint64_t off, void *buf, uint64_t len)
+{
+	struct file_ctx *c = ctx;
+	uint64_t n = ++c->calls;
+
+	CHECK(off <= c->size && len <= c->size - off,
+	      "read of %llu bytes at offset %llu past the end of the file (%llu bytes)",
+	      (ull)len, (ull)off, (ull)c->size);
+	CHECK(len > 0, "read of 0 bytes at offset %llu", (ull)off);
+	if (c->fail_at && n == c->fail_at) {
+		c->failed_len = len;
+		return 0x8000000000000007ull; /* EFI_DEVICE_ERROR */
+	}
+	if (c->fail_above && len > c->fail_above)
+		return 0x8000000000000007ull;
+	/* the destination: a claimed page range, or the caller's own memory */
+	uint8_t *b = buf;
+	if (b >= phys_mem && b < phys_mem + PHYS_SIZE)
+		CHECK(len <= (uint64_t)(phys_mem + PHYS_SIZE - b), "read runs past fake memory");
+	vcopy(buf, off, len);
+	return 0;
+}
+
+static const char *file_status(uint64_t st)
+{
+	return st ? "EFI_DEVICE_ERROR" : "EFI_SUCCESS";
+}
+
+/* ---- an independent look at the program headers ---- */
+
+static uint64_t get(const uint8_t *d, uint64_t size, uint64_t off, unsigned n)
+{
+	uint64_t v = 0;
+	(void)d;
+	(void)size;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)vbyte(off + i) << (8 * i);
+	return v;
+}
+
+static bool is_canonical(uint64_t v)
+{
+	return (v >> 47) == 0 || (v >> 47) == 0x1ffff;
+}
+
+/* Every accepted image: the segments are exactly the file's PT_LOADs with
+ * p_memsz > 0, valid, sorted, disjoint; the entry is executable. */
+static void check_image(const uint8_t *d, uint64_t size, const struct elf_image *img,
+			bool verify)
+{
+	uint64_t max_align = 0;
+	uint64_t phoff = get(d, size, 32, 8), entsz = get(d, size, 54, 2);
+	uint64_t nph = get(d, size, 56, 2);
+	if (nph == 0xffff)
+		nph = get(d, size, get(d, size, 40, 8) + 44, 4);
+	size_t nload = 0;
+
+	CHECK(img->nseg >= 1 && img->nseg <= ELF_MAX_SEGMENTS, "nseg %zu", img->nseg);
+	CHECK(img->type == get(d, size, 16, 2) && img->entry == get(d, size, 24, 8),
+	      "type/entry differ from the header");
+	for (uint64_t i = 0; i < nph; i++) {
+		uint64_t o = phoff + i * entsz;
+		uint32_t type = (uint32_t)get(d, size, o, 4);
+		uint64_t memsz = get(d, size, o + 40, 8);
+		CHECK(type != 3 || verify, "PT_INTERP accepted");
+		if (type != 1 || memsz == 0)
+			continue;
+		const struct elf_segment *s = NULL;
+		for (size_t k = 0; k < img->nseg; k++)
+			if (img->seg[k].phdr_index == i)
+				s = &img->seg[k];
+		CHECK(s, "PT_LOAD phdr %llu is missing from the image", (ull)i);
+		if (get(d, size, o + 48, 8) > max_align)
+			max_align = get(d, size, o + 48, 8);
+		uint32_t pf = (uint32_t)get(d, size, o + 4, 4);
+		CHECK(s->offset == get(d, size, o + 8, 8) &&
+		      s->vaddr == get(d, size, o + 16, 8) &&
+		      s->filesz == get(d, size, o + 32, 8) && s->memsz == memsz &&
+		      s->align == get(d, size, o + 48, 8) &&
+		      s->flags == (((pf & 2) ? MM_MAP_WRITE : 0u) | ((pf & 1) ? MM_MAP_EXEC : 0u)),
+		      "segment of phdr %llu differs from the file", (ull)i);
+		nload++;
+	}
+	CHECK(nload == img->nseg, "%zu PT_LOADs in the file, %zu segments", nload, img->nseg);
+	bool entry_ok = false;
+	for (size_t k = 0; k < img->nseg; k++) {
+		const struct elf_segment *s = &img->seg[k];
+		CHECK(s->filesz <= s->memsz && s->offset <= size && s->filesz <= size - s->offset,
+		      "segment %zu: bad file range", k);
+		CHECK(((s->offset ^ s->vaddr) & (PAGE - 1)) == 0, "segment %zu: offset/vaddr", k);
+		CHECK(!(s->align & (s->align - 1)), "segment %zu: align 0x%llx", k, (ull)s->align);
+		uint64_t last = s->vaddr + s->memsz - 1;
+		CHECK(last >= s->vaddr && last <= UINT64_MAX - PAGE && is_canonical(s->vaddr) &&
+		      is_canonical(last) && (s->vaddr >> 47) == (last >> 47),
+		      "segment %zu 0x%llx + 0x%llx: bad virtual range", k, (ull)s->vaddr,
+		      (ull)s->memsz);
+		if (k)
+			CHECK(img->seg[k - 1].vaddr + img->seg[k - 1].memsz <= s->vaddr,
+			      "segments %zu and %zu overlap or are unsorted", k - 1, k);
+		if ((s->flags & MM_MAP_EXEC) && img->entry >= s->vaddr &&
+		    img->entry - s->vaddr < s->memsz)
+			entry_ok = true;
+	}
+	CHECK(entry_ok || verify, "entry 0x%llx not in an executable segment", (ull)img->entry);
+	CHECK(img->dyn.align == max_align, "dyn.align 0x%llx, largest p_align 0x%llx",
+	      (ull)img->dyn.align, (ull)max_align);
+	CHECK(img->slide == 0, "slide %llu before elf_slide", (ull)img->slide);
+	if (img->dyn.present)
+		CHECK(img->type == 3 && !(img->dyn.relasz % 24) && !(img->dyn.relrsz % 8),
+		      "dynamic info: type %u relasz %llu relrsz %llu", img->type,
+		      (ull)img->dyn.relasz, (ull)img->dyn.relrsz);
+	CHECK(img->vlow == (img->seg[0].vaddr & ~(PAGE - 1)), "vlow");
+	const struct elf_segment *l = &img->seg[img->nseg - 1];
+	CHECK(img->vhigh == ((l->vaddr + l->memsz + PAGE - 1) & ~(PAGE - 1)), "vhigh");
+}
+
+/* ---- checks on a load ---- */
+
+static uint64_t pdown(uint64_t v) { return v & ~(PAGE - 1); }
+static uint64_t pup(uint64_t v) { return (v + PAGE - 1) & ~(PAGE - 1); }
+
+/* The union of the segments' page spans: sorted, merged intervals. */
+struct span {
+	uint64_t lo, hi;
+};
+
+static size_t page_spans(const struct elf_image *img, struct span *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < img->nseg; i++) {
+		uint64_t lo = pdown(img->seg[i].vaddr);
+		uint64_t hi = pup(img->seg[i].vaddr + img->seg[i].memsz);
+		if (n && lo <= out[n - 1].hi) { /* touching spans merge here */
+			if (hi > out[n - 1].hi)
+				out[n - 1].hi = hi;
+			continue;
+		}
+		out[n++] = (struct span){ lo, hi };
+	}
+	return n;
+}
+
+static uint64_t planned_pages(const struct elf_image *img)
+{
+	struct span s[ELF_MAX_SEGMENTS];
+	size_t n = page_spans(img, s);
+	uint64_t p = 0;
+	for (size_t i = 0; i < n; i++)
+		p += (s[i].hi - s[i].lo) >> 12;
+	return p;
+}
+
+static const uint8_t zero_page[4096];
+
+static void check_zero(const uint8_t *p, uint64_t len, uint64_t v)
+{
+	while (len) {
+		uint64_t n = len < sizeof zero_page ? len : sizeof zero_page;
+		if (memcmp(p, zero_page, n)) {
+			uint64_t k = 0;
+			while (!p[k])
+				k++;
+			CHECK(0, "virt 0x%llx should be zero, holds 0x%02x", (ull)(v + k), p[k]);
+		}
+		p += n;
+		v += n;
+		len -= n;
+	}
+}
+
+/* The bytes of group g's virtual range [v0, v1), physically at ptr. */
+static void check_bytes(const struct elf_image *img, const struct elf_group *g,
+			const uint8_t *file, uint64_t v0, uint64_t v1, const uint8_t *ptr)
+{
+	uint64_t at = v0;
+	for (size_t i = g->first_seg; i < g->first_seg + g->nseg && at < v1; i++) {
+		const struct elf_segment *s = &img->seg[i];
+		uint64_t flo = s->vaddr, fhi = s->vaddr + s->filesz;
+		if (fhi <= at || flo >= v1 || s->filesz == 0)
+			continue;
+		if (flo > at) {
+			check_zero(ptr + (at - v0), flo - at, at);
+			at = flo;
+		}
+		uint64_t hi = fhi < v1 ? fhi : v1;
+		uint64_t foff = s->offset + (at - s->vaddr);
+		uint64_t k = vdiff(ptr + (at - v0), foff, hi - at);
+		(void)file;
+		CHECK(k == hi - at,
+		      "virt 0x%llx (phdr %u, file offset 0x%llx) holds 0x%02x, file 0x%02x",
+		      (ull)(at + k), s->phdr_index, (ull)(foff + k), ptr[at - v0 + k],
+		      vbyte(foff + k));
+		at = hi;
+	}
+	if (at < v1)
+		check_zero(ptr + (at - v0), v1 - at, at);
+}
+
+/* The image's pieces in virtual order: [v, end) -> phys. */
+struct vpiece {
+	uint64_t v, end, phys;
+};
+
+static size_t flat_pieces(const struct elf_load *ld, struct vpiece *out)
+{
+	size_t n = 0;
+	for (size_t gi = 0; gi < ld->ngroups; gi++) {
+		const struct elf_group *g = &ld->group[gi];
+		uint64_t pv = g->vbase;
+		for (size_t p = 0; p < g->npieces; p++) {
+			const struct mm_claim *pc = &ld->piece[g->first_piece + p];
+			out[n++] = (struct vpiece){ pv, pv + (pc->pages << 12), pc->base };
+			pv += pc->pages << 12;
+		}
+	}
+	return n;
+}
+
+static uint32_t flags_at(const struct elf_image *img, uint64_t v)
+{
+	uint32_t f = 0;
+	for (size_t i = 0; i < img->nseg; i++)
+		if (pdown(img->seg[i].vaddr) <= v && v < pup(img->seg[i].vaddr + img->seg[i].memsz))
+			f |= img->seg[i].flags;
+	return f;
+}
+
+static void *pt_p2v(void *ctx, uint64_t phys)
+{
+	uint8_t *pool = ((uint8_t **)ctx)[0];
+	uint64_t pages = (uint64_t)(uintptr_t)((uint8_t **)ctx)[1];
+	CHECK(phys >= PT_PHYS && phys - PT_PHYS < pages << 12,
+	      "page tables: phys 0x%llx outside the pool", (ull)phys);
+	return pool + (phys - PT_PHYS);
+}
+
+static void check_tables(const struct mm_mapping *m, size_t n, uint32_t h)
+{
+	bool huge_1g = h & 1, nx = h & 2;
+	uint64_t count = mm_pt_count(m, n, huge_1g);
+	CHECK(count >= 2 && count < 16384, "mm_pt_count %llu for %zu mappings", (ull)count, n);
+	uint8_t *pool = malloc(count << 12);
+	CHECK(pool, "malloc");
+	void *ctx[2] = { pool, (void *)(uintptr_t)count };
+	struct mm_pt pt = { .pool = PT_PHYS, .pool_pages = count, .nx = nx,
+			    .huge_1g = huge_1g, .phys_to_ptr = pt_p2v, .ctx = ctx };
+	struct rw_err err = { "" };
+	CHECK(!mm_pt_map_all(&pt, m, n, &err), "mm_pt_map_all: %s", err.msg);
+	CHECK(pt.used == count, "mm_pt_count said %llu tables, %llu used",
+	      (ull)count, (ull)pt.used);
+	uint64_t budget = 4096;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pages = m[i].size >> 12;
+		uint64_t step = pages > budget ? pages / 7 + 1 : 1;
+		for (uint64_t k = 0; k < pages; k += step) {
+			uint64_t v = m[i].virt + (k << 12), phys;
+			uint32_t fl;
+			uint64_t psz;
+			CHECK(mm_pt_walk(&pt, v + 0x123, &phys, &fl, &psz),
+			      "walk: 0x%llx unmapped", (ull)v);
+			uint32_t want = m[i].flags & (MM_MAP_WRITE | MM_MAP_EXEC);
+			if (!nx)
+				want |= MM_MAP_EXEC;
+			CHECK(phys == m[i].phys + (k << 12) + 0x123 && fl == want,
+			      "walk 0x%llx: phys 0x%llx flags %u, want 0x%llx flags %u",
+			      (ull)v, (ull)phys, fl, (ull)(m[i].phys + (k << 12) + 0x123), want);
+		}
+		if (pages > budget)
+			budget = 0;
+		else
+			budget -= pages;
+		/* the pages either side, unless another mapping covers them */
+		uint64_t before = m[i].virt - PAGE, after = m[i].virt + m[i].size;
+		uint64_t phys, psz;
+		uint32_t fl;
+		if (m[i].virt >= PAGE && (i == 0 || m[i - 1].virt + m[i - 1].size <= before) &&
+		    is_canonical(before))
+			CHECK(!mm_pt_walk(&pt, before, &phys, &fl, &psz), "walk: 0x%llx mapped", (ull)before);
+		if (after && (i + 1 == n || m[i + 1].virt > after) && is_canonical(after))
+			CHECK(!mm_pt_walk(&pt, after, &phys, &fl, &psz), "walk: 0x%llx mapped", (ull)after);
+	}
+	free(pool);
+}
+
+static void check_mappings(const struct elf_image *img, const struct elf_load *ld,
+			   uint32_t h)
+{
+	struct mm_mapping *m = malloc(MAPS_CAP * sizeof *m);
+	CHECK(m, "malloc");
+	size_t n = elf_mappings(img, ld, m, MAPS_CAP);
+	if (n == 0) { /* more than MAPS_CAP mappings: legal, nothing to check */
+		free(m);
+		return;
+	}
+	struct span sp[ELF_MAX_SEGMENTS];
+	size_t nsp = page_spans(img, sp);
+	static struct vpiece vp[ELF_MAX_PIECES];
+	size_t nvp = flat_pieces(ld, vp);
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct mm_mapping *x = &m[i];
+		CHECK(x->size && !((x->virt | x->phys | x->size) & (PAGE - 1)),
+		      "mapping %zu: 0x%llx -> 0x%llx size 0x%llx", i, (ull)x->virt,
+		      (ull)x->phys, (ull)x->size);
+		uint64_t end = x->virt + x->size;
+		CHECK(end > x->virt, "mapping %zu wraps", i);
+		if (i) {
+			const struct mm_mapping *p = &m[i - 1];
+			CHECK(p->virt + p->size <= x->virt, "mappings %zu and %zu overlap or are unsorted",
+			      i - 1, i);
+			CHECK(!(p->flags == x->flags && p->virt + p->size == x->virt &&
+				p->phys + p->size == x->phys),
+			      "mappings %zu and %zu should have merged", i - 1, i);
+		}
+		bool inside = false;
+		for (size_t k = 0; k < nsp && !inside; k++)
+			inside = sp[k].lo <= x->virt && end <= sp[k].hi;
+		CHECK(inside, "mapping %zu 0x%llx..0x%llx is not inside the segments' page spans",
+		      i, (ull)x->virt, (ull)end);
+		/* the pieces say the same thing about every byte */
+		size_t k = 0;
+		while (k < nvp && vp[k].end <= x->virt)
+			k++;
+		for (uint64_t at = x->virt; at < end; k++) {
+			CHECK(k < nvp && vp[k].v <= at && at < vp[k].end,
+			      "mapping %zu: virt 0x%llx lies in no piece", i, (ull)at);
+			CHECK(vp[k].phys + (at - vp[k].v) == x->phys + (at - x->virt),
+			      "mapping %zu: virt 0x%llx -> 0x%llx, pieces say 0x%llx", i,
+			      (ull)at, (ull)(x->phys + (at - x->virt)),
+			      (ull)(vp[k].phys + (at - vp[k].v)));
+			at = vp[k].end < end ? vp[k].end : end;
+		}
+		for (uint64_t v = x->virt; v < end; v += PAGE)
+			CHECK(flags_at(img, v) == x->flags, "mapping %zu: page 0x%llx flags %u, want %u",
+			      i, (ull)v, x->flags, flags_at(img, v));
+		total += x->size >> 12;
+	}
+	CHECK(total == planned_pages(img), "mappings cover %llu pages, %llu planned",
+	      (ull)total, (ull)planned_pages(img));
+	/* too small a buffer: 0, and nothing written past it */
+	struct mm_mapping *small = malloc((n - 1 ? n - 1 : 1) * sizeof *small);
+	CHECK(small, "malloc");
+	CHECK(elf_mappings(img, ld, small, n - 1) == 0, "elf_mappings fit %zu mappings in %zu",
+	      n, n - 1);
+	free(small);
+	check_tables(m, n, h);
+	free(m);
+}
+
+/* A successful load: groups, pieces, claims and bytes. */
+static void check_load(const struct elf_image *img, const struct elf_load *ld,
+		       const struct ffw *fw, uint64_t kernel_before,
+		       const uint8_t *file)
+{
+	uint64_t planned = planned_pages(img), sum = 0;
+	size_t seg = 0, piece = 0;
+
+	CHECK(ld->ngroups >= 1 && ld->ngroups <= img->nseg, "%zu groups", ld->ngroups);
+	CHECK(ld->npieces <= ELF_MAX_PIECES, "%zu pieces", ld->npieces);
+	for (size_t gi = 0; gi < ld->ngroups; gi++) {
+		const struct elf_group *g = &ld->group[gi];
+		CHECK(g->first_seg == seg && g->nseg >= 1, "group %zu segments", gi);
+		CHECK(g->first_piece == piece && g->npieces >= 1, "group %zu pieces", gi);
+		CHECK(!(g->vbase & (PAGE - 1)) && g->pages, "group %zu span", gi);
+		uint64_t lo = pdown(img->seg[seg].vaddr), hi = 0;
+		for (size_t i = seg; i < seg + g->nseg; i++) {
+			uint64_t e = pup(img->seg[i].vaddr + img->seg[i].memsz);
+			if (i > seg)
+				CHECK(pdown(img->seg[i].vaddr) < hi,
+				      "group %zu: segment %zu does not share a page with the ones before", gi, i);
+			hi = e > hi ? e : hi;
+		}
+		CHECK(g->vbase == lo && g->pages == (hi - lo) >> 12,
+		      "group %zu: 0x%llx + %llu pages, segments span 0x%llx..0x%llx",
+		      gi, (ull)g->vbase, (ull)g->pages, (ull)lo, (ull)hi);
+		if (gi)
+			CHECK(ld->group[gi - 1].vbase + (ld->group[gi - 1].pages << 12) <= g->vbase,
+			      "groups %zu and %zu overlap", gi - 1, gi);
+		uint64_t gp = 0, v = g->vbase;
+		for (size_t p = g->first_piece; p < g->first_piece + g->npieces; p++) {
+			const struct mm_claim *pc = &ld->piece[p];
+			CHECK(pc->pages && !(pc->base & (PAGE - 1)) &&
+			      pc->base + (pc->pages << 12) <= PHYS_SIZE,
+			      "piece %zu: 0x%llx + %llu pages", p, (ull)pc->base, (ull)pc->pages);
+			/* the piece is claimed, as kernel memory */
+			uint64_t at = pc->base, end = pc->base + (pc->pages << 12);
+			while (at < end) {
+				size_t k = ffw_lower(fw, at + 1);
+				CHECK(k > 0, "piece %zu: 0x%llx is not claimed", p, (ull)at);
+				const struct ffw_claim *c = &fw->live[k - 1];
+				uint64_t ce = c->base + (c->pages << 12);
+				CHECK(c->base <= at && at < ce && c->kind == MM_KERNEL,
+				      "piece %zu: 0x%llx is not claimed as kernel memory", p, (ull)at);
+				at = ce;
+			}
+			check_bytes(img, g, file, v, v + (pc->pages << 12), phys_mem + pc->base);
+			v += pc->pages << 12;
+			gp += pc->pages;
+		}
+		CHECK(gp == g->pages, "group %zu: pieces hold %llu of %llu pages", gi,
+		      (ull)gp, (ull)g->pages);
+		sum += g->pages;
+		seg += g->nseg;
+		piece += g->npieces;
+	}
+	CHECK(seg == img->nseg && piece == ld->npieces, "groups cover %zu of %zu segments",
+	      seg, img->nseg);
+	CHECK(sum == planned, "groups hold %llu pages, %llu planned", (ull)sum, (ull)planned);
+	uint64_t kernel = 0;
+	for (size_t i = 0; i < fw->nlive; i++)
+		if (fw->live[i].kind == MM_KERNEL)
+			kernel += fw->live[i].pages;
+	CHECK(kernel - kernel_before == planned, "%llu kernel pages claimed, %llu planned",
+	      (ull)(kernel - kernel_before), (ull)planned);
+	/* pieces are physically disjoint */
+	for (size_t i = 0; i < ld->npieces; i++)
+		for (size_t j = 0; j < i; j++) {
+			const struct mm_claim *a = &ld->piece[i], *b = &ld->piece[j];
+			CHECK(a->base + (a->pages << 12) <= b->base ||
+			      b->base + (b->pages << 12) <= a->base,
+			      "pieces %zu and %zu overlap", j, i);
+		}
+}
+
+/* ---- a reference elf_relocate on flat copies of the groups ---- */
+
+struct refimg {
+	const struct elf_load *ld;
+	uint8_t *buf[ELF_MAX_SEGMENTS];
+};
+
+static bool ref_rw(struct refimg *R, uint64_t v, void *p, size_t len, bool write)
+{
+	uint8_t *b = p;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t a = v + i;
+		size_t g = 0;
+		while (g < R->ld->ngroups && (a < R->ld->group[g].vbase ||
+					      a - R->ld->group[g].vbase >= R->ld->group[g].pages << 12))
+			g++;
+		if (g == R->ld->ngroups)
+			return false;
+		uint8_t *q = R->buf[g] + (a - R->ld->group[g].vbase);
+		if (write)
+			*q = b[i];
+		else
+			b[i] = *q;
+	}
+	return true;
+}
+
+static bool ref_reloc_at(struct refimg *R, uint64_t at, uint64_t value, bool add)
+{
+	uint64_t cur = 0;
+	if (add && !ref_rw(R, at, &cur, 8, false))
+		return false;
+	cur = add ? cur + value : value;
+	return ref_rw(R, at, &cur, 8, true);
+}
+
+/* Returns the relocation count, or -1 where elf_relocate must fail. */
+static int64_t ref_relocate(struct refimg *R, const struct elf_image *img)
+{
+	const struct elf_dynamic *dyn = &img->dyn;
+	uint64_t slide = img->slide;
+	int64_t n = 0;
+
+	for (uint64_t off = 0; off < dyn->relasz; off += 24) {
+		uint64_t r[3];
+		if (!ref_rw(R, dyn->rela + slide + off, r, 24, false))
+			return -1;
+		uint32_t type = (uint32_t)r[1];
+		if (type == 0)
+			continue;
+		if (type != 8 || !ref_reloc_at(R, r[0] + slide, slide + r[2], false))
+			return -1;
+		n++;
+	}
+	uint64_t where = 0;
+	for (uint64_t off = 0; off < dyn->relrsz; off += 8) {
+		uint64_t e;
+		if (!ref_rw(R, dyn->relr + slide + off, &e, 8, false))
+			return -1;
+		if (!(e & 1)) {
+			where = e + slide;
+			if (!ref_reloc_at(R, where, slide, true))
+				return -1;
+			n++;
+			where += 8;
+			continue;
+		}
+		for (unsigned bit = 1; bit < 64; bit++)
+			if ((e >> bit) & 1) {
+				if (!ref_reloc_at(R, where + (bit - 1) * 8, slide, true))
+					return -1;
+				n++;
+			}
+		where += 63 * 8;
+	}
+	return n;
+}
+
+/* Copy group g of the loaded image out of (or back into) fake memory. */
+static void group_copy(const struct elf_load *ld, size_t g, uint8_t *buf, bool out)
+{
+	const struct elf_group *gr = &ld->group[g];
+	uint64_t off = 0;
+	for (size_t p = gr->first_piece; p < gr->first_piece + gr->npieces; p++) {
+		uint64_t len = ld->piece[p].pages << 12;
+		if (out)
+			memcpy(buf + off, phys_mem + ld->piece[p].base, len);
+		else
+			CHECK(!memcmp(buf + off, phys_mem + ld->piece[p].base, len),
+			      "relocated group %zu differs from the reference at piece %zu", g, p);
+		off += len;
+	}
+}
+
+static void check_relocate(const struct elf_file *f, const struct elf_image *img,
+			   const struct elf_load *ld)
+{
+	struct refimg R = { .ld = ld };
+	for (size_t g = 0; g < ld->ngroups; g++) {
+		R.buf[g] = malloc(ld->group[g].pages << 12);
+		CHECK(R.buf[g], "malloc");
+		group_copy(ld, g, R.buf[g], true);
+	}
+	int64_t want = ref_relocate(&R, img);
+	uint64_t n = 0;
+	struct rw_err err;
+	memset(&err, 0xff, sizeof err);
+	int rc = elf_relocate(f, img, ld, p2v, NULL, &n, &err);
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "relocate: slide 0x%llx, rc %d, %llu relocations (reference %lld)%s%s\n",
+			(ull)img->slide, rc, (ull)n, (long long)want, rc ? ": " : "", rc ? err.msg : "");
+	if (rc == 0)
+		CHECK(want >= 0 && (uint64_t)want == n,
+		      "elf_relocate applied %llu relocations, the reference %lld",
+		      (ull)n, (long long)want);
+	else
+		CHECK(want < 0 && memchr(err.msg, 0, sizeof err.msg) && err.msg[0],
+		      "elf_relocate failed (%s), the reference applied %lld", err.msg,
+		      (long long)want);
+	for (size_t g = 0; g < ld->ngroups; g++) {
+		group_copy(ld, g, R.buf[g], false);
+		free(R.buf[g]);
+	}
+}
+
+/* ---- one load on a fresh machine ---- */
+
+enum pass { PASS_PLAIN, PASS_READ_FAIL, PASS_REFUSE, PASS_FRAGMENT };
+
+static struct mm_region reg[2 * NDESC + 2 * CLAIM_CAP + 256];
+static struct mm_claim claims[CLAIM_CAP];
+static struct ffw_claim live[CLAIM_CAP];
+
+/* Returns the number of read calls of a successful plain load, else 0. */
+static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_image *img,
+			  enum pass pass, uint64_t h, uint64_t reads_a)
+{
+	struct file_ctx fc = { .data = data, .size = g_total };
+	struct elf_file f = { .path = "fuzz.elf", .size = g_total, .ctx = &fc,
+			      .read = file_read, .status_name = file_status };
+	struct ffw fw;
+	struct mm_alloc a;
+
+	ffw_init(&fw, init_reg, ninit, live, CLAIM_CAP);
+	fw.on_claim = on_claim;
+	fw.on_release = on_release;
+	fw.refusal_budget = 64;
+	memcpy(reg, init_reg, ninit * sizeof reg[0]);
+	mm_alloc_init(&a, &fw.fw, reg, ninit, sizeof reg / sizeof reg[0], claims, CLAIM_CAP);
+
+	size_t frag_from = 0, frag_n = 0;
+	switch (pass) {
+	case PASS_PLAIN:
+		break;
+	case PASS_READ_FAIL:
+		fc.fail_at = 1 + (h >> 8) % reads_a;
+		break;
+	case PASS_REFUSE:
+		fc.fail_above = (h & 0x100) ? READ_CHUNK_MIN << ((h >> 9) & 3)
+					    : 4096ull << ((h >> 9) & 7);
+		fw.fail_mask = (uint32_t)(h >> 12) & 0x11111111u;
+		fw.seam = (h & 0x200) ? 0x0400000 : 0x1000000;
+		break;
+	case PASS_FRAGMENT: {
+		/* the allocator is O(claims x regions) per claim: 4-page
+		 * pieces (~800 claims) only once in 16 */
+		static const uint64_t piece[8] = { 16, 33, 64, 200, 511, 512, 1024, 2048 };
+		uint64_t pp = ((h >> 40) & 15) ? piece[(h >> 16) & 7] : 4;
+		struct rw_err ferr;
+		frag_from = a.nclaims;
+		CHECK(!mm_fragment(&a, pp, &frag_n, &ferr), "mm_fragment: %s", ferr.msg);
+		break;
+	}
+	}
+
+	size_t mark = a.nclaims;
+	uint64_t kernel_before = 0; /* fragment claims are MM_LOADER */
+	static struct elf_load ld;
+	struct rw_err err;
+	memset(&err, 0xff, sizeof err);
+	int rc = elf_load(&f, img, &a, p2v, NULL, &ld, &err);
+	uint64_t reads = fc.calls;
+	if (getenv("FUZZ_DEBUG"))
+		fprintf(stderr, "pass %d: %s, %zu groups, %zu pieces, %llu reads, %llu refusals%s%s\n",
+			(int)pass, rc ? "failed" : "loaded", ld.ngroups, ld.npieces,
+			(ull)reads, (ull)fw.refusals, rc ? ": " : "", rc ? err.msg : "");
+
+	if (rc == 0) {
+		check_load(img, &ld, &fw, kernel_before, data);
+		bool relocated = img->slide || img->dyn.present;
+		if (relocated)
+			check_relocate(&f, img, &ld);
+		if (pass == PASS_READ_FAIL)
+			CHECK(fc.failed_len > READ_CHUNK_MIN || fc.calls < fc.fail_at,
+			      "load succeeded though read %llu of %llu bytes failed",
+			      (ull)fc.fail_at, (ull)fc.failed_len);
+		if (frag_n)
+			mm_alloc_release_span(&a, frag_from, frag_from + frag_n);
+		check_mappings(img, &ld, (uint32_t)(h >> 20));
+		if (frag_n && !relocated)
+			check_load(img, &ld, &fw, kernel_before, data);
+	} else {
+		CHECK(memchr(err.msg, 0, sizeof err.msg) && err.msg[0], "error message");
+		CHECK(a.nclaims == mark, "failed load left %zu claims", a.nclaims - mark);
+		for (size_t i = 0; i < fw.nlive; i++)
+			CHECK(fw.live[i].kind == MM_LOADER, "failed load left kernel memory claimed");
+		/* plainly, only memory can run out, and not for a small image */
+		if (pass == PASS_PLAIN)
+			CHECK(strstr(err.msg, "no memory") && planned_pages(img) > 1024,
+			      "plain load of %llu pages failed: %s",
+			      (ull)planned_pages(img), err.msg);
+		if (pass == PASS_READ_FAIL)
+			CHECK(fc.calls >= fc.fail_at && fc.failed_len <= READ_CHUNK_MIN &&
+			      strstr(err.msg, "failed") != NULL,
+			      "load failed (read %llu of %llu bytes failed, %llu calls): %s",
+			      (ull)fc.fail_at, (ull)fc.failed_len, (ull)fc.calls, err.msg);
+	}
+
+	mm_alloc_rollback(&a, 0);
+	CHECK(fw.nlive == 0, "firmware holds %zu claims after rollback(0)", fw.nlive);
+	check_regions_sane("after load", a.reg, a.nreg);
+	if (fw.refusals == 0)
+		CHECK(mm_alloc_free_pages(&a) == init_free && a.nreg == ninit &&
+		      !memcmp(a.reg, init_reg, ninit * sizeof reg[0]),
+		      "memory not back to the initial map (%llu of %llu pages free)",
+		      (ull)mm_alloc_free_pages(&a), (ull)init_free);
+	return rc == 0 ? reads : 0;
+}
+
+static bool same_image(const struct elf_image *a, const struct elf_image *b)
+{
+	if (a->type != b->type || a->entry != b->entry || a->vlow != b->vlow ||
+	    a->vhigh != b->vhigh || a->slide != b->slide || a->nseg != b->nseg ||
+	    a->dyn.present != b->dyn.present || a->dyn.rela != b->dyn.rela ||
+	    a->dyn.relasz != b->dyn.relasz || a->dyn.relr != b->dyn.relr ||
+	    a->dyn.relrsz != b->dyn.relrsz || a->dyn.align != b->dyn.align)
+		return false;
+	for (size_t i = 0; i < a->nseg; i++) {
+		const struct elf_segment *x = &a->seg[i], *y = &b->seg[i];
+		if (x->vaddr != y->vaddr || x->memsz != y->memsz || x->offset != y->offset ||
+		    x->filesz != y->filesz || x->align != y->align || x->flags != y->flags ||
+		    x->phdr_index != y->phdr_index)
+			return false;
+	}
+	return true;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!phys_mem)
+		setup();
+
+	g_data = data;
+	g_size = size;
+	g_total = size + (size > 9 ? (uint64_t)(data[9] & 0x7f) << 16 : 0);
+
+	struct file_ctx fc = { .data = data, .size = g_total };
+	struct elf_file f = { .path = "fuzz.elf", .size = g_total, .ctx = &fc,
+			      .read = file_read, .status_name = file_status };
+	static struct elf_image img, vimg;
+	struct rw_err err, verr;
+	memset(&err, 0xff, sizeof err);
+	memset(&verr, 0xff, sizeof verr);
+	int rc = elf_parse(&f, &img, &err);
+	f.verify_only = true;
+	int vrc = elf_parse(&f, &vimg, &verr);
+	if (rc)
+		CHECK(memchr(err.msg, 0, sizeof err.msg) && err.msg[0], "error message");
+	if (vrc)
+		CHECK(memchr(verr.msg, 0, sizeof verr.msg) && verr.msg[0], "error message");
+	/* a read that fails during parsing: a clean error */
+	if (fc.calls > 0) {
+		struct file_ctx fc2 = { .data = data, .size = g_total };
+		struct elf_file f2 = f;
+		struct elf_image img2;
+		struct rw_err err2;
+		uint64_t sum = 0;
+		for (size_t i = 0; i < size; i++)
+			sum += data[i];
+		fc2.fail_at = 1 + sum % (fc.calls / 2 + 1);
+		f2.ctx = &fc2;
+		memset(&err2, 0xff, sizeof err2);
+		int rc2 = elf_parse(&f2, &img2, &err2);
+		if (fc2.calls >= fc2.fail_at)
+			CHECK(rc2 && strstr(err2.msg, "failed"),
+			      "parse went on after read %llu failed: %s", (ull)fc2.fail_at,
+			      rc2 ? err2.msg : "success");
+	}
+	if (rc == 0) {
+		/* verify mode accepts a superset, with the same result */
+		CHECK(vrc == 0 && same_image(&img, &vimg), "verify_only parse differs: %s",
+		      vrc ? verr.msg : "different image");
+	} else if (vrc == 0) {
+		CHECK(strstr(err.msg, "PT_INTERP") || strstr(err.msg, "e_entry") ||
+		      strstr(err.msg, "DT_REL") || strstr(err.msg, "DT_PLTRELSZ"),
+		      "verify_only accepted what a normal parse rejects with: %s", err.msg);
+		img = vimg;
+	} else {
+		return 0;
+	}
+	check_image(data, g_total, &img, rc != 0);
+
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a: the passes' parameters */
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ data[i]) * 0x100000001b3ull;
+
+	/* slide an ET_DYN image: 0, 2 MiB, or to the kernel window */
+	if (img.type == 3 && (h & 0x3000000)) {
+		uint64_t align = img.dyn.align > PAGE ? img.dyn.align : PAGE;
+		uint64_t link = img.vlow & ~(align - 1);
+		uint64_t slide = (h & 0x1000000) ? 0xffffffff80000000ull - link : SIZE_2M;
+		/* elf_slide's caller keeps the image whole: the slid span
+		 * must not wrap and must stay in one canonical half (boot.c
+		 * only slides images of at most 1 GiB into its window) */
+		uint64_t lo = img.vlow + slide, last = img.vhigh - 1 + slide;
+		bool ok = !(slide & (PAGE - 1)) && lo <= last && last <= UINT64_MAX - PAGE &&
+			  is_canonical(lo) && is_canonical(last) && (lo >> 47) == (last >> 47);
+		if (ok) {
+			struct elf_image before = img;
+			elf_slide(&img, slide);
+			CHECK(img.slide == slide && img.entry == before.entry + slide &&
+			      img.vlow == before.vlow + slide && img.vhigh == before.vhigh + slide,
+			      "elf_slide");
+			for (size_t i = 0; i < img.nseg; i++)
+				CHECK(img.seg[i].vaddr == before.seg[i].vaddr + slide, "elf_slide seg");
+		}
+	}
+
+	uint64_t reads = load_once(data, size, &img, PASS_PLAIN, h, 0);
+	if (reads)
+		load_once(data, size, &img, PASS_READ_FAIL, h, reads);
+	load_once(data, size, &img, PASS_REFUSE, h, 0);
+	load_once(data, size, &img, PASS_FRAGMENT, h, 0);
+	return 0;
+}
