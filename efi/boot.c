@@ -256,12 +256,14 @@ static EFI_STATUS choose_base(struct elf_image *img, const struct config_entry *
 	uint64_t base = img->vlow >= KASLR_BASE ? img->vlow : KASLR_BASE;
 	const char *source = "off";
 
-	if (span > KASLR_SIZE)
-		return con_error("%s: %llu bytes of segments do not fit the %llu-byte kernel window",
-				 path, (ull)span, (ull)KASLR_SIZE), EFI_UNSUPPORTED;
 	uint64_t link = img->vlow & ~(align - 1);
+	/* The window must hold the segments from the aligned link base on. */
+	uint64_t need = span + (img->vlow - link);
+	if (need < span || need > KASLR_SIZE)
+		return con_error("%s: %llu bytes of segments (from a 0x%llx-aligned base) do not fit the %llu-byte kernel window",
+				 path, (ull)span, (ull)align, (ull)KASLR_SIZE), EFI_UNSUPPORTED;
 	if (e->kaslr) {
-		uint64_t slots = (KASLR_SIZE - span - (img->vlow - link)) / align + 1;
+		uint64_t slots = (KASLR_SIZE - need) / align + 1;
 		base = KASLR_BASE + (random_u64(&source) % slots) * align;
 	} else if (base != img->vlow) {
 		base = KASLR_BASE;
@@ -271,8 +273,9 @@ static EFI_STATUS choose_base(struct elf_image *img, const struct config_entry *
 	/* The slide is a multiple of the alignment, keeping every segment's
 	 * offset within its alignment. */
 	elf_slide(img, base - link);
-	log_event("kaslr path=%s source=%s base=0x%llx align=0x%llx\n", path,
-		  source, (ull)base, (ull)align);
+	log_event("kaslr path=%s source=%s base=0x%llx slide=0x%llx align=0x%llx entry=0x%llx\n",
+		  path, source, (ull)img->vlow, (ull)img->slide, (ull)align,
+		  (ull)img->entry);
 	return EFI_SUCCESS;
 }
 
@@ -657,9 +660,10 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	bi->tsc_load_done = t_done;
 	sysinfo_fill(bi);
 
-	log_event("loaded path=%s bytes=%llu segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu us=%llu\n",
+	log_event("loaded path=%s bytes=%llu segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu us=%llu shared_pages=%llu\n",
 		  path, (ull)L.ld.bytes_read, L.img.nseg, L.ld.npieces,
-		  (ull)alloc_calls, (ull)pt_pages, (ull)tsc_to_us(t_done - t_load));
+		  (ull)alloc_calls, (ull)pt_pages, (ull)tsc_to_us(t_done - t_load),
+		  (ull)L.ld.shared_pages);
 	log_event("jump entry=0x%llx hhdm_size=0x%llx huge_1g=%d nx=%d\n",
 		  (ull)L.img.entry, (ull)hhdm_size, huge_1g, nx);
 

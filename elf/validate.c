@@ -216,6 +216,9 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 			img.dyn.align = ph.p_align;
 		if (check_load(f, i, &ph, err))
 			return -1;
+		if (!f->verify_only && (ph.p_flags & PF_W) && (ph.p_flags & PF_X))
+			return rw_fail(err, "%s: phdr %llu: p_flags 0x%x asks for writable and executable memory, which Runway never maps (give code and data separate segments)",
+				       f->path, (ull)i, ph.p_flags);
 		if (img.nseg == ELF_MAX_SEGMENTS)
 			return rw_fail(err, "%s: more than %d PT_LOAD segments",
 				       f->path, ELF_MAX_SEGMENTS);
@@ -250,6 +253,18 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 					       f->path, s->phdr_index, (ull)s->vaddr,
 					       (ull)(s->vaddr + s->memsz), p->phdr_index,
 					       (ull)p->vaddr, (ull)(p->vaddr + p->memsz));
+		}
+		if (!f->verify_only && i > 0) {
+			/* A page holding the end of one segment and the start of
+			 * the next gets the union of their permissions. */
+			const struct elf_segment *p = &img.seg[i - 1];
+			uint32_t both = p->flags | s->flags;
+			uint64_t p_end = (p->vaddr + p->memsz + PAGE - 1) & ~(PAGE - 1);
+			if (p_end > (s->vaddr & ~(PAGE - 1)) && (both & MM_MAP_WRITE) &&
+			    (both & MM_MAP_EXEC))
+				return rw_fail(err, "%s: phdr %u and phdr %u share the page at 0x%llx, which would have to be writable and executable; start the writable segment on its own page (ld -z separate-code)",
+					       f->path, p->phdr_index, s->phdr_index,
+					       (ull)(s->vaddr & ~(PAGE - 1)));
 		}
 		if ((s->flags & MM_MAP_EXEC) && img.entry >= s->vaddr &&
 		    img.entry - s->vaddr < s->memsz)

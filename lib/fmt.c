@@ -23,6 +23,12 @@ static void put_padded(struct out *o, const char *s, size_t n, int width,
 {
 	int fill = width > (int)n ? width - (int)n : 0;
 
+	/* Zero padding goes between the sign and the digits. */
+	if (!left && pad == '0' && n && s[0] == '-') {
+		put(o, '-');
+		s++;
+		n--;
+	}
 	if (!left)
 		while (fill-- > 0)
 			put(o, pad);

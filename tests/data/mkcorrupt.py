@@ -414,6 +414,28 @@ def defects(base, phs):
               "phdr 1 (0x%x..0x%x) overlaps phdr 0 (0x%x..0x%x) in memory"
               % (va, va + rodata["p_memsz"], text["p_vaddr"], text_end))
 
+    # The data segment asks to be writable and executable.
+    e = variant()
+    e.set_ph(DATA, p_flags=PF_R | PF_W | PF_X)
+    yield out("segment-rwx", e,
+              "phdr 2: p_flags 0x7 asks for writable and executable memory")
+
+    # rodata made writable and moved onto text's last page, just past its
+    # end: no overlap, but that page would need to be writable and executable.
+    e = variant()
+    text_end = text["p_vaddr"] + text["p_memsz"]
+    va = (text_end + 15) & ~15
+    assert va & (PAGE - 1), "text ends on a page boundary"
+    assert va + rodata["p_memsz"] <= data["p_vaddr"]
+    off = va & (PAGE - 1)
+    while off + rodata["p_filesz"] > size:
+        off -= PAGE
+    assert off >= 0
+    e.set_ph(RO, p_vaddr=va, p_offset=off, p_flags=PF_R | PF_W)
+    yield out("wx-shared-page", e,
+              "phdr 0 and phdr 1 share the page at 0x%x, which would have to be writable and executable"
+              % page_down(va))
+
     # ---- the set of headers ----
     e = variant()
     for i in range(3):

@@ -32,7 +32,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t args[MAX_ARGS] = { 0 };
 	size_t nargs = 0;
 	static char strs[MAX_ARGS][48];
-	bool zero_neg = false; /* a known difference: see below */
 
 	size_t bufsize = rd_u8(&r) % 80;
 	while (r.n && fl < 400 && nargs < MAX_ARGS) {
@@ -109,9 +108,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else if (lng == 0) {
 				v = (uint32_t)v;
 			}
-			if ((conv == 'd' || conv == 'i') && zero && !left && width &&
-			    (lng ? (int64_t)v < 0 : (int32_t)v < 0))
-				zero_neg = true;
 			args[nargs++] = v;
 		}
 		if (fl + ol >= sizeof f_ours - 1)
@@ -152,18 +148,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(n2 >= 0, "snprintf failed on %s", f_libc);
 	if (bufsize)
 		CHECK(memchr(b1, 0, bufsize), "fmt output not NUL-terminated (size %zu)", bufsize);
-	/*
-	 * Known difference, reported, not checked: with the 0 flag a negative
-	 * number is padded before its sign ("%05d" of -42 gives "00-42",
-	 * C gives "-0042").
-	 */
-	if (!zero_neg) {
-		CHECK(n1 == (size_t)n2, "fmt(\"%s\") returned %zu, snprintf %d", f_ours, n1, n2);
-		if (bufsize)
-			CHECK(!memcmp(b1, b2, (size_t)n2 < bufsize ? (size_t)n2 + 1 : bufsize),
-			      "fmt(\"%s\") wrote \"%.*s\", snprintf \"%.*s\" (size %zu)", f_ours,
-			      (int)bufsize, b1, (int)bufsize, b2, bufsize);
-	}
+	CHECK(n1 == (size_t)n2, "fmt(\"%s\") returned %zu, snprintf %d", f_ours, n1, n2);
+	if (bufsize)
+		CHECK(!memcmp(b1, b2, (size_t)n2 < bufsize ? (size_t)n2 + 1 : bufsize),
+		      "fmt(\"%s\") wrote \"%.*s\", snprintf \"%.*s\" (size %zu)", f_ours,
+		      (int)bufsize, b1, (int)bufsize, b2, bufsize);
 	free(b1);
 	free(b2);
 	return 0;

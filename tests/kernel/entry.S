@@ -56,8 +56,9 @@ exception_common:
 	hlt
 	jmp     2b
 
-/* exception_stubs[n]: the address of the stub for vector n. */
-	.section .rodata.exception_stubs, "a", @progbits
+/* exception_stubs[n]: the address of the stub for vector n (absolute
+ * addresses: relocated by Runway in the PIE variants, hence .data.rel.ro). */
+	.section .data.rel.ro.exception_stubs, "aw", @progbits
 	.balign 8
 	.globl exception_stubs
 exception_stubs:

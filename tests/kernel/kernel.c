@@ -7,7 +7,9 @@
  *     kernel: hello from runway test kernel
  * then exactly one of
  *     kernel: PASS mmap_entries=N usable_mib=N kernel_pages=N layout=L data_kib=N
- *             hhdm_page=P modules=N scribble=S scribbled_mib=N  (one line)
+ *             hhdm_page=P modules=N scribble=S scribbled_mib=N vbase=0xV
+ *             (one line; vbase is where the kernel runs: its link address,
+ *             or for the PIE variants the base Runway chose)
  *     kernel: FAIL <reason, with the values involved>
  * (layout is "contiguous" or "scattered"; kernel_pages counts distinct pages;
  * hhdm_page is the page size mapping physical 0 in the direct map, "1G",
@@ -17,6 +19,8 @@
  * A CPU exception during the checks is caught and reported as a FAIL.
  *
  * Checks, in order, stopping at the first failure:
+ *   - relocation: two pointers to themselves (one in .data.rel.ro, one in
+ *     .data) hold their own run-time addresses;
  *   - entry state: IF and DF clear, CS = 0x08, DS/ES/SS/FS/GS = 0x10,
  *     RSP = 16-byte aligned - 8 with [RSP] = 0;
  *   - control registers: CR0.PE, CR0.PG, CR0.WP, CR4.PAE, EFER.LME and
@@ -1070,6 +1074,26 @@ static void check_after_scribble(const struct ctx *c)
 	}
 }
 
+/*
+ * Pointers to themselves: absolute addresses, which the PIE variants need
+ * relocated (R_X86_64_RELATIVE or DT_RELR), one on a read-only page and
+ * one on a writable page.  Read through volatile so that the compiler
+ * cannot fold the comparison.
+ */
+static const void *const reloc_ro = &reloc_ro;
+static const void *reloc_rw = &reloc_rw;
+
+static void check_relocation(void)
+{
+	const void *ro = *(const void *const volatile *)&reloc_ro;
+	const void *rw = *(const void *volatile *)&reloc_rw;
+
+	phase = "relocation";
+	if (ro != &reloc_ro || rw != &reloc_rw)
+		fail("pointers to themselves hold %#lx and %#lx, want %#lx and %#lx (relocations not applied for this base?)",
+		     (uint64_t)ro, (uint64_t)rw, (uint64_t)&reloc_ro, (uint64_t)&reloc_rw);
+}
+
 /* ---- entry ----------------------------------------------------------- */
 
 void __attribute__((noreturn)) kernel_main(uint64_t bi_addr, uint64_t entry_rsp,
@@ -1083,8 +1107,9 @@ void __attribute__((noreturn)) kernel_main(uint64_t bi_addr, uint64_t entry_rsp,
 	int contiguous, full;
 
 	serial_init();
-	idt_install();
 	serial_puts("kernel: hello from runway test kernel\n");
+	check_relocation(); /* before the IDT, which holds relocated addresses */
+	idt_install();
 
 	check_entry_state(entry_rsp, entry_rflags);
 	check_control_regs(&c);
@@ -1107,10 +1132,11 @@ void __attribute__((noreturn)) kernel_main(uint64_t bi_addr, uint64_t entry_rsp,
 	scribbled = scribble_usable(&c, &full);
 	check_after_scribble(&c);
 
-	serial_printf("kernel: PASS mmap_entries=%lu usable_mib=%lu kernel_pages=%lu layout=%s data_kib=%lu hhdm_page=%s modules=%lu scribble=%s scribbled_mib=%lu\n",
+	serial_printf("kernel: PASS mmap_entries=%lu usable_mib=%lu kernel_pages=%lu layout=%s data_kib=%lu hhdm_page=%s modules=%lu scribble=%s scribbled_mib=%lu vbase=%#lx\n",
 	              c.count, mmap_sum(c.map, c.count, RUNWAY_MEM_USABLE) / MIB,
 	              kernel_pages, contiguous ? "contiguous" : "scattered",
 	              (uint64_t)TEST_DATA_BLOB_BYTES / 1024, page_size_name(c.hhdm_page),
-	              c.bi->module_count, full ? "full" : "sampled", scribbled / MIB);
+	              c.bi->module_count, full ? "full" : "sampled", scribbled / MIB,
+	              (uint64_t)__kernel_start);
 	qemu_exit(QEMU_EXIT_PASS);
 }

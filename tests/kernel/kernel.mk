@@ -1,12 +1,16 @@
 # tests/kernel/kernel.mk - GNU make rules for Runway's test kernels.
 #
 # Included by the top-level Makefile and run from the repository root.
-# Builds three variants of the same kernel (tests/kernel/kernel.c):
+# Builds five variants of the same kernel (tests/kernel/kernel.c):
 #     $(BUILD)/kernel/demo.elf    small (6000-byte .data pattern blob)
 #     $(BUILD)/kernel/big14.elf   BIG_DATA_MIB=14: a 14 MiB .data blob
 #     $(BUILD)/kernel/big64.elf   BIG_DATA_MIB=64: a 64 MiB .data blob
-# with objects, generated blobs and a config stamp under
-# $(BUILD)/kernel/<variant>/, and sets TEST_KERNELS to the three ELF files.
+#     $(BUILD)/kernel/pie.elf     demo as a PIE (ET_DYN linked at 0,
+#                                 R_X86_64_RELATIVE relocations in RELA)
+#     $(BUILD)/kernel/pierelr.elf the same with DT_RELR packed relocations
+# with objects, generated blobs, the preprocessed linker script and a
+# config stamp under $(BUILD)/kernel/<variant>/, and sets TEST_KERNELS to
+# the ELF files.
 #
 # Phony targets:
 #     test-kernels         build $(TEST_KERNELS)
@@ -36,17 +40,27 @@ TEST_KERNEL_CMDLINE ?= runway-test console=ttyS0 answer=42
 TEST_KERNEL_CHECK_PERMS ?= 1
 
 TK_CFLAGS := -target x86_64-unknown-elf -ffreestanding -fno-stack-protector \
-	-fno-pic -mno-red-zone -mcmodel=kernel -mno-sse -mno-mmx -mno-sse2 \
+	-mno-red-zone -mno-sse -mno-mmx -mno-sse2 \
 	-mgeneral-regs-only -O2 -Wall -Wextra -Werror -nostdlib -I include \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables -MMD -MP
-TK_LDFLAGS := -nostdlib -static -z max-page-size=4096 -T $(TK_SRC)/kernel.ld \
-	--orphan-handling=error
+TK_LDFLAGS := -nostdlib -z max-page-size=4096 --orphan-handling=error
 TK_HOSTCFLAGS := -O2 -Wall -Wextra -Werror -I include
 
-TK_VARIANTS := demo big14 big64
+TK_VARIANTS := demo big14 big64 pie pierelr
 TK_MIB_demo := 0
 TK_MIB_big14 := 14
 TK_MIB_big64 := 64
+TK_MIB_pie := 0
+TK_MIB_pierelr := 0
+TK_PIE_pie := 1
+TK_PIE_pierelr := 1
+
+# Code model and link per kind: static higher-half, or position-independent.
+TK_MODEL_0 := -fno-pic -mcmodel=kernel
+TK_MODEL_1 := -fpie -fvisibility=hidden
+TK_LINK_0 := -static
+TK_LINK_1 := -pie --no-dynamic-linker
+TK_LINK_pierelr := --pack-dyn-relocs=relr
 
 TEST_KERNELS := $(foreach v,$(TK_VARIANTS),$(TK_OUT)/$(v).elf)
 
@@ -62,7 +76,9 @@ tk_shquote = '$(subst ','\'',$(1))'
 tk_cstr = $(subst ",\",$(subst \,\\,$(1)))
 
 # $(call tk_defs,VARIANT): the variant's -D options, shell-quoted.
-tk_defs = -DBIG_DATA_MIB=$(TK_MIB_$(1)) \
+tk_pie = $(if $(TK_PIE_$(1)),1,0)
+tk_defs = $(TK_MODEL_$(call tk_pie,$(1))) -DKERNEL_PIE=$(call tk_pie,$(1)) \
+	-DBIG_DATA_MIB=$(TK_MIB_$(1)) \
 	-DCHECK_SEGMENT_PERMS=$(TEST_KERNEL_CHECK_PERMS) \
 	$(call tk_shquote,-DEXPECTED_CMDLINE="$(call tk_cstr,$(TEST_KERNEL_CMDLINE))") \
 	$(call tk_shquote,-DDATA_BLOB="$(TK_OUT)/$(1)/data.bin") \
@@ -74,8 +90,12 @@ TK_DEFS_$(1) = $$(call tk_defs,$(1))
 TK_OBJS_$(1) := $(patsubst %.c,$(TK_OUT)/$(1)/%.o,$(TK_C_SRCS)) \
 	$(patsubst %.S,$(TK_OUT)/$(1)/%.o,$(TK_S_SRCS))
 
-$(TK_OUT)/$(1).elf: $$(TK_OBJS_$(1)) $(TK_SRC)/kernel.ld
-	$(TK_LD) $(TK_LDFLAGS) -o $$@ $$(TK_OBJS_$(1))
+$(TK_OUT)/$(1).elf: $$(TK_OBJS_$(1)) $(TK_OUT)/$(1)/kernel.ld
+	$(TK_LD) $(TK_LDFLAGS) $(TK_LINK_$(call tk_pie,$(1))) $(TK_LINK_$(1)) \
+		-T $(TK_OUT)/$(1)/kernel.ld -o $$@ $$(TK_OBJS_$(1))
+
+$(TK_OUT)/$(1)/kernel.ld: $(TK_SRC)/kernel.ld.S $(TK_OUT)/$(1)/config
+	$(TK_CC) -E -P -undef -x c -DKERNEL_PIE=$(call tk_pie,$(1)) -o $$@ $$<
 
 $(patsubst %.c,$(TK_OUT)/$(1)/%.o,$(TK_C_SRCS)): $(TK_OUT)/$(1)/%.o: $(TK_SRC)/%.c $(TK_OUT)/$(1)/config
 	$(TK_CC) $(TK_CFLAGS) $$(TK_DEFS_$(1)) -c -o $$@ $$<

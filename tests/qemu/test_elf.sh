@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_elf.sh - the ELF loader under OVMF: the malformed corpus (each file
 # rejected with its own message, nothing left claimed), verify mode on
-# large real ELF files from Debian packages, SHA-256 pinning and modules.
+# large real ELF files from Debian packages, SHA-256 pinning, PIE kernels
+# under KASLR (two boots, two bases) and modules checked by the kernel.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/qemu/lib.sh
@@ -87,5 +88,80 @@ boot pinned-wrong "$cfg" -- "$K/demo.elf=/boot/kernel.elf"
 expect_rc pinned-wrong 3
 expect_line pinned-wrong "^runway: error: /boot/kernel.elf: SHA-256 mismatch: file has $sum, the entry pins $bad; refusing to boot"
 expect_no_line pinned-wrong '^kernel:'
+
+# ---- PIE kernels: KASLR, relocation, modules ----
+# Two modules: 3 MiB of pseudo-random bytes and a short text file.  Each
+# string is "fnv1a64=<hash of the file>", which the kernel checks.
+fnv1a64() {
+	python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in open(sys.argv[1], "rb").read():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)' "$1"
+}
+mod1=$OUT/module1.bin mod2=$OUT/module2.txt
+head -c $((3 << 20)) /dev/urandom >"$mod1"
+printf 'a small module, %s\n' "$(date)" >"$mod2"
+h1=$(fnv1a64 "$mod1") h2=$(fnv1a64 "$mod2")
+s1=$(sha256sum "$mod1" | cut -d' ' -f1) s2=$(sha256sum "$mod2" | cut -d' ' -f1)
+mods=("$mod1=/boot/mod1.bin" "$mod2=/boot/mod2.txt")
+
+# pie_boot NAME KERNEL CONFIG-LINES...: boot the PIE kernel with both modules.
+pie_boot() {
+	local name=$1 kern=$2
+	shift 2
+	local cfg
+	cfg=$(conf "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" "exit-after = yes" \
+		"module = /boot/mod1.bin fnv1a64=$h1" "module = /boot/mod2.txt fnv1a64=$h2" "$@")
+	boot "$name" "$cfg" -- "$K/$kern=/boot/kernel.elf" "${mods[@]}"
+}
+
+# kaslr_base: the base on the "runway: kaslr" line; vbase: the kernel's view.
+kaslr_field() { tr -d '\r' <"$log" | grep -m1 '^runway: kaslr ' | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+vbase() { tr -d '\r' <"$log" | grep -m1 '^kernel: PASS' | tr ' ' '\n' | sed -n 's/^vbase=//p'; }
+
+bases=()
+for i in 1 2; do
+	pie_boot "pie-kaslr-$i" pie.elf "module-sha256 = $s1" "module-sha256 = $s2"
+	expect_rc "pie-kaslr-$i" 0
+	expect_line "pie-kaslr-$i" '^runway: kaslr path=/boot/kernel.elf source=(efi-rng|rdrand|tsc) base=0x'
+	expect_line "pie-kaslr-$i" '^kernel: PASS .*modules=2 '
+	base=$(kaslr_field base) kv=$(vbase)
+	if [ -n "$base" ] && [ "$((base))" -eq "$((kv))" ] &&
+		[ "$((base))" -ge "$((0xffffffff80000000))" ]; then
+		ok "pie-kaslr-$i: kernel runs at the chosen base $base (source $(kaslr_field source))"
+	else
+		not_ok "pie-kaslr-$i: base" "runway chose '$base', kernel runs at '$kv' (log: $log)"
+	fi
+	bases+=("$base")
+done
+if [ -n "${bases[0]}" ] && [ "${bases[0]}" != "${bases[1]}" ]; then
+	ok "pie-kaslr: two boots, two bases (${bases[0]}, ${bases[1]})"
+else
+	not_ok "pie-kaslr: bases" "both boots chose '${bases[0]}'"
+fi
+
+pie_boot pie-fixed pie.elf "kaslr = no"
+expect_rc pie-fixed 0
+expect_line pie-fixed '^runway: kaslr path=/boot/kernel.elf source=off base=0xffffffff80000000 '
+expect_line pie-fixed '^kernel: PASS .*vbase=0xffffffff80000000$'
+
+pie_boot pie-relr pierelr.elf
+expect_rc pie-relr 0
+expect_line pie-relr '^kernel: PASS .*modules=2 '
+
+# The kernel's module check can fail: a string that names another hash.
+cfg=$(conf "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" "exit-after = yes" \
+	"module = /boot/mod1.bin fnv1a64=$h2")
+boot module-mismatch "$cfg" -- "$K/pie.elf=/boot/kernel.elf" "${mods[@]}"
+expect_rc module-mismatch 1
+expect_line module-mismatch "^kernel: FAIL .*module 0 .*FNV-1a 64 is $h1, its string says $h2"
+
+# A pinned module that is not the file: refused before the jump.
+pie_boot module-pinned-wrong pie.elf "module-sha256 = $s2"
+expect_rc module-pinned-wrong 3
+expect_line module-pinned-wrong "^runway: error: module /boot/mod1.bin: SHA-256 mismatch: file has $s1, the entry pins $s2; refusing to boot"
+expect_no_line module-pinned-wrong '^kernel:'
+rm -f "$mod1" "$mod2"
 
 exit $((failures > 0))

@@ -395,10 +395,30 @@ static void test_too_many_entries_rejected(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* Every shipped example config parses (make run boots examples/demo.conf). */
+static void test_shipped_examples_parse(void **state)
+{
+	(void)state;
+	const char *files[] = { "examples/demo.conf" };
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		FILE *fp = fopen(files[i], "rb");
+		if (!fp)
+			fail_msg("%s: cannot open (run from the repository root)", files[i]);
+		static char text[65536];
+		size_t len = fread(text, 1, sizeof text, fp);
+		fclose(fp);
+		struct rw_err err = { "" };
+		if (config_parse(text, len, cfg, &err))
+			fail_msg("%s: %s", files[i], err.msg);
+		assert_true(cfg->nentries >= 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
+		T(test_shipped_examples_parse),
 		T(test_booleans_default_to_no_and_accept_every_spelling),
 		T(test_comments_and_blank_lines_ignored),
 		T(test_crlf_line_endings),

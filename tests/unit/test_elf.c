@@ -452,6 +452,22 @@ REJECT_TEST(test_more_than_32_segments_rejected, "more than",
 	    for (int i = 0; i < 33; i++)
 		    img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000,
 			     KBASE + (uint64_t)i * PAGE, 0x100, 0x100))
+REJECT_TEST(test_writable_executable_segment_rejected, "writable and executable",
+	    m->ph[0].p_flags = PF_R | PF_W | PF_X)
+/* data moved onto text's last page: that page would need W+X */
+REJECT_TEST(test_text_and_data_sharing_a_page_rejected, "share the page",
+	    m->ph[1].p_flags = PF_R | PF_W)
+
+static void test_verify_mode_accepts_writable_executable(void **state)
+{
+	(void)state;
+	cur_img->ph[0].p_flags = PF_R | PF_W | PF_X;
+	struct elf_file f = file_of(cur_img);
+	f.verify_only = true;
+	struct rw_err err = { "" };
+	if (elf_parse(&f, cur_parsed, &err))
+		fail_msg("verify mode rejected an RWX segment: %s", err.msg);
+}
 
 static void test_read_error_during_parse_named(void **state)
 {
@@ -698,6 +714,9 @@ int main(void)
 		P(test_load_places_file_bytes_and_zeroes_the_rest),
 		P(test_load_bss_reads_zero),
 		P(test_load_shared_page_gets_both_segments),
+		P(test_writable_executable_segment_rejected),
+		P(test_text_and_data_sharing_a_page_rejected),
+		P(test_verify_mode_accepts_writable_executable),
 		P(test_load_one_firmware_call_per_segment_group),
 		P(test_load_mappings_carry_segment_permissions),
 		P(test_load_fragmented_memory_uses_pieces),
