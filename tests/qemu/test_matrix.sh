@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_matrix.sh - the hand-off on many machines: memory from 64 MiB to
 # 16 GiB (memory above 4 GiB included), 1 and 4 CPUs, q35 and pc, and a
-# CPU without 1 GiB pages.  In every cell the test kernel checks the machine
+# CPU without 1 GiB pages, and one with 5-level paging.  In every cell the test kernel checks the machine
 # state, its page tables and the memory map (scribbling over usable memory),
 # and reports pass or fail.
 set -u
@@ -33,5 +33,10 @@ cell m16g-q35-smp1 --mem 16G --machine q35 --smp 1
 cell no1g-512m --mem 512M --cpu max,pdpe1gb=off
 expect_line no1g-512m 'huge_1g=0'
 expect_line no1g-512m '^kernel: PASS .*hhdm_page=2M'
+# A CPU with 5-level paging: Debian's OVMF still runs 4-level, so Runway
+# boots (with LA57 on it would refuse: see docs/PROTOCOL.md) and the kernel
+# finds CR4.LA57 clear.
+cell la57-cpu-512m --mem 512M --cpu max,+la57
+expect_no_line la57-cpu-512m 'CR4.LA57'
 
 exit $((failures > 0))

@@ -119,6 +119,8 @@ struct reader {
 	const struct img *m;
 	uint64_t calls;
 	uint64_t fail_at; /* refuse read call number N (1-based); 0: never */
+	uint64_t max_len; /* refuse reads longer than this; 0: no limit */
+	uint64_t refused; /* reads refused for their length */
 };
 
 static uint64_t rd_read(void *ctx, uint64_t off, void *buf, uint64_t len)
@@ -127,6 +129,10 @@ static uint64_t rd_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 	r->calls++;
 	if (r->fail_at && r->calls >= r->fail_at)
 		return EFI_DEVICE_ERROR;
+	if (r->max_len && len > r->max_len) {
+		r->refused++;
+		return EFI_DEVICE_ERROR;
+	}
 	if (off > r->m->size || len > r->m->size - off)
 		fail_msg("read of %llu bytes at %llu past the end of a %llu-byte file",
 			 (unsigned long long)len, (unsigned long long)off,
@@ -641,6 +647,116 @@ static void test_load_failing_read_releases_everything(void **state)
 	assert_int_equal(mm_alloc_free_pages(&L.a), L.free0);
 }
 
+/* A segment of 1 MiB - 4 KiB, from a file whose firmware refuses large reads. */
+static struct img *big_segment_img(void)
+{
+	struct img *m = img_new(FILE_MAX);
+	img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, KBASE, FILE_MAX - 0x1000,
+		 FILE_MAX - 0x1000);
+	m->eh.e_entry = KBASE;
+	free(cur_img);
+	cur_img = m;
+	return m;
+}
+
+static void test_load_refused_large_reads_are_retried_smaller(void **state)
+{
+	(void)state;
+	load_env(one_run, 1);
+	struct img *m = big_segment_img();
+	struct elf_file f = file_of(m);
+	struct rw_err err = { "" };
+	if (elf_parse(&f, cur_parsed, &err))
+		fail_msg("elf_parse: %s", err.msg);
+	rd.max_len = 256 << 10;
+	if (elf_load(&f, cur_parsed, &L.a, p2v, NULL, &L.ld, &err))
+		fail_msg("elf_load: %s", err.msg);
+	assert_true(rd.refused >= 1);
+	assert_int_equal(L.ld.bytes_read, FILE_MAX - 0x1000);
+	assert_true(L.ld.reads >= (FILE_MAX - 0x1000) / (256 << 10));
+	check_contents(m, cur_parsed, &L.ld);
+}
+
+static void test_load_reads_refused_even_small_fail_cleanly(void **state)
+{
+	(void)state;
+	load_env(one_run, 1);
+	struct img *m = big_segment_img();
+	struct elf_file f = file_of(m);
+	struct rw_err err = { "" };
+	if (elf_parse(&f, cur_parsed, &err))
+		fail_msg("elf_parse: %s", err.msg);
+	rd.max_len = 16 << 10; /* below the smallest chunk Runway tries */
+	assert_int_equal(elf_load(&f, cur_parsed, &L.a, p2v, NULL, &L.ld, &err), -1);
+	assert_non_null(strstr(err.msg, PATH));
+	assert_non_null(strstr(err.msg, "EFI_DEVICE_ERROR"));
+	assert_nothing_claimed();
+	assert_int_equal(mm_alloc_free_pages(&L.a), L.free0);
+}
+
+/*
+ * Fault injection: on fragmented memory a load makes several claims.  For
+ * every N up to that count, refuse claim N (firmware's map changed under
+ * us: the allocator may place the run elsewhere) and, separately, every
+ * claim from N on (nothing can succeed).  Each load either succeeds with
+ * the right bytes or fails naming the file, with no page still claimed.
+ */
+static void test_every_nth_claim_refused_load_fails_cleanly(void **state)
+{
+	(void)state;
+	struct fake_desc d[96];
+	size_t nd = 0;
+	for (uint64_t at = 0x100000; nd < 96; at += 9 * PAGE) {
+		d[nd++] = (struct fake_desc){ MM_EFI_CONVENTIONAL, at, 8 };
+		d[nd++] = (struct fake_desc){ MM_EFI_RESERVED, at + 8 * PAGE, 1 };
+	}
+	struct img *m = img_new(0x16000);
+	img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, KBASE, 0x8000, 0x8000);
+	img_phdr(m, PT_LOAD, PF_R | PF_W, 0x9000, KBASE + 0x100000, 0xc000, 0x30000);
+	m->eh.e_entry = KBASE;
+	free(cur_img);
+	cur_img = m;
+
+	load_env(d, nd);
+	struct rw_err err = { "" };
+	if (load(m, cur_parsed, &err))
+		fail_msg("elf_load: %s", err.msg);
+	uint64_t calls = L.f.claim_calls;
+	assert_true(calls >= 6); /* 8 + 48 pages in 8-page runs */
+	teardown(NULL);
+
+	for (int mode = 0; mode < 2; mode++) {
+		for (uint64_t n = 1; n <= calls; n++) {
+			cur_img = m = img_new(0x16000);
+			img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, KBASE, 0x8000, 0x8000);
+			img_phdr(m, PT_LOAD, PF_R | PF_W, 0x9000, KBASE + 0x100000, 0xc000,
+				 0x30000);
+			m->eh.e_entry = KBASE;
+			cur_parsed = calloc(1, sizeof *cur_parsed);
+			load_env(d, nd);
+			if (mode == 0)
+				L.f.fail_nth = n;
+			else
+				L.f.fail_from = n;
+			err.msg[0] = 0;
+			if (load(m, cur_parsed, &err) == 0) {
+				if (mode == 1)
+					fail_msg("every claim from %llu refused, yet the load succeeded",
+						 (unsigned long long)n);
+				check_contents(m, cur_parsed, &L.ld);
+			} else {
+				if (!strstr(err.msg, PATH))
+					fail_msg("claim %llu refused: message '%s' does not name the file",
+						 (unsigned long long)n, err.msg);
+				assert_nothing_claimed();
+				assert_int_equal(L.a.nclaims, 0);
+			}
+			assert_true(L.f.refusals >= 1);
+			teardown(NULL);
+		}
+	}
+}
+
 static void test_load_failing_claim_releases_everything(void **state)
 {
 	(void)state;
@@ -715,6 +831,9 @@ int main(void)
 		P(test_load_bss_reads_zero),
 		P(test_load_shared_page_gets_both_segments),
 		P(test_writable_executable_segment_rejected),
+		P(test_load_refused_large_reads_are_retried_smaller),
+		P(test_load_reads_refused_even_small_fail_cleanly),
+		P(test_every_nth_claim_refused_load_fails_cleanly),
 		P(test_text_and_data_sharing_a_page_rejected),
 		P(test_verify_mode_accepts_writable_executable),
 		P(test_load_one_firmware_call_per_segment_group),
