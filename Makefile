@@ -42,7 +42,7 @@ HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(PURE_SRC))
 HEADERS  := $(wildcard include/*.h include/*/*.h elf/*.h efi/*.h)
 
 .PHONY: all efi run test unit qemu-test bench fuzz clean deps
-all: efi kernels
+all: efi kernels $(BUILD)/chainapp.efi
 
 deps:
 	@tools/deps.sh
@@ -71,6 +71,19 @@ $(BUILD)/runway.so: $(EFI_OBJ) efi/runway.lds
 	@tools/check-relocs.sh $@
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/runway.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- a small EFI program for the chainload tests ----
+$(BUILD)/chainapp.so: $(BUILD)/efi-obj/tests/efiapp/chainapp.o \
+		$(BUILD)/efi-obj/lib/string.o efi/runway.lds
+	$(LD_EFI) -shared -Bsymbolic -nostdlib --no-undefined -znocombreloc \
+		--apply-dynamic-relocs -T efi/runway.lds \
+		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) \
+		-L$(GNUEFI_LIB) -lefi -lgnuefi -o $@
+
+$(BUILD)/chainapp.efi: $(BUILD)/chainapp.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@

@@ -131,6 +131,16 @@ static int set_module_hash(struct config_entry *e, const struct value *v,
 	return 0;
 }
 
+const char *config_kind_name(enum config_kind kind)
+{
+	switch (kind) {
+	case CONFIG_KERNEL: return "kernel";
+	case CONFIG_VERIFY: return "verify";
+	case CONFIG_EFI: return "efi";
+	}
+	return "?";
+}
+
 static void entry_init(struct config_entry *e, unsigned line)
 {
 	memset(e, 0, sizeof *e);
@@ -142,7 +152,13 @@ static void entry_init(struct config_entry *e, unsigned line)
 static int entry_check(struct config_entry *e, struct rw_err *err)
 {
 	if (!e->kind)
-		return rw_fail(err, "runway.conf:%u: entry '%s' has neither 'kernel' nor 'verify'",
+		return rw_fail(err, "runway.conf:%u: entry '%s' has no 'kernel', 'verify' or 'efi'",
+			       e->line, e->title);
+	if (e->kind == CONFIG_EFI && e->nmodules)
+		return rw_fail(err, "runway.conf:%u: entry '%s': 'module' is for kernel entries (an efi entry takes one 'initrd')",
+			       e->line, e->title);
+	if (e->kind != CONFIG_EFI && e->initrd[0])
+		return rw_fail(err, "runway.conf:%u: entry '%s': 'initrd' is for efi entries (a kernel takes 'module' lines)",
 			       e->line, e->title);
 	if (e->nmodule_sha256 > e->nmodules)
 		return rw_fail(err, "runway.conf:%u: entry '%s' has %zu module-sha256 lines for %zu modules",
@@ -165,18 +181,26 @@ static int entry_key(struct config *cfg, struct config_entry **cur,
 		entry_init(*cur, v->line);
 	}
 	struct config_entry *e = *cur;
-	if (equals(k, "kernel") || equals(k, "verify")) {
+	if (equals(k, "kernel") || equals(k, "verify") || equals(k, "efi")) {
 		if (e->kind)
 			return rw_fail(err, "runway.conf:%u: entry '%s' already has a '%s'",
-				       v->line, e->title,
-				       e->kind == CONFIG_KERNEL ? "kernel" : "verify");
-		e->kind = equals(k, "kernel") ? CONFIG_KERNEL : CONFIG_VERIFY;
+				       v->line, e->title, config_kind_name(e->kind));
+		e->kind = equals(k, "kernel") ? CONFIG_KERNEL :
+			  equals(k, "verify") ? CONFIG_VERIFY : CONFIG_EFI;
 		if (v->n == 0)
 			return fail_value(err, v, "a path");
 		return set_string(e->path, sizeof e->path, v, err);
 	}
 	if (equals(k, "cmdline"))
 		return set_string(e->cmdline, sizeof e->cmdline, v, err);
+	if (equals(k, "initrd")) {
+		if (e->initrd[0])
+			return rw_fail(err, "runway.conf:%u: entry '%s' already has an 'initrd'",
+				       v->line, e->title);
+		if (v->n == 0)
+			return fail_value(err, v, "a path");
+		return set_string(e->initrd, sizeof e->initrd, v, err);
+	}
 	if (equals(k, "module"))
 		return add_module(e, v, err);
 	if (equals(k, "sha256")) {

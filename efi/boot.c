@@ -286,7 +286,6 @@ static EFI_STATUS check_file_hash(struct efi_file *f, const uint8_t want[32])
 	uint8_t *buf = AllocatePool(chunk);
 	struct sha256 h;
 	uint8_t got[32];
-	char hex_got[65], hex_want[65];
 
 	if (!buf)
 		return EFI_OUT_OF_RESOURCES;
@@ -304,14 +303,21 @@ static EFI_STATUS check_file_hash(struct efi_file *f, const uint8_t want[32])
 	}
 	FreePool(buf);
 	sha256_final(&h, got);
-	if (memcmp(got, want, 32)) {
-		sha256_hex(got, hex_got);
-		sha256_hex(want, hex_want);
-		con_error("%s: SHA-256 mismatch: file has %s, the entry pins %s; refusing to boot",
-			  f->path, hex_got, hex_want);
-		return EFI_SECURITY_VIOLATION;
-	}
-	return EFI_SUCCESS;
+	return sha256_pin_check(f->path, got, want);
+}
+
+EFI_STATUS sha256_pin_check(const char *what, const uint8_t got[32],
+			    const uint8_t want[32])
+{
+	char hex_got[65], hex_want[65];
+
+	if (memcmp(got, want, 32) == 0)
+		return EFI_SUCCESS;
+	sha256_hex(got, hex_got);
+	sha256_hex(want, hex_want);
+	con_error("%s: SHA-256 mismatch: file has %s, the entry pins %s; refusing to boot",
+		  what, hex_got, hex_want);
+	return EFI_SECURITY_VIOLATION;
 }
 
 /* Load one module into its own run (one claim) and describe it. */

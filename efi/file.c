@@ -65,7 +65,7 @@ EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
 	return EFI_SUCCESS;
 }
 
-static void to_efi_path(const char *path, CHAR16 *out, UINTN cap)
+void file_efi_path(const char *path, CHAR16 *out, UINTN cap)
 {
 	UINTN n = 0;
 
@@ -96,7 +96,7 @@ EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
 
 	memset(&f, 0, sizeof f);
 	fmt(f.path, sizeof f.path, "%s", path);
-	to_efi_path(path, wpath, CONFIG_PATH_MAX);
+	file_efi_path(path, wpath, CONFIG_PATH_MAX);
 	st = uefi_call_wrapper(root->Open, 5, root, &f.h, wpath,
 			       EFI_FILE_MODE_READ, 0);
 	if (EFI_ERROR(st))

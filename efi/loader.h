@@ -44,6 +44,8 @@ EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
 void file_close(struct efi_file *f);
 /* elf_file.read: read exactly len bytes at off. */
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len);
+/* path ('/'-separated) as an EFI path ('\\', UCS-2) in out[0..cap). */
+void file_efi_path(const char *path, CHAR16 *out, UINTN cap);
 /* Read a whole small file into pool memory (caller frees with FreePool). */
 EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path,
 			 char **ret_buf, UINTN *ret_len);
@@ -79,6 +81,20 @@ void sysinfo_fill(struct runway_boot_info *bi);
  */
 EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		      const struct config *cfg, const struct config_entry *e);
+
+/* A pinned hash: EFI_SUCCESS when got equals want, else the mismatch is
+ * reported for `what` (a path) and EFI_SECURITY_VIOLATION returned. */
+EFI_STATUS sha256_pin_check(const char *what, const uint8_t got[32],
+			    const uint8_t want[32]);
+
+/* ---- chainload.c: start another EFI program ---- */
+/*
+ * Run efi entry e: load its file, start it with the entry's cmdline as
+ * load options (and its initrd served to Linux), and return when the
+ * program returns, with everything Runway allocated for it given back.
+ */
+EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		       const struct config_entry *e);
 
 /* ---- menu.c ---- */
 /* Show the menu; the default boots when the timeout (if used) runs out. */

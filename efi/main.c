@@ -58,7 +58,8 @@ static void run_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		      const struct config *cfg, size_t i, uint64_t baseline)
 {
 	const struct config_entry *e = &cfg->entries[i];
-	EFI_STATUS st = boot_entry(image, root, cfg, e);
+	EFI_STATUS st = e->kind == CONFIG_EFI ? chain_entry(image, root, e)
+					       : boot_entry(image, root, cfg, e);
 	uint64_t now = claimed_pages();
 
 	log_event("entry-done index=%zu status=%s claimed_pages=%llu baseline=%llu%s\n",

@@ -32,7 +32,8 @@ static void draw(const struct config *cfg, size_t sel)
 	for (size_t i = 0; i < cfg->nentries; i++)
 		con_printf("%s %zu) %s%s\n", i == sel ? ">" : " ", i + 1,
 			   cfg->entries[i].title,
-			   cfg->entries[i].kind == CONFIG_VERIFY ? " [verify]" : "");
+			   cfg->entries[i].kind == CONFIG_VERIFY ? " [verify]" :
+			   cfg->entries[i].kind == CONFIG_EFI ? " [efi]" : "");
 	con_printf("Up/Down or 1-9 to choose, Enter to boot.\n");
 }
 

@@ -17,13 +17,18 @@
  *   map-dump = yes|no     print the firmware's and the normalized map
  *   fragment = SIZE       debug: claim every other SIZE piece of free memory
  *                         while loading (bytes, or with K, M, G)
- * Entry keys:
+ * Entry keys (one of kernel, verify, efi per entry):
  *   kernel = PATH         an ELF64 kernel to boot, or
  *   verify = PATH         an ELF64 file to load, hash through the page
- *                         tables and release (see docs/PROTOCOL.md)
- *   cmdline = TEXT        the kernel's command line
+ *                         tables and release (see docs/PROTOCOL.md), or
+ *   efi = PATH            an EFI program to chainload (another loader, a
+ *                         shell, Linux through its EFI stub)
+ *   cmdline = TEXT        the kernel's command line (for efi: the load
+ *                         options, as UCS-2)
+ *   initrd = PATH         efi entries: a Linux initrd, served through the
+ *                         LINUX_EFI_INITRD_MEDIA_GUID LoadFile2 protocol
  *   module = PATH [TEXT]  a module (repeatable), with an optional string
- *   sha256 = HEX          pin the kernel file's SHA-256
+ *   sha256 = HEX          pin the kernel (or efi) file's SHA-256
  *   module-sha256 = HEX   pin the next module's SHA-256 (in module order)
  *   kaslr = yes|no        randomize a relocatable kernel's base (default yes)
  */
@@ -46,6 +51,7 @@
 enum config_kind {
 	CONFIG_KERNEL = 1,
 	CONFIG_VERIFY = 2,
+	CONFIG_EFI = 3,
 };
 
 struct config_module {
@@ -60,6 +66,7 @@ struct config_entry {
 	enum config_kind kind;
 	char path[CONFIG_PATH_MAX];
 	char cmdline[CONFIG_CMDLINE_MAX];
+	char initrd[CONFIG_PATH_MAX]; /* efi entries; "" = none */
 	bool has_sha256;
 	uint8_t sha256[32];
 	bool kaslr;
@@ -87,5 +94,8 @@ struct config {
  */
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err);
+
+/* "kernel", "verify" or "efi": the key that sets the kind. */
+const char *config_kind_name(enum config_kind kind);
 
 #endif

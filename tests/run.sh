@@ -31,6 +31,7 @@ run tests/fuzz/run.sh "${FUZZ_SHORT_SECONDS:-10}"
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
 run tests/qemu/test_elf.sh
+run tests/qemu/test_chain.sh
 run tests/qemu/test_matrix.sh
 
 passed=$(grep -c '^ok - ' "$out")

@@ -46,7 +46,7 @@ static void check_ok(const struct config *c)
 	CHECK(c->fragment == 0 || c->fragment >= 4096, "fragment %llu", (ull)c->fragment);
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
-		CHECK(e->kind == CONFIG_KERNEL || e->kind == CONFIG_VERIFY,
+		CHECK(e->kind == CONFIG_KERNEL || e->kind == CONFIG_VERIFY || e->kind == CONFIG_EFI,
 		      "entry %zu: kind %d", i, (int)e->kind);
 		CHECK(e->nmodule_sha256 <= e->nmodules, "entry %zu: more hashes than modules", i);
 	}
@@ -75,7 +75,8 @@ static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
 static bool same_entry(const struct config_entry *a, const struct config_entry *b)
 {
 	if (strcmp(a->title, b->title) || a->kind != b->kind || strcmp(a->path, b->path) ||
-	    strcmp(a->cmdline, b->cmdline) || a->has_sha256 != b->has_sha256 ||
+	    strcmp(a->cmdline, b->cmdline) || strcmp(a->initrd, b->initrd) ||
+	    a->has_sha256 != b->has_sha256 ||
 	    (a->has_sha256 && memcmp(a->sha256, b->sha256, 32)) || a->kaslr != b->kaslr ||
 	    a->nmodules != b->nmodules || a->nmodule_sha256 != b->nmodule_sha256)
 		return false;
@@ -112,8 +113,10 @@ static void round_trip(const struct config *c)
 		char derived[CONFIG_TITLE_MAX];
 		snprintf(derived, sizeof derived, "%s", e->path);
 		n = put(text, cap, n, "entry = %s\n%s = %s\ncmdline = %s\nkaslr = %s\n",
-			strcmp(e->title, derived) ? e->title : "", e->kind == CONFIG_KERNEL ? "kernel" : "verify", e->path,
+			strcmp(e->title, derived) ? e->title : "", config_kind_name(e->kind), e->path,
 			e->cmdline, e->kaslr ? "yes" : "no");
+		if (e->initrd[0])
+			n = put(text, cap, n, "initrd = %s\n", e->initrd);
 		if (e->has_sha256) {
 			hex(h, e->sha256);
 			n = put(text, cap, n, "sha256 = %s\n", h);

@@ -17,6 +17,7 @@ not_ok() {
 }
 
 # boot NAME CONFIG RUN_ARGS... -- FILES...: image + boot; sets $log, $rc.
+# QEMU_EXTRA (words) goes to QEMU itself.
 boot() {
 	name=$1 conf=$2
 	shift 2
@@ -36,7 +37,8 @@ boot() {
 	}
 	rc=0
 	# shellcheck disable=SC2086
-	ovmf/run.sh $run_args --serial "$log" "$img" >/dev/null 2>"$OUT/$name.run.log" || rc=$?
+	ovmf/run.sh $run_args --serial "$log" "$img" ${QEMU_EXTRA:+-- $QEMU_EXTRA} \
+		>/dev/null 2>"$OUT/$name.run.log" || rc=$?
 	rm -f "$img"
 }
 

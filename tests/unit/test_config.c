@@ -395,6 +395,36 @@ static void test_too_many_entries_rejected(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+static void test_efi_entry_with_initrd(void **state)
+{
+	(void)state;
+	PARSE_OK("entry = Linux\n"
+		 "efi = /EFI/linux/vmlinuz.efi\n"
+		 "cmdline = console=ttyS0 quiet\n"
+		 "initrd = /EFI/linux/initrd.img\n"
+		 "entry = Shell\n"
+		 "efi = /shell.efi\n");
+	assert_int_equal(cfg->nentries, 2);
+	assert_int_equal(cfg->entries[0].kind, CONFIG_EFI);
+	assert_string_equal(cfg->entries[0].path, "/EFI/linux/vmlinuz.efi");
+	assert_string_equal(cfg->entries[0].cmdline, "console=ttyS0 quiet");
+	assert_string_equal(cfg->entries[0].initrd, "/EFI/linux/initrd.img");
+	assert_int_equal(cfg->entries[1].kind, CONFIG_EFI);
+	assert_string_equal(cfg->entries[1].initrd, "");
+	assert_string_equal(config_kind_name(CONFIG_EFI), "efi");
+}
+
+static void test_efi_entry_misuse_rejected(void **state)
+{
+	(void)state;
+	PARSE_FAILS("efi = /a.efi\nmodule = /m.bin\n", "runway.conf:1", "'module' is for kernel entries");
+	PARSE_FAILS("kernel = /k.elf\ninitrd = /i.img\n", "runway.conf:1", "'initrd' is for efi entries");
+	PARSE_FAILS("efi = /a.efi\ninitrd = /i\ninitrd = /j\n", "runway.conf:3", "already has an 'initrd'");
+	PARSE_FAILS("efi = /a.efi\nkernel = /k.elf\n", "runway.conf:2", "already has a 'efi'");
+	PARSE_FAILS("entry = empty\ncmdline = x\n", "has no 'kernel', 'verify' or 'efi'");
+	PARSE_FAILS("efi =\n", "runway.conf:1");
+}
+
 /* Every shipped example config parses (make run boots examples/demo.conf). */
 static void test_shipped_examples_parse(void **state)
 {
@@ -419,6 +449,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
 		T(test_shipped_examples_parse),
+		T(test_efi_entry_with_initrd),
+		T(test_efi_entry_misuse_rejected),
 		T(test_booleans_default_to_no_and_accept_every_spelling),
 		T(test_comments_and_blank_lines_ignored),
 		T(test_crlf_line_endings),

@@ -1,0 +1,112 @@
+/*
+ * chainapp.c - a small EFI application for Runway's chainload tests.
+ *
+ * Prints, one line each (on the console, which OVMF copies to the serial
+ * port):
+ *     chainapp: started options="<its load options>"
+ *     chainapp: device same-volume=yes|no
+ *     chainapp: initrd bytes=N fnv1a64=<16 hex digits>   (or initrd none)
+ * (the hash in upper-case hex, as gnu-efi prints it), then returns EFI_SUCCESS, or, when its options contain "fail", exits
+ * with EFI_ABORTED and the exit data "chainapp failed on purpose".
+ * The initrd is fetched the way Linux's EFI stub fetches it: LoadFile2 on
+ * the LINUX_EFI_INITRD_MEDIA_GUID vendor device path.
+ */
+#include <efi.h>
+#include <efilib.h>
+
+static EFI_GUID load_file2_guid = {
+	0x4006c0c1, 0xfcb3, 0x403e, { 0x99, 0x6d, 0x4a, 0x6c, 0x87, 0x24, 0xe0, 0x6d }
+};
+static EFI_GUID initrd_media_guid = {
+	0x5568e427, 0x68fc, 0x4f3d, { 0xac, 0x74, 0xca, 0x55, 0x52, 0x31, 0xcc, 0x68 }
+};
+
+struct load_file2 {
+	EFI_STATUS (EFIAPI *load_file)(struct load_file2 *self, EFI_DEVICE_PATH *path,
+				       BOOLEAN boot_policy, UINTN *size, VOID *buf);
+};
+
+static struct {
+	VENDOR_DEVICE_PATH vendor;
+	EFI_DEVICE_PATH end;
+} __attribute__((packed)) initrd_path;
+
+static void report_initrd(void)
+{
+	EFI_DEVICE_PATH *dp = (EFI_DEVICE_PATH *)&initrd_path;
+	EFI_HANDLE h;
+	struct load_file2 *lf;
+	UINTN size = 0;
+
+	initrd_path.vendor.Header.Type = MEDIA_DEVICE_PATH;
+	initrd_path.vendor.Header.SubType = MEDIA_VENDOR_DP;
+	SetDevicePathNodeLength(&initrd_path.vendor.Header, sizeof initrd_path.vendor);
+	initrd_path.vendor.Guid = initrd_media_guid;
+	SetDevicePathEndNode(&initrd_path.end);
+	if (EFI_ERROR(uefi_call_wrapper(BS->LocateDevicePath, 3, &load_file2_guid, &dp, &h)) ||
+	    EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, h, &load_file2_guid,
+					(void **)&lf))) {
+		Print(L"chainapp: initrd none\n");
+		return;
+	}
+	EFI_STATUS st = uefi_call_wrapper(lf->load_file, 5, lf, dp, FALSE, &size, NULL);
+	if (st != EFI_BUFFER_TOO_SMALL) {
+		Print(L"chainapp: initrd size query returned %r\n", st);
+		return;
+	}
+	UINT8 *buf = AllocatePool(size ? size : 1);
+	if (!buf) {
+		Print(L"chainapp: initrd no memory for %lu bytes\n", size);
+		return;
+	}
+	st = uefi_call_wrapper(lf->load_file, 5, lf, dp, FALSE, &size, buf);
+	if (EFI_ERROR(st)) {
+		Print(L"chainapp: initrd load returned %r\n", st);
+		FreePool(buf);
+		return;
+	}
+	UINT64 hash = 0xcbf29ce484222325ull;
+	for (UINTN i = 0; i < size; i++)
+		hash = (hash ^ buf[i]) * 0x100000001b3ull;
+	FreePool(buf);
+	Print(L"chainapp: initrd bytes=%lu fnv1a64=%016lx\n", size, hash);
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	EFI_LOADED_IMAGE *li, *parent;
+	BOOLEAN fail = FALSE;
+
+	InitializeLib(image, systab);
+	if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image,
+					&LoadedImageProtocol, (void **)&li)))
+		return EFI_LOAD_ERROR;
+
+	CHAR16 opts[256];
+	UINTN n = 0;
+	CHAR16 *o = li->LoadOptions;
+	for (; o && n + 1 < 256 && n < li->LoadOptionsSize / sizeof(CHAR16) && o[n]; n++)
+		opts[n] = o[n];
+	opts[n] = 0;
+	for (UINTN i = 0; i + 4 <= n; i++)
+		if (opts[i] == 'f' && opts[i + 1] == 'a' && opts[i + 2] == 'i' && opts[i + 3] == 'l')
+			fail = TRUE;
+	Print(L"chainapp: started options=\"%s\"\n", opts);
+
+	BOOLEAN same = FALSE;
+	if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, li->ParentHandle,
+					 &LoadedImageProtocol, (void **)&parent)))
+		same = parent->DeviceHandle == li->DeviceHandle;
+	Print(L"chainapp: device same-volume=%s\n", same ? L"yes" : L"no");
+	report_initrd();
+
+	if (fail) {
+		static const CHAR16 msg[] = L"chainapp failed on purpose";
+		CHAR16 *data = AllocatePool(sizeof msg);
+		if (data)
+			CopyMem(data, (void *)msg, sizeof msg);
+		uefi_call_wrapper(BS->Exit, 4, image, EFI_ABORTED,
+				  data ? sizeof msg : 0, data);
+	}
+	return EFI_SUCCESS;
+}

@@ -1,0 +1,95 @@
+#!/bin/bash
+# test_chain.sh - chainloading EFI programs under OVMF: Runway's own test
+# program (load options in UCS-2, its volume, an initrd through LoadFile2,
+# exit status and exit data reported, the menu back afterwards, nothing
+# left allocated), a file that is not an EFI program, a missing file, a
+# pinned hash; then Debian's Linux kernel through its EFI stub, with a
+# command line and an initrd.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/qemu/lib.sh
+
+fnv1a64() {
+	python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in open(sys.argv[1], "rb").read():
+    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+print("%016x" % h)' "$1"
+}
+
+# An initrd: a newc cpio archive with one small file (valid for Linux).
+initrd=$OUT/initrd.cpio
+python3 - "$initrd" <<'PY'
+import sys
+def newc(name, data=b"", mode=0o100644):
+    fields = (0, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0)
+    b = ("070701" + "".join("%08x" % v for v in fields)).encode() + name.encode() + b"\0"
+    b += b"\0" * (-len(b) % 4)
+    return b + data + b"\0" * (-len(data) % 4)
+a = newc("runway-initrd", b"an initrd served by Runway\n") + newc("TRAILER!!!", mode=0)
+open(sys.argv[1], "wb").write(a + b"\0" * (-len(a) % 512))
+PY
+ih=$(fnv1a64 "$initrd") isize=$(stat -c %s "$initrd")
+app=$BUILD/chainapp.efi
+asum=$(sha256sum "$app" | cut -d' ' -f1)
+bad=$(printf '%s' "$asum" | tr '0-9a-f' '1-9a-f0')
+
+# ---- Runway's test program, five entries in one boot ----
+cfg=$(conf "run-all = yes" "exit-after = yes" \
+	"entry = app" "efi = /EFI/tools/chainapp.efi" \
+	"cmdline = options for the app: wörld" "initrd = /boot/initrd.img" "sha256 = $asum" \
+	"entry = app-fail" "efi = /EFI/tools/chainapp.efi" "cmdline = please fail" \
+	"entry = not-efi" "efi = /boot/initrd.img" \
+	"entry = missing" "efi = /EFI/tools/nothing.efi" \
+	"entry = pinned-wrong" "efi = /EFI/tools/chainapp.efi" "sha256 = $bad")
+boot chain-app "$cfg" --timeout 120 -- "$app=/EFI/tools/chainapp.efi" "$initrd=/boot/initrd.img"
+expect_rc chain-app 3
+expect_line chain-app '^runway: sha256 path=/EFI/tools/chainapp.efi ok'
+# 26 characters and a NUL, in UCS-2: the UTF-8 "ö" is one character.
+expect_line chain-app "^runway: chainload path=/EFI/tools/chainapp.efi bytes=$(stat -c %s "$app") options_bytes=54 initrd=/boot/initrd.img initrd_bytes=$isize\$"
+expect_line chain-app '^chainapp: started options="options for the app: w.rld"'
+expect_line chain-app '^chainapp: device same-volume=yes'
+expect_line chain-app "^chainapp: initrd bytes=$isize fnv1a64=${ih^^}\$"
+expect_line chain-app '^runway: chainload-returned path=/EFI/tools/chainapp.efi status=EFI_SUCCESS exit_data=""'
+expect_line chain-app '^chainapp: initrd none'
+expect_line chain-app '^runway: chainload-returned path=/EFI/tools/chainapp.efi status=EFI_ABORTED exit_data="chainapp failed on purpose"'
+expect_line chain-app '^runway: error: /EFI/tools/chainapp.efi returned EFI_ABORTED: chainapp failed on purpose'
+expect_line chain-app '^runway: error: /boot/initrd.img: LoadImage: EFI_(UNSUPPORTED|LOAD_ERROR) \(not a PE32\+ EFI program for x64\?\)'
+expect_line chain-app '^runway: error: efi /EFI/tools/nothing.efi: cannot open: EFI_NOT_FOUND'
+expect_line chain-app "^runway: error: /EFI/tools/chainapp.efi: SHA-256 mismatch: file has $asum, the entry pins $bad; refusing to boot"
+expect_line chain-app '^runway: run-all done entries=5'
+clean=$(tr -d '\r' <"$log")
+n=$(grep -c '^runway: entry-done ' <<<"$clean")
+if [ "$n" -eq 5 ] && ! grep -q '^runway: entry-done .*LEAK' <<<"$clean"; then
+	ok "chain-app: five entries came back to the menu, no page left claimed"
+else
+	not_ok "chain-app: entries" "$n entry-done lines, or a LEAK (log: $log)"
+fi
+# Exactly one chainapp start per entry that got as far as StartImage.
+starts=$(grep -c '^chainapp: started' <<<"$clean")
+if [ "$starts" -eq 2 ]; then ok "chain-app: the program ran twice (pinned-wrong never started)"
+else not_ok "chain-app: starts" "$starts chainapp starts, want 2 (log: $log)"
+fi
+
+# ---- Linux through its EFI stub: command line and initrd ----
+if ! version=$(tools/fetch-linux.sh "$BUILD/linux/vmlinuz" 2>"$OUT/fetch-linux.log"); then
+	not_ok "linux: fetch" "tools/fetch-linux.sh failed: $(tail -n 2 "$OUT/fetch-linux.log" | tr '\n' ' ')"
+else
+	echo "# linux: $version"
+	cmd="console=ttyS0 panic=-1 runway-chain-test=1"
+	cfg=$(conf "exit-after = yes" "efi = /EFI/linux/vmlinuz.efi" "cmdline = $cmd" \
+		"initrd = /EFI/linux/initrd.img")
+	# Without a root file system Linux panics, and panic=-1 resets at
+	# once: -no-reboot turns that reset into QEMU's exit.
+	QEMU_EXTRA=-no-reboot boot linux "$cfg" --timeout 240 -- \
+		"$BUILD/linux/vmlinuz=/EFI/linux/vmlinuz.efi" "$initrd=/EFI/linux/initrd.img"
+	expect_rc linux 3
+	expect_line linux "^runway: chainload path=/EFI/linux/vmlinuz.efi bytes=$(stat -c %s "$BUILD/linux/vmlinuz") "
+	expect_line linux '^EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path'
+	expect_line linux '\] Linux version 6\.'
+	expect_line linux "\] Kernel command line: $cmd\$"
+	expect_line linux '\] Freeing initrd memory: [0-9]+K'
+fi
+rm -f "$initrd"
+
+exit $((failures > 0))
