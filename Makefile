@@ -113,7 +113,7 @@ run: deps all
 test: deps all $(UNIT_TESTS) fuzzers
 	tests/run.sh
 
-bench: deps bench-alloc
+bench: deps bench-alloc bench-boot
 
 clean:
 	rm -rf $(BUILD)

@@ -2,6 +2,9 @@
 #
 # Included by the top-level Makefile and run from the repository root:
 #
+#     make bench-boot     bench/boot_claims.sh: run-batched against per-page
+#                         firmware claims under OVMF; output in
+#                         $(BUILD)/bench/boot.txt
 #     make bench-alloc    build and run bench/bench_alloc.c; its output is
 #                         also kept in $(BUILD)/bench/alloc.txt, with
 #                         $(BUILD)/bench/alloc-scaling.csv and .png
@@ -43,3 +46,8 @@ bench-alloc: $(BENCH_ALLOC)
 	else \
 		echo "bench-alloc: gnuplot not found (tools/deps.sh installs gnuplot-nox): plot skipped"; \
 	fi
+
+# Run-batched against per-page claims under OVMF (QEMU; a few minutes).
+.PHONY: bench-boot
+bench-boot: efi $(TEST_KERNELS)
+	BUILD=$(BUILD) bench/boot_claims.sh

@@ -239,6 +239,8 @@ static int global_key(struct config *cfg, const struct value *k,
 		return set_bool(&cfg->run_all, v, err);
 	if (equals(k, "map-dump"))
 		return set_bool(&cfg->map_dump, v, err);
+	if (equals(k, "claim-per-page"))
+		return set_bool(&cfg->claim_per_page, v, err);
 	if (equals(k, "fragment")) {
 		if (parse_size(v, true, &cfg->fragment) || cfg->fragment < 4096)
 			return fail_value(err, v, "a size of at least 4K, such as 64K or 2M");

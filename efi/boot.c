@@ -500,6 +500,7 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	uint64_t hhdm_size = (top + SIZE_1G - 1) & ~(SIZE_1G - 1);
 	mm_alloc_init(&L.alloc, &efi_mm_fw, L.reg, nreg, L.reg_cap, L.claims,
 		      L.claim_cap);
+	L.alloc.per_page = cfg->claim_per_page;
 
 	if (overlaps(L.img.vlow, L.img.vhigh - L.img.vlow, RUNWAY_HHDM_OFFSET,
 		     hhdm_size)) {
@@ -625,10 +626,11 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 			goto fail;
 		}
 		sha256_hex(digest, hex);
-		log_event("verify path=%s segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu bytes=%llu us=%llu sha256=%s\n",
+		log_event("verify path=%s segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu bytes=%llu us=%llu sha256=%s refused=%llu splits=%llu\n",
 			  path, L.img.nseg, L.ld.npieces, (ull)alloc_calls,
 			  (ull)pt_pages, (ull)L.ld.bytes_read,
-			  (ull)tsc_to_us(t_done - t_load), hex);
+			  (ull)tsc_to_us(t_done - t_load), hex,
+			  (ull)L.alloc.refused, (ull)L.alloc.splits);
 		st = EFI_SUCCESS;
 		goto fail; /* release everything: verify never boots */
 	}
@@ -666,10 +668,10 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	bi->tsc_load_done = t_done;
 	sysinfo_fill(bi);
 
-	log_event("loaded path=%s bytes=%llu segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu us=%llu shared_pages=%llu\n",
+	log_event("loaded path=%s bytes=%llu segments=%zu runs=%zu alloc_calls=%llu pt_pages=%llu us=%llu shared_pages=%llu refused=%llu splits=%llu\n",
 		  path, (ull)L.ld.bytes_read, L.img.nseg, L.ld.npieces,
 		  (ull)alloc_calls, (ull)pt_pages, (ull)tsc_to_us(t_done - t_load),
-		  (ull)L.ld.shared_pages);
+		  (ull)L.ld.shared_pages, (ull)L.alloc.refused, (ull)L.alloc.splits);
 	log_event("jump entry=0x%llx hhdm_size=0x%llx huge_1g=%d nx=%d\n",
 		  (ull)L.img.entry, (ull)hhdm_size, huge_1g, nx);
 

@@ -15,6 +15,9 @@
  *   exit-after = yes|no   power off when an entry fails or a verify ends
  *   run-all = yes|no      run every entry in order, then stop (for tests)
  *   map-dump = yes|no     print the firmware's and the normalized map
+ *   claim-per-page = yes|no  debug, for benchmarks: claim (and release)
+ *                         memory one page per firmware call, as a naive
+ *                         loader would (make bench-boot compares)
  *   fragment = SIZE       debug: claim every other SIZE piece of free memory
  *                         while loading (bytes, or with K, M, G)
  * Entry keys (one of kernel, verify, efi per entry):
@@ -82,6 +85,7 @@ struct config {
 	bool exit_after;
 	bool run_all;
 	bool map_dump;
+	bool claim_per_page;
 	uint64_t fragment; /* bytes; 0 = off */
 	size_t nentries;
 	struct config_entry entries[CONFIG_MAX_ENTRIES];

@@ -141,6 +141,8 @@ struct mm_alloc {
 	uint64_t refused;      /* claims firmware refused */
 	uint64_t splits;       /* refused claims halved and retried */
 	size_t marks;          /* refused pieces marked reserved */
+	bool per_page;         /* debug, for benchmarks: one firmware call per
+				* page claimed or released (claim-per-page) */
 };
 
 /*

@@ -250,6 +250,39 @@ static bool find_top(struct mm_alloc *a, uint64_t pages, uint64_t align,
 	return false;
 }
 
+/*
+ * One firmware claim of n pages at lo; with a->per_page (a debug switch
+ * for benchmarks) one call per page instead, as a naive loader would.
+ */
+static uint64_t fw_claim(struct mm_alloc *a, uint64_t lo, uint64_t n,
+			 enum mm_kind kind)
+{
+	if (!a->per_page) {
+		a->calls++;
+		return a->fw->claim(a->fw->ctx, lo, n, kind);
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		a->calls++;
+		uint64_t st = a->fw->claim(a->fw->ctx, lo + (i << MM_PAGE_SHIFT), 1, kind);
+		if (st) {
+			while (i--)
+				a->fw->release(a->fw->ctx, lo + (i << MM_PAGE_SHIFT), 1);
+			return st;
+		}
+	}
+	return 0;
+}
+
+static void fw_release(struct mm_alloc *a, uint64_t base, uint64_t n)
+{
+	if (!a->per_page) {
+		a->fw->release(a->fw->ctx, base, n);
+		return;
+	}
+	for (uint64_t i = n; i--;)
+		a->fw->release(a->fw->ctx, base + (i << MM_PAGE_SHIFT), 1);
+}
+
 static const char *status_name(const struct mm_alloc *a, uint64_t st)
 {
 	return a->fw->status_name ? a->fw->status_name(st) : "error";
@@ -274,8 +307,7 @@ static uint64_t claim_split(struct mm_alloc *a, uint64_t lo, uint64_t n,
 		*ret_bad_n = 0;
 		return 1;
 	}
-	a->calls++;
-	uint64_t st = a->fw->claim(a->fw->ctx, lo, n, kind);
+	uint64_t st = fw_claim(a, lo, n, kind);
 	if (st == 0) {
 		a->claims[a->nclaims++] = (struct mm_claim){ lo, n };
 		return 0;
@@ -456,7 +488,7 @@ void mm_alloc_rollback(struct mm_alloc *a, size_t mark)
 {
 	while (a->nclaims > mark) {
 		struct mm_claim c = a->claims[--a->nclaims];
-		a->fw->release(a->fw->ctx, c.base, c.pages);
+		fw_release(a, c.base, c.pages);
 		uint64_t end = c.base + (c.pages << MM_PAGE_SHIFT);
 		/* Back to usable, whatever kind it was claimed as.  Cannot run
 		 * out of room: regions never outnumber the original ones plus two
@@ -514,7 +546,7 @@ void mm_alloc_release_span(struct mm_alloc *a, size_t from, size_t to)
 {
 	for (size_t c = to; c-- > from;) {
 		struct mm_claim cl = a->claims[c];
-		a->fw->release(a->fw->ctx, cl.base, cl.pages);
+		fw_release(a, cl.base, cl.pages);
 		set_kind(a, cl.base, cl.base + (cl.pages << MM_PAGE_SHIFT),
 			 MM_LOADER, MM_USABLE);
 	}

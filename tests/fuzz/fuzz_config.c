@@ -101,6 +101,8 @@ static void round_trip(const struct config *c)
 
 	n = put(text, cap, n, "# round trip\ntimeout = %u\ndefault = %zu\n", c->timeout,
 		c->default_entry + 1);
+	if (c->claim_per_page)
+		n = put(text, cap, n, "claim-per-page = yes\n");
 	n = put(text, cap, n, "exit-after = %s\nrun-all = %s\nmap-dump = %s\n",
 		c->exit_after ? "yes" : "no", c->run_all ? "true" : "false",
 		c->map_dump ? "1" : "0");
@@ -135,6 +137,7 @@ static void round_trip(const struct config *c)
 	bool same = got.timeout == c->timeout && got.default_entry == c->default_entry &&
 		    got.exit_after == c->exit_after && got.run_all == c->run_all &&
 		    got.map_dump == c->map_dump && got.fragment == c->fragment &&
+		    got.claim_per_page == c->claim_per_page &&
 		    got.nentries == c->nentries;
 	for (size_t i = 0; same && i < c->nentries; i++)
 		same = same_entry(&got.entries[i], &c->entries[i]);

@@ -204,6 +204,41 @@ static void test_14mib_request_takes_one_firmware_call(void **state)
 	assert_fake_clean(&E->f);
 }
 
+/* The benchmark's naive mode: one firmware call per page, each way. */
+static void test_per_page_mode_claims_and_releases_page_by_page(void **state)
+{
+	(void)state;
+	std_setup();
+	E->a.per_page = true;
+	struct mm_req r = req(64, 0, 0);
+	uint64_t base = run_ok(&r);
+	assert_int_equal(E->a.calls, 64);
+	assert_int_equal(E->f.claim_calls, 64);
+	assert_int_equal(E->a.nclaims, 1); /* still one run to roll back */
+	assert_int_equal(fake_claimed_pages(&E->f), 64);
+	mm_alloc_rollback(&E->a, 0);
+	assert_int_equal(E->f.release_calls, 64);
+	assert_int_equal(fake_claimed_pages(&E->f), 0);
+	assert_int_equal(mm_alloc_free_pages(&E->a), E->free0);
+	(void)base;
+	assert_fake_clean(&E->f);
+}
+
+static void test_per_page_mode_refusal_mid_run_gives_back_the_prefix(void **state)
+{
+	(void)state;
+	std_setup();
+	E->a.per_page = true;
+	E->f.fail_nth = 10; /* the tenth page of the first run */
+	struct mm_req r = req(64, 0, 0);
+	run_ok(&r); /* placed elsewhere after the refusal */
+	assert_int_equal(fake_claimed_pages(&E->f), 64);
+	assert_true(E->f.release_calls >= 9);
+	mm_alloc_rollback(&E->a, 0);
+	assert_int_equal(fake_claimed_pages(&E->f), 0);
+	assert_fake_clean(&E->f);
+}
+
 static void test_run_is_placed_at_highest_fitting_address(void **state)
 {
 	(void)state;
@@ -1139,6 +1174,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_14mib_request_takes_one_firmware_call),
+		T(test_per_page_mode_claims_and_releases_page_by_page),
+		T(test_per_page_mode_refusal_mid_run_gives_back_the_prefix),
 		T(test_run_is_placed_at_highest_fitting_address),
 		T(test_below_limit_honoured),
 		T(test_alignment_honoured),
