@@ -75,6 +75,7 @@ static int parse_size(const struct value *v, bool suffix, uint64_t *ret)
 		case 'K': case 'k': shift = 10; break;
 		case 'M': case 'm': shift = 20; break;
 		case 'G': case 'g': shift = 30; break;
+		case 'T': case 't': shift = 40; break;
 		default: return -1;
 		}
 	}
@@ -157,6 +158,9 @@ static int entry_check(struct config_entry *e, struct rw_err *err)
 	if (e->kind == CONFIG_EFI && e->nmodules)
 		return rw_fail(err, "runway.conf:%u: entry '%s': 'module' is for kernel entries (an efi entry takes one 'initrd')",
 			       e->line, e->title);
+	if (e->has_initrd_sha256 && !e->initrd[0])
+		return rw_fail(err, "runway.conf:%u: entry '%s' pins an initrd it does not have",
+			       e->line, e->title);
 	if (e->kind != CONFIG_EFI && e->initrd[0])
 		return rw_fail(err, "runway.conf:%u: entry '%s': 'initrd' is for efi entries (a kernel takes 'module' lines)",
 			       e->line, e->title);
@@ -207,6 +211,10 @@ static int entry_key(struct config *cfg, struct config_entry **cur,
 		e->has_sha256 = true;
 		return set_hash(e->sha256, v, err);
 	}
+	if (equals(k, "initrd-sha256")) {
+		e->has_initrd_sha256 = true;
+		return set_hash(e->initrd_sha256, v, err);
+	}
 	if (equals(k, "module-sha256"))
 		return set_module_hash(e, v, err);
 	if (equals(k, "kaslr"))
@@ -242,8 +250,9 @@ static int global_key(struct config *cfg, const struct value *k,
 	if (equals(k, "claim-per-page"))
 		return set_bool(&cfg->claim_per_page, v, err);
 	if (equals(k, "fragment")) {
-		if (parse_size(v, true, &cfg->fragment) || cfg->fragment < 4096)
-			return fail_value(err, v, "a size of at least 4K, such as 64K or 2M");
+		if (parse_size(v, true, &cfg->fragment) || cfg->fragment < 4096 ||
+		    cfg->fragment > (1ull << 40))
+			return fail_value(err, v, "a size of at least 4K and at most 1T, such as 64K or 2M");
 		return 0;
 	}
 	*ret_handled = false;

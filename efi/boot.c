@@ -118,7 +118,7 @@ static EFI_STATUS load_buffers(struct load *L, const struct config *cfg)
 		return st;
 	L->claim_cap = CLAIM_CAP;
 	if (cfg->fragment)
-		L->claim_cap += free_bytes(&L->map) / (2 * cfg->fragment) +
+		L->claim_cap += free_bytes(&L->map) / cfg->fragment / 2 +
 				L->map.size / L->map.desc_size;
 	/* Every claim can split a firmware descriptor in three: the final
 	 * map, read after ExitBootServices into this buffer, can grow by two
@@ -253,9 +253,14 @@ static EFI_STATUS choose_base(struct elf_image *img, const struct config_entry *
 {
 	uint64_t span = img->vhigh - img->vlow;
 	uint64_t align = img->dyn.align > MM_PAGE_SIZE ? img->dyn.align : MM_PAGE_SIZE;
-	uint64_t base = img->vlow >= KASLR_BASE ? img->vlow : KASLR_BASE;
 	const char *source = "off";
+	uint64_t base;
 
+	/* The window's base is 2 GiB-aligned: any slot in it keeps an
+	 * alignment up to the window's size. */
+	if (align > KASLR_SIZE)
+		return con_error("%s: p_align 0x%llx is larger than the %llu-byte kernel window",
+				 path, (ull)align, (ull)KASLR_SIZE), EFI_UNSUPPORTED;
 	uint64_t link = img->vlow & ~(align - 1);
 	/* The window must hold the segments from the aligned link base on. */
 	uint64_t need = span + (img->vlow - link);
@@ -265,10 +270,10 @@ static EFI_STATUS choose_base(struct elf_image *img, const struct config_entry *
 	if (e->kaslr) {
 		uint64_t slots = (KASLR_SIZE - need) / align + 1;
 		base = KASLR_BASE + (random_u64(&source) % slots) * align;
-	} else if (base != img->vlow) {
-		base = KASLR_BASE;
+	} else if (link >= KASLR_BASE && link - KASLR_BASE <= KASLR_SIZE - need) {
+		base = link; /* linked inside the window: stays there */
 	} else {
-		base = link;
+		base = KASLR_BASE;
 	}
 	/* The slide is a multiple of the alignment, keeping every segment's
 	 * offset within its alignment. */
@@ -287,8 +292,10 @@ static EFI_STATUS check_file_hash(struct efi_file *f, const uint8_t want[32])
 	struct sha256 h;
 	uint8_t got[32];
 
-	if (!buf)
+	if (!buf) {
+		con_error("%s: no memory to read it for its hash", f->path);
 		return EFI_OUT_OF_RESOURCES;
+	}
 	sha256_init(&h);
 	for (uint64_t off = 0; off < f->size; off += chunk) {
 		uint64_t n = f->size - off < chunk ? f->size - off : chunk;

@@ -100,26 +100,31 @@ static EFI_STATUS read_whole(EFI_FILE_HANDLE root, const char *what,
 	return EFI_SUCCESS;
 }
 
-/* UTF-8 text as NUL-terminated UCS-2 (characters outside the BMP and
- * malformed bytes become U+FFFD); returns the bytes written, NUL included. */
+/* UTF-8 text as NUL-terminated UCS-2: characters outside the BMP, and
+ * malformed, overlong or surrogate sequences, become U+FFFD.  Returns the
+ * bytes written, NUL included. */
 static UINTN utf8_to_ucs2(const char *s, CHAR16 *out, UINTN cap)
 {
+	static const uint32_t min[4] = { 0, 0x80, 0x800, 0x10000 };
 	const unsigned char *p = (const unsigned char *)s;
 	UINTN n = 0;
 
 	while (*p && n + 1 < cap) {
 		uint32_t c = *p++;
-		int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-		if (c >= 0x80 && c < 0xc0)
+		int more = c >= 0xf8 ? -1 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 :
+			   c >= 0x80 ? -1 : 0;
+		if (more < 0) {
 			c = 0xfffd;
-		else if (more)
+		} else if (more) {
+			int len = more;
 			c &= 0x3f >> more;
-		for (; more; more--) {
-			if ((*p & 0xc0) != 0x80) {
-				c = 0xfffd;
-				break;
+			for (; more; more--) {
+				if ((*p & 0xc0) != 0x80)
+					break;
+				c = (c << 6) | (*p++ & 0x3f);
 			}
-			c = (c << 6) | (*p++ & 0x3f);
+			if (more || c < min[len] || (c >= 0xd800 && c <= 0xdfff))
+				c = 0xfffd;
 		}
 		out[n++] = c > 0xffff ? 0xfffd : (CHAR16)c;
 	}
@@ -139,6 +144,8 @@ static const char *load_hint(EFI_STATUS st)
 static EFI_STATUS initrd_install(void)
 {
 	EFI_STATUS st;
+	EFI_DEVICE_PATH *dp;
+	EFI_HANDLE other;
 
 	initrd.proto.load_file = initrd_load;
 	initrd.path.vendor.Header.Type = MEDIA_DEVICE_PATH;
@@ -146,6 +153,11 @@ static EFI_STATUS initrd_install(void)
 	SetDevicePathNodeLength(&initrd.path.vendor.Header, sizeof initrd.path.vendor);
 	initrd.path.vendor.Guid = initrd_media_guid;
 	SetDevicePathEndNode(&initrd.path.end);
+	/* Linux takes the first handle with this path: there must be one. */
+	dp = (EFI_DEVICE_PATH *)&initrd.path;
+	if (!EFI_ERROR(uefi_call_wrapper(BS->LocateDevicePath, 3, &load_file2_guid,
+					 &dp, &other)))
+		return EFI_ALREADY_STARTED;
 	initrd.handle = NULL;
 	st = uefi_call_wrapper(BS->InstallProtocolInterface, 4, &initrd.handle,
 			       &DevicePathProtocol, EFI_NATIVE_INTERFACE, &initrd.path);
@@ -159,19 +171,30 @@ static EFI_STATUS initrd_install(void)
 	return st;
 }
 
-static void initrd_uninstall(void)
+/* Remove the protocols; false when the firmware refused (the program left
+ * them open), in which case the initrd must stay where it is. */
+static bool initrd_uninstall(const char *path)
 {
-	uefi_call_wrapper(BS->UninstallProtocolInterface, 3, initrd.handle,
-			  &load_file2_guid, &initrd.proto);
-	uefi_call_wrapper(BS->UninstallProtocolInterface, 3, initrd.handle,
-			  &DevicePathProtocol, &initrd.path);
+	EFI_STATUS st;
+
+	st = uefi_call_wrapper(BS->UninstallProtocolInterface, 3, initrd.handle,
+			       &load_file2_guid, &initrd.proto);
+	if (!EFI_ERROR(st))
+		st = uefi_call_wrapper(BS->UninstallProtocolInterface, 3, initrd.handle,
+				       &DevicePathProtocol, &initrd.path);
+	if (EFI_ERROR(st)) {
+		con_error("initrd %s: removing its LoadFile2 protocol: %s; its memory stays allocated",
+			  path, efi_status_name(st));
+		return false;
+	}
 	initrd.handle = NULL;
+	return true;
 }
 
 EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		       const struct config_entry *e)
 {
-	static CHAR16 wpath[CONFIG_PATH_MAX];
+	static CHAR16 wpath[CONFIG_PATH_MAX + 2];
 	static CHAR16 options[CONFIG_CMDLINE_MAX];
 	EFI_LOADED_IMAGE *self, *child_li;
 	EFI_DEVICE_PATH *dp = NULL;
@@ -201,6 +224,24 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		st = read_whole(root, "initrd", e->initrd, &initrd.data, &initrd.size);
 		if (EFI_ERROR(st))
 			goto out;
+		if (initrd.size == 0) {
+			con_error("initrd %s: the file is empty", e->initrd);
+			st = EFI_LOAD_ERROR;
+			goto out;
+		}
+		if (e->has_initrd_sha256) {
+			struct sha256 h;
+			uint8_t got[32];
+			char what[CONFIG_PATH_MAX + 8];
+			sha256_init(&h);
+			sha256_update(&h, initrd.data, initrd.size);
+			sha256_final(&h, got);
+			fmt(what, sizeof what, "initrd %s", e->initrd);
+			st = sha256_pin_check(what, got, e->initrd_sha256);
+			if (EFI_ERROR(st))
+				goto out;
+			log_event("sha256 path=%s ok\n", e->initrd);
+		}
 	}
 
 	st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
@@ -210,9 +251,17 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 			  efi_status_name(st));
 		goto out;
 	}
-	file_efi_path(e->path, wpath, CONFIG_PATH_MAX);
+	file_efi_path(e->path, wpath, CONFIG_PATH_MAX + 2);
 	dp = FileDevicePath(self->DeviceHandle, wpath);
+	if (!dp) {
+		con_error("efi %s: no memory for its device path", e->path);
+		st = EFI_OUT_OF_RESOURCES;
+		goto out;
+	}
 	st = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, dp, buf, size, &child);
+	/* The firmware has its own copy now. */
+	FreePool(buf);
+	buf = NULL;
 	if (EFI_ERROR(st)) {
 		con_error("%s: LoadImage: %s%s", e->path, efi_status_name(st), load_hint(st));
 		/* A Secure Boot refusal still loads the image: unload it. */
@@ -227,6 +276,14 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		uefi_call_wrapper(BS->UnloadImage, 1, child);
 		goto out;
 	}
+	/* A driver would stay resident, pointing at Runway's buffers. */
+	if (child_li->ImageCodeType != EfiLoaderCode) {
+		con_error("%s: an EFI driver (code memory type %u), not an application; Runway starts applications only",
+			  e->path, (unsigned)child_li->ImageCodeType);
+		uefi_call_wrapper(BS->UnloadImage, 1, child);
+		st = EFI_UNSUPPORTED;
+		goto out;
+	}
 	if (e->cmdline[0]) {
 		child_li->LoadOptions = options;
 		child_li->LoadOptionsSize =
@@ -235,8 +292,10 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	if (initrd.data) {
 		st = initrd_install();
 		if (EFI_ERROR(st)) {
-			con_error("initrd %s: installing its LoadFile2 protocol: %s",
-				  e->initrd, efi_status_name(st));
+			con_error("initrd %s: installing its LoadFile2 protocol: %s%s",
+				  e->initrd, efi_status_name(st),
+				  st == EFI_ALREADY_STARTED ?
+				  " (another initrd device path is installed already)" : "");
 			uefi_call_wrapper(BS->UnloadImage, 1, child);
 			goto out;
 		}
@@ -254,7 +313,12 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	st = uefi_call_wrapper(BS->StartImage, 3, child, &exit_size, &exit_data);
 	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
 
-	/* The program returned: its image is unloaded by the firmware. */
+	/* An application that ran is unloaded by the firmware when it
+	 * returns; one that StartImage refused to run is still there. */
+	EFI_LOADED_IMAGE *still;
+	if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, child,
+					 &LoadedImageProtocol, (void **)&still)))
+		uefi_call_wrapper(BS->UnloadImage, 1, child);
 	char text[128];
 	UINTN n = 0;
 	for (; exit_data && n + 1 < sizeof text && n < exit_size / sizeof(CHAR16) &&
@@ -269,14 +333,15 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		con_error("%s returned %s%s%s", e->path, efi_status_name(st),
 			  text[0] ? ": " : "", text);
 out:
-	if (have_initrd)
-		initrd_uninstall();
+	if (have_initrd && !initrd_uninstall(e->initrd))
+		initrd.data = NULL; /* still served: leak it rather than free it */
 	if (initrd.data)
 		FreePool(initrd.data);
 	initrd.data = NULL;
 	initrd.size = 0;
 	if (dp)
 		FreePool(dp);
-	FreePool(buf);
+	if (buf)
+		FreePool(buf);
 	return st;
 }

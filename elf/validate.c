@@ -255,16 +255,23 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 					       (ull)p->vaddr, (ull)(p->vaddr + p->memsz));
 		}
 		if (!f->verify_only && i > 0) {
-			/* A page holding the end of one segment and the start of
-			 * the next gets the union of their permissions. */
-			const struct elf_segment *p = &img.seg[i - 1];
-			uint32_t both = p->flags | s->flags;
-			uint64_t p_end = (p->vaddr + p->memsz + PAGE - 1) & ~(PAGE - 1);
-			if (p_end > (s->vaddr & ~(PAGE - 1)) && (both & MM_MAP_WRITE) &&
-			    (both & MM_MAP_EXEC))
+			/* The page holding the start of this segment gets the
+			 * union of the permissions of every segment on it: the
+			 * earlier ones that reach into it, however many. */
+			uint64_t page = s->vaddr & ~(PAGE - 1);
+			uint32_t all = s->flags;
+			size_t j = i;
+			while (j > 0) {
+				const struct elf_segment *p = &img.seg[j - 1];
+				if (((p->vaddr + p->memsz + PAGE - 1) & ~(PAGE - 1)) <= page)
+					break;
+				all |= p->flags;
+				j--;
+			}
+			if ((all & MM_MAP_WRITE) && (all & MM_MAP_EXEC))
 				return rw_fail(err, "%s: phdr %u and phdr %u share the page at 0x%llx, which would have to be writable and executable; start the writable segment on its own page (ld -z separate-code)",
-					       f->path, p->phdr_index, s->phdr_index,
-					       (ull)(s->vaddr & ~(PAGE - 1)));
+					       f->path, img.seg[j].phdr_index, s->phdr_index,
+					       (ull)page);
 		}
 		if ((s->flags & MM_MAP_EXEC) && img.entry >= s->vaddr &&
 		    img.entry - s->vaddr < s->memsz)

@@ -19,7 +19,7 @@
  *                         memory one page per firmware call, as a naive
  *                         loader would (make bench-boot compares)
  *   fragment = SIZE       debug: claim every other SIZE piece of free memory
- *                         while loading (bytes, or with K, M, G)
+ *                         while loading (bytes, or with K, M, G, T; at most 1T)
  * Entry keys (one of kernel, verify, efi per entry):
  *   kernel = PATH         an ELF64 kernel to boot, or
  *   verify = PATH         an ELF64 file to load, hash through the page
@@ -30,6 +30,7 @@
  *                         options, as UCS-2)
  *   initrd = PATH         efi entries: a Linux initrd, served through the
  *                         LINUX_EFI_INITRD_MEDIA_GUID LoadFile2 protocol
+ *   initrd-sha256 = HEX   pin the initrd's SHA-256
  *   module = PATH [TEXT]  a module (repeatable), with an optional string
  *   sha256 = HEX          pin the kernel (or efi) file's SHA-256
  *   module-sha256 = HEX   pin the next module's SHA-256 (in module order)
@@ -70,6 +71,8 @@ struct config_entry {
 	char path[CONFIG_PATH_MAX];
 	char cmdline[CONFIG_CMDLINE_MAX];
 	char initrd[CONFIG_PATH_MAX]; /* efi entries; "" = none */
+	bool has_initrd_sha256;
+	uint8_t initrd_sha256[32];
 	bool has_sha256;
 	uint8_t sha256[32];
 	bool kaslr;

@@ -76,6 +76,8 @@ static bool same_entry(const struct config_entry *a, const struct config_entry *
 {
 	if (strcmp(a->title, b->title) || a->kind != b->kind || strcmp(a->path, b->path) ||
 	    strcmp(a->cmdline, b->cmdline) || strcmp(a->initrd, b->initrd) ||
+	    a->has_initrd_sha256 != b->has_initrd_sha256 ||
+	    (a->has_initrd_sha256 && memcmp(a->initrd_sha256, b->initrd_sha256, 32)) ||
 	    a->has_sha256 != b->has_sha256 ||
 	    (a->has_sha256 && memcmp(a->sha256, b->sha256, 32)) || a->kaslr != b->kaslr ||
 	    a->nmodules != b->nmodules || a->nmodule_sha256 != b->nmodule_sha256)
@@ -119,6 +121,10 @@ static void round_trip(const struct config *c)
 			e->cmdline, e->kaslr ? "yes" : "no");
 		if (e->initrd[0])
 			n = put(text, cap, n, "initrd = %s\n", e->initrd);
+		if (e->has_initrd_sha256) {
+			hex(h, e->initrd_sha256);
+			n = put(text, cap, n, "initrd-sha256 = %s\n", h);
+		}
 		if (e->has_sha256) {
 			hex(h, e->sha256);
 			n = put(text, cap, n, "sha256 = %s\n", h);

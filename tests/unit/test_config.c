@@ -402,6 +402,7 @@ static void test_efi_entry_with_initrd(void **state)
 		 "efi = /EFI/linux/vmlinuz.efi\n"
 		 "cmdline = console=ttyS0 quiet\n"
 		 "initrd = /EFI/linux/initrd.img\n"
+		 "initrd-sha256 = 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\n"
 		 "entry = Shell\n"
 		 "efi = /shell.efi\n");
 	assert_int_equal(cfg->nentries, 2);
@@ -409,6 +410,10 @@ static void test_efi_entry_with_initrd(void **state)
 	assert_string_equal(cfg->entries[0].path, "/EFI/linux/vmlinuz.efi");
 	assert_string_equal(cfg->entries[0].cmdline, "console=ttyS0 quiet");
 	assert_string_equal(cfg->entries[0].initrd, "/EFI/linux/initrd.img");
+	assert_true(cfg->entries[0].has_initrd_sha256);
+	assert_int_equal(cfg->entries[0].initrd_sha256[0], 0x9f);
+	assert_int_equal(cfg->entries[0].initrd_sha256[31], 0x08);
+	assert_false(cfg->entries[1].has_initrd_sha256);
 	assert_int_equal(cfg->entries[1].kind, CONFIG_EFI);
 	assert_string_equal(cfg->entries[1].initrd, "");
 	assert_string_equal(config_kind_name(CONFIG_EFI), "efi");
@@ -423,6 +428,18 @@ static void test_efi_entry_misuse_rejected(void **state)
 	PARSE_FAILS("efi = /a.efi\nkernel = /k.elf\n", "runway.conf:2", "already has a 'efi'");
 	PARSE_FAILS("entry = empty\ncmdline = x\n", "has no 'kernel', 'verify' or 'efi'");
 	PARSE_FAILS("efi =\n", "runway.conf:1");
+	PARSE_FAILS("efi = /a.efi\ninitrd-sha256 = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+		    "runway.conf:1", "pins an initrd it does not have");
+}
+
+static void test_fragment_size_bounded(void **state)
+{
+	(void)state;
+	PARSE_OK("fragment = 1T\nkernel = /k\n");
+	assert_int_equal(cfg->fragment, 1ull << 40);
+	PARSE_FAILS("fragment = 2T\nkernel = /k\n", "runway.conf:1", "at most 1T");
+	PARSE_FAILS("fragment = 8589934592G\nkernel = /k\n", "runway.conf:1", "at most 1T");
+	PARSE_FAILS("fragment = 2K\nkernel = /k\n", "runway.conf:1", "at least 4K");
 }
 
 /* Every shipped example config parses (make run boots examples/demo.conf). */
@@ -449,6 +466,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
 		T(test_shipped_examples_parse),
+		T(test_fragment_size_bounded),
 		T(test_efi_entry_with_initrd),
 		T(test_efi_entry_misuse_rejected),
 		T(test_booleans_default_to_no_and_accept_every_spelling),

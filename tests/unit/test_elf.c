@@ -464,6 +464,20 @@ REJECT_TEST(test_writable_executable_segment_rejected, "writable and executable"
 REJECT_TEST(test_text_and_data_sharing_a_page_rejected, "share the page",
 	    m->ph[1].p_flags = PF_R | PF_W)
 
+/* Three segments on one page: text, rodata, data; each pair alone is fine. */
+static void test_three_segments_on_one_page_union_rejected(void **state)
+{
+	(void)state;
+	struct img *m = img_new(0x3000);
+	img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, KBASE, 0x10, 0x10);
+	img_phdr(m, PT_LOAD, PF_R, 0x1020, KBASE + 0x20, 0x10, 0x10);
+	img_phdr(m, PT_LOAD, PF_R | PF_W, 0x1040, KBASE + 0x40, 0x10, 0x10);
+	m->eh.e_entry = KBASE;
+	free(cur_img);
+	cur_img = m;
+	expect_reject(m, "phdr 0 and phdr 2 share the page");
+}
+
 static void test_verify_mode_accepts_writable_executable(void **state)
 {
 	(void)state;
@@ -836,6 +850,7 @@ int main(void)
 		P(test_every_nth_claim_refused_load_fails_cleanly),
 		P(test_text_and_data_sharing_a_page_rejected),
 		P(test_verify_mode_accepts_writable_executable),
+		P(test_three_segments_on_one_page_union_rejected),
 		P(test_load_one_firmware_call_per_segment_group),
 		P(test_load_mappings_carry_segment_permissions),
 		P(test_load_fragmented_memory_uses_pieces),
