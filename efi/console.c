@@ -55,17 +55,28 @@ void con_printf(const char *f, ...)
 	put_ascii(line);
 }
 
+static char last_error[1024];
+
 void con_error(const char *f, ...)
 {
-	char line[1024];
 	va_list ap;
 
 	va_start(ap, f);
-	fmt_v(line, sizeof line, f, ap);
+	fmt_v(last_error, sizeof last_error, f, ap);
 	va_end(ap);
 	put_ascii("runway: error: ");
-	put_ascii(line);
+	put_ascii(last_error);
 	put_ascii("\n");
+}
+
+const char *con_last_error(void)
+{
+	return last_error;
+}
+
+void con_clear_error(void)
+{
+	last_error[0] = 0;
 }
 
 const char *efi_status_name(EFI_STATUS st)

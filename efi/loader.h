@@ -13,12 +13,17 @@
 #include "fmt.h"
 #include "mm.h"
 
+#define RUNWAY_VERSION "0.3"
+
 /* ---- console.c: output to the firmware console ---- */
 void con_init(void);
 void con_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Machine-readable log line: "runway: <event> key=value ...". */
 #define log_event(...) con_printf("runway: " __VA_ARGS__)
 void con_error(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* The text of the last con_error ("" if none since con_clear_error). */
+const char *con_last_error(void);
+void con_clear_error(void);
 const char *efi_status_name(EFI_STATUS st);
 /* Wait for a key press for at most `seconds`; true if one came. */
 BOOLEAN con_wait_key(UINTN seconds);
@@ -97,8 +102,13 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		       const struct config_entry *e);
 
 /* ---- menu.c ---- */
-/* Show the menu; the default boots when the timeout (if used) runs out. */
-size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout);
+/*
+ * Show the menu and return the chosen entry; the default boots when the
+ * timeout (if used) runs out.  cmdline[0..cap) receives the command line
+ * to use: the entry's own, or the one the user edited.
+ */
+size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
+		   char *cmdline, size_t cap);
 /* Pages currently claimed by Runway (loader code and Runway's own types). */
 uint64_t claimed_pages(void);
 

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#define RUNWAY_VERSION "0.2"
 
 /* Read runway.conf: from the loader's own directory, then the root. */
 static EFI_STATUS read_config(EFI_FILE_HANDLE root, const CHAR16 *dir,
@@ -53,11 +52,13 @@ static void power_off(void)
 			  NULL);
 }
 
-/* Run one entry and report how it ended and what stayed claimed. */
+/* Run entry i (as e: edited or not) and report how it ended and what
+ * stayed claimed. */
 static void run_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
-		      const struct config *cfg, size_t i, uint64_t baseline)
+		      const struct config *cfg, size_t i,
+		      const struct config_entry *e, uint64_t baseline)
 {
-	const struct config_entry *e = &cfg->entries[i];
+	con_clear_error();
 	EFI_STATUS st = e->kind == CONFIG_EFI ? chain_entry(image, root, e)
 					       : boot_entry(image, root, cfg, e);
 	uint64_t now = claimed_pages();
@@ -106,14 +107,23 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	uint64_t baseline = claimed_pages();
 	if (cfg->run_all) {
 		for (size_t i = 0; i < cfg->nentries; i++)
-			run_entry(image, root, cfg, i, baseline);
+			run_entry(image, root, cfg, i, &cfg->entries[i], baseline);
 		log_event("run-all done entries=%zu\n", cfg->nentries);
 		if (cfg->exit_after)
 			power_off();
 	}
+	/* The chosen entry, with the command line the menu hands back. */
+	static struct config_entry chosen;
 	for (BOOLEAN first = !cfg->run_all;; first = FALSE) {
-		size_t i = menu_choose(cfg, first);
-		run_entry(image, root, cfg, i, baseline);
+		size_t i = menu_choose(cfg, first, chosen.cmdline, sizeof chosen.cmdline);
+		char cmdline[CONFIG_CMDLINE_MAX];
+		memcpy(cmdline, chosen.cmdline, sizeof cmdline);
+		chosen = cfg->entries[i];
+		if (strcmp(cmdline, chosen.cmdline)) {
+			memcpy(chosen.cmdline, cmdline, sizeof cmdline);
+			log_event("cmdline-edited entry=%zu cmdline=%s\n", i + 1, cmdline);
+		}
+		run_entry(image, root, cfg, i, &chosen, baseline);
 		if (cfg->exit_after)
 			power_off();
 	}
