@@ -136,7 +136,9 @@ static BOOLEAN key_or_tick(EFI_INPUT_KEY *key)
 size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
 		   char *cmdline, size_t cap)
 {
-	size_t sel = cfg->default_entry;
+	/* After an entry returns, the menu comes back on it. */
+	static size_t last = (size_t)-1;
+	size_t sel = last < cfg->nentries ? last : cfg->default_entry;
 	UINTN left = cfg->timeout;
 	EFI_INPUT_KEY key;
 
@@ -151,7 +153,7 @@ size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
 		if (!key_or_tick(&key)) {
 			if (use_timeout && --left == 0) {
 				con_printf("\n");
-				return sel;
+				return last = sel;
 			}
 			continue;
 		}
@@ -166,12 +168,12 @@ size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
 		else if (key.UnicodeChar == CHAR_CARRIAGE_RETURN ||
 			 key.UnicodeChar == CHAR_LINEFEED) {
 			fmt(cmdline, cap, "%s", cfg->entries[sel].cmdline);
-			return sel;
+			return last = sel;
 		} else if ((key.UnicodeChar == L'e' || key.UnicodeChar == L'E') &&
 			   cfg->entries[sel].kind != CONFIG_VERIFY) {
 			fmt(cmdline, cap, "%s", cfg->entries[sel].cmdline);
 			if (edit_line(cfg->entries[sel].title, cmdline, cap))
-				return sel;
+				return last = sel;
 		} else {
 			continue;
 		}

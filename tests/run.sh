@@ -32,6 +32,7 @@ run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
 run tests/qemu/test_elf.sh
 run tests/qemu/test_chain.sh
+run tests/qemu/test_menu.sh
 run tests/qemu/test_matrix.sh
 
 passed=$(grep -c '^ok - ' "$out")
