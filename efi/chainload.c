@@ -38,6 +38,9 @@ struct initrd_path {
 	VENDOR_DEVICE_PATH vendor;
 	EFI_DEVICE_PATH end;
 } __attribute__((packed));
+/* UEFI 2.10 section 10.3.5.3: a vendor media node is 4 + 16 bytes. */
+_Static_assert(sizeof(VENDOR_DEVICE_PATH) == 20, "vendor device path node");
+_Static_assert(sizeof(struct initrd_path) == 24, "initrd device path");
 
 /* What the LoadFile2 callback serves; set only while a program runs. */
 static struct {

@@ -17,6 +17,7 @@ extern "C" {
 #endif
 
 #if defined(__STDC_HOSTED__) || defined(__cplusplus)
+#include <stddef.h>
 #include <stdint.h>
 #endif
 
@@ -120,6 +121,11 @@ RUNWAY_STATIC_ASSERT(sizeof(struct runway_mmap_entry) == 24, "mmap entry layout"
 RUNWAY_STATIC_ASSERT(sizeof(struct runway_framebuffer) == 56, "framebuffer layout");
 RUNWAY_STATIC_ASSERT(sizeof(struct runway_module) == 40, "module layout");
 RUNWAY_STATIC_ASSERT(sizeof(struct runway_boot_info) == 216, "boot info layout");
+RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, hhdm_offset) == 16, "boot info layout");
+RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, mmap) == 48, "boot info layout");
+RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, framebuffer) == 88, "boot info layout");
+RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, acpi_rsdp) == 144, "boot info layout");
+RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, tsc_exit_boot) == 208, "boot info layout");
 #undef RUNWAY_STATIC_ASSERT
 
 /* GDT selectors loaded at entry (see docs/PROTOCOL.md). */
