@@ -41,8 +41,8 @@ EFI_OBJ  := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(EFI_SRC)) \
 HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(PURE_SRC))
 HEADERS  := $(wildcard include/*.h include/*/*.h elf/*.h efi/*.h)
 
-.PHONY: all efi run test unit qemu-test bench fuzz clean deps
-all: efi kernels $(BUILD)/chainapp.efi
+.PHONY: all efi run test unit qemu-test bench fuzz clean deps examples
+all: efi kernels examples $(BUILD)/chainapp.efi
 
 deps:
 	@tools/deps.sh
@@ -74,6 +74,19 @@ $(BUILD)/BOOTX64.EFI: $(BUILD)/runway.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# ---- examples/hello: the smallest kernel, a starting point for users ----
+EXAMPLE_CFLAGS := -target x86_64-unknown-elf -ffreestanding -fno-stack-protector \
+	-fno-pic -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -O2 \
+	$(WARN) -Iinclude -fno-asynchronous-unwind-tables
+
+$(BUILD)/examples/hello.elf: examples/hello/hello.c examples/hello/hello.ld include/runway/boot.h
+	@mkdir -p $(@D)
+	$(CC_EFI) $(EXAMPLE_CFLAGS) -c examples/hello/hello.c -o $(BUILD)/examples/hello.o
+	$(LD_EFI) -nostdlib -static -z max-page-size=4096 -T examples/hello/hello.ld \
+		-o $@ $(BUILD)/examples/hello.o
+
+examples: $(BUILD)/examples/hello.elf
 
 # ---- a small EFI program for the chainload tests ----
 $(BUILD)/chainapp.so: $(BUILD)/efi-obj/tests/efiapp/chainapp.o \

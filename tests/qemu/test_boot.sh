@@ -76,4 +76,12 @@ boot missing "$missing" -- "$K/demo.elf=/boot/kernel.elf"
 expect_rc missing 3
 expect_line missing '^runway: error: /boot/nothing.elf: cannot open: EFI_NOT_FOUND'
 
+# The example kernel users start from (examples/hello) boots and reports.
+cfg=$(conf "kernel = /boot/hello.elf" "cmdline = hello qemu-exit" "exit-after = yes")
+boot hello "$cfg" -- "$BUILD/examples/hello.elf=/boot/hello.elf"
+expect_rc hello 0
+expect_line hello '^hello: cmdline "hello qemu-exit"$'
+expect_line hello '^hello: [0-9]+ map entries, [0-9]+ MiB usable, kernel at 0xffffffff80000000, framebuffer [0-9]+x[0-9]+$'
+expect_line hello '^hello: done$'
+
 exit $((failures > 0))
