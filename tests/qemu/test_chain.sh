@@ -9,14 +9,6 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/qemu/lib.sh
 
-fnv1a64() {
-	python3 -c 'import sys
-h = 0xcbf29ce484222325
-for b in open(sys.argv[1], "rb").read():
-    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)' "$1"
-}
-
 # An initrd: a newc cpio archive with one small file (valid for Linux).
 initrd=$OUT/initrd.cpio
 python3 - "$initrd" <<'PY'

@@ -92,13 +92,6 @@ expect_no_line pinned-wrong '^kernel:'
 # ---- PIE kernels: KASLR, relocation, modules ----
 # Two modules: 3 MiB of pseudo-random bytes and a short text file.  Each
 # string is "fnv1a64=<hash of the file>", which the kernel checks.
-fnv1a64() {
-	python3 -c 'import sys
-h = 0xcbf29ce484222325
-for b in open(sys.argv[1], "rb").read():
-    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)' "$1"
-}
 mod1=$OUT/module1.bin mod2=$OUT/module2.txt
 head -c $((3 << 20)) /dev/urandom >"$mod1"
 printf 'a small module, %s\n' "$(date)" >"$mod2"
