@@ -6,6 +6,7 @@
 # that is removed at exit. The image is attached as a virtio-blk disk (or IDE /
 # AHCI with --disk) in snapshot mode, so the image file is never modified.
 # The serial console goes to stdout (and to --serial FILE as well).
+# --screendump and --keys use one QMP socket and one python3 helper.
 #
 # Exit status
 #   The guest ends a test by writing one byte V to I/O port 0xf4
@@ -53,6 +54,19 @@ Options:
   --serial FILE       also write the serial console to FILE
   --screendump FILE   save the last screen as PNG to FILE (screendumps are
                       taken every 0.25 s over QMP; the newest one is kept)
+  --keys SPEC         type at the guest: SPEC is a list of steps separated by
+                      spaces, done in order while the guest runs:
+                        wait:TEXT     wait until the serial output so far
+                                      contains TEXT ('_' stands for a space)
+                        sleep:SEC     sleep SEC seconds (fractions allowed)
+                        text:STRING   type STRING: a-z A-Z 0-9 = - . / , and
+                                      '_' for a space
+                        KEY           press one key, a QEMU qcode (ret, esc,
+                                      up, down, backspace, spc, a, 1, minus,
+                                      ...); shift-a = a with shift held
+                      e.g. --keys 'wait:Up/Down down ret'. Keys are held
+                      50 ms, 100 ms apart. A wait: still pending when
+                      --timeout expires is named on stderr (exit 124).
   --probe-accel       print the accelerator that would be used (kvm or tcg)
   -h, --help          show this help
   --                  the remaining arguments go to QEMU (if IMAGE was not
@@ -90,6 +104,7 @@ cpu=""
 disk=virtio
 serial_file=""
 shot_file=""
+keys=""
 probe_only=0
 image=""
 extra=()
@@ -103,12 +118,12 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
 	--probe-accel) probe_only=1; shift ;;
-	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump)
+	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump | --keys)
 		need_val "$1" $#
 		opt=$1 val=$2
 		shift 2
 		;;
-	--mem=* | --smp=* | --machine=* | --timeout=* | --cpu=* | --disk=* | --serial=* | --screendump=*)
+	--mem=* | --smp=* | --machine=* | --timeout=* | --cpu=* | --disk=* | --serial=* | --screendump=* | --keys=*)
 		opt=${1%%=*} val=${1#*=}
 		shift
 		;;
@@ -140,6 +155,7 @@ while [ $# -gt 0 ]; do
 	--disk) disk=$val ;;
 	--serial) serial_file=$val ;;
 	--screendump) shot_file=$val ;;
+	--keys) keys=$val ;;
 	esac
 done
 
@@ -171,6 +187,9 @@ if [ "$probe_only" -eq 0 ]; then
 	if [ -n "$shot_file" ]; then
 		command -v python3 >/dev/null 2>&1 || die "--screendump needs python3"
 	fi
+	if [ -n "$keys" ]; then
+		command -v python3 >/dev/null 2>&1 || die "--keys needs python3"
+	fi
 fi
 
 # ------------------------------------------------------------ temporary dir
@@ -194,6 +213,180 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# ------------------------------------------------------------- QMP helper
+# One QMP client for --screendump (a screendump every 0.25 s; the newest
+# complete one is kept) and --keys (the steps in order, in a second thread).
+# Arguments: SOCKET SCREEN_PNG|"" KEYS|"" SERIAL_LOG STATE_FILE; the step being
+# done is kept in STATE_FILE ("done" at the end) for the note at a timeout.
+# "python3 HELPER --check KEYS" only checks the key spec.
+cat >"$tmp/qmp-helper.py" <<'PY'
+import json, os, re, socket, sys, threading, time
+
+HOLD_MS = 50      # how long each key is held
+GAP = 0.1         # pause between keys, after the release
+
+CHARS = {"_": "spc", "=": "equal", "-": "minus", ".": "dot", "/": "slash",
+         ",": "comma"}
+
+def char_keys(c):
+    if c in CHARS:
+        return [CHARS[c]]
+    if "a" <= c <= "z" or "0" <= c <= "9":
+        return [c]
+    if "A" <= c <= "Z":
+        return ["shift", c.lower()]
+    raise ValueError("text: cannot type %r" % c)
+
+def parse(spec):
+    steps = []
+    for word in spec.split():
+        kind, _, arg = word.partition(":")
+        if kind == "wait" and _:
+            if not arg:
+                raise ValueError("empty wait: text")
+            steps.append((word, "wait", arg.replace("_", " ")))
+        elif kind == "sleep" and _:
+            try:
+                sec = float(arg)
+            except ValueError:
+                sec = -1.0
+            if not sec >= 0 or sec == float("inf"):
+                raise ValueError("bad sleep time in %r" % word)
+            steps.append((word, "sleep", sec))
+        elif kind == "text" and _:
+            if not arg:
+                raise ValueError("empty text: string")
+            steps.append((word, "keys", [char_keys(c) for c in arg]))
+        elif re.fullmatch(r"[a-z0-9_]+(-[a-z0-9_]+)*", word):
+            steps.append((word, "keys", [word.split("-")]))
+        else:
+            raise ValueError("bad step %r (see --help)" % word)
+    return steps
+
+def note(msg):
+    sys.stderr.write("run.sh: --keys: %s\n" % msg)
+    sys.stderr.flush()
+
+if sys.argv[1] == "--check":
+    try:
+        if not parse(sys.argv[2]):
+            raise ValueError("no steps")
+    except ValueError as e:
+        sys.stderr.write("%s\n" % e)
+        sys.exit(1)
+    sys.exit(0)
+
+sock_path, shot, spec, serial_log, state = sys.argv[1:6]
+steps = parse(spec) if spec else []
+
+def set_state(text):
+    with open(state + ".part", "w") as f:
+        f.write(text + "\n")
+    os.replace(state + ".part", state)
+
+if steps:
+    set_state("step 1 of %d, '%s' (QMP not connected yet)" % (len(steps), steps[0][0]))
+
+deadline = time.monotonic() + 30
+while True:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sock_path)
+        break
+    except OSError:
+        s.close()
+        if time.monotonic() > deadline:
+            sys.exit(0)
+        time.sleep(0.05)
+f = s.makefile("rw")
+lock = threading.Lock()
+
+def call(cmd, args=None):
+    msg = {"execute": cmd}
+    if args:
+        msg["arguments"] = args
+    with lock:
+        f.write(json.dumps(msg) + "\n")
+        f.flush()
+        while True:
+            line = f.readline()
+            if not line:
+                raise EOFError
+            reply = json.loads(line)
+            if "return" in reply or "error" in reply:
+                return reply
+
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
+
+def screendumps():
+    try:
+        while True:
+            tmp = shot + ".part"
+            if "return" in call("screendump", {"filename": tmp, "format": "png"}):
+                os.replace(tmp, shot)
+            time.sleep(0.25)
+    except (EOFError, OSError, ValueError):
+        pass
+
+def run_keys():
+    seen = ""
+    pos = 0
+    def read_serial():
+        nonlocal seen, pos
+        with open(serial_log, "rb") as log:
+            log.seek(pos)
+            data = log.read()
+        pos += len(data)
+        seen += data.decode("latin-1")
+    try:
+        for i, (word, kind, arg) in enumerate(steps):
+            where = "step %d of %d, '%s'" % (i + 1, len(steps), word)
+            if kind == "wait":
+                set_state("%s: the serial output never contained %r" % (where, arg))
+                while True:
+                    read_serial()
+                    if arg in seen or arg in ANSI.sub("", seen):
+                        break
+                    time.sleep(0.05)
+            elif kind == "sleep":
+                set_state(where + " (sleeping)")
+                time.sleep(arg)
+            else:
+                set_state(where + " (sending keys)")
+                for j, combo in enumerate(arg):
+                    r = call("send-key", {"keys": [{"type": "qcode", "data": k} for k in combo],
+                                          "hold-time": HOLD_MS})
+                    if "error" in r:
+                        note("%s: QEMU refused key '%s': %s"
+                             % (where, "-".join(combo), r["error"].get("desc", r["error"])))
+                        set_state(where + ": QEMU refused the key, the remaining steps were skipped")
+                        return
+                    if i == len(steps) - 1 and j == len(arg) - 1:
+                        break  # the last key: the guest may exit at once
+                    time.sleep(HOLD_MS / 1000 + GAP)
+        set_state("done")
+    except (EOFError, OSError, ValueError):
+        pass
+
+try:
+    f.readline()  # greeting
+    call("qmp_capabilities")
+except (EOFError, OSError, ValueError):
+    sys.exit(0)
+threads = []
+if steps:
+    threads.append(threading.Thread(target=run_keys, daemon=True))
+if shot:
+    threads.append(threading.Thread(target=screendumps, daemon=True))
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+PY
+if [ -n "$keys" ]; then
+	keys_err=$(python3 "$tmp/qmp-helper.py" --check "$keys" 2>&1) || die "--keys: $keys_err"
+fi
 
 # ------------------------------------------------------------- accelerator
 # Probe firmware: 64 KiB of zeros whose last 16 bytes (the reset vector at
@@ -282,10 +475,22 @@ ide) disk_args=(-drive "$img_opt,if=ide,index=0,media=disk") ;;
 ahci) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "ahci,id=ahci0" -device "ide-hd,drive=disk0,bus=ahci0.0,bootindex=1") ;;
 esac
 
+# QEMU copies the serial output to a log file as it goes: --serial FILE, or
+# for --keys (which reads it to find wait: texts) one in $tmp.
 serial_opt="stdio,id=ser0"
+serial_log=""
 if [ -n "$serial_file" ]; then
 	: >"$serial_file" || die "cannot write the serial log: $serial_file"
-	serial_opt="$serial_opt,logfile=$(qesc "$serial_file"),logappend=off"
+	serial_log=$serial_file
+elif [ -n "$keys" ]; then
+	serial_log=$tmp/serial.log
+	: >"$serial_log"
+fi
+if [ -n "$keys" ] && [ ! -f "$serial_log" ]; then
+	die "--keys reads the serial log, so --serial must be a regular file: $serial_file"
+fi
+if [ -n "$serial_log" ]; then
+	serial_opt="$serial_opt,logfile=$(qesc "$serial_log"),logappend=off"
 fi
 
 args=(
@@ -301,47 +506,11 @@ args=(
 if [ -n "$shot_file" ]; then
 	: >"$shot_file" || die "cannot write the screendump: $shot_file"
 	rm -f -- "$shot_file"
+fi
+if [ -n "$shot_file" ] || [ -n "$keys" ]; then
 	args+=(-qmp "unix:$(qesc "$tmp/qmp.sock"),server=on,wait=off")
-	# Take a screendump every 0.25 s; the newest complete one is kept.
-	python3 - "$tmp/qmp.sock" "$tmp/screen.png" <<'PY' &
-import json, os, socket, sys, time
-sock_path, out = sys.argv[1], sys.argv[2]
-deadline = time.monotonic() + 30
-while True:
-    try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(sock_path)
-        break
-    except OSError:
-        s.close()
-        if time.monotonic() > deadline:
-            sys.exit(0)
-        time.sleep(0.05)
-f = s.makefile("rw")
-def call(cmd, args=None):
-    msg = {"execute": cmd}
-    if args:
-        msg["arguments"] = args
-    f.write(json.dumps(msg) + "\n")
-    f.flush()
-    while True:
-        line = f.readline()
-        if not line:
-            raise EOFError
-        reply = json.loads(line)
-        if "return" in reply or "error" in reply:
-            return reply
-try:
-    f.readline()  # greeting
-    call("qmp_capabilities")
-    while True:
-        tmp = out + ".part"
-        if "return" in call("screendump", {"filename": tmp, "format": "png"}):
-            os.replace(tmp, out)
-        time.sleep(0.25)
-except (EOFError, OSError, ValueError):
-    pass
-PY
+	python3 "$tmp/qmp-helper.py" "$tmp/qmp.sock" "${shot_file:+$tmp/screen.png}" \
+		"$keys" "$serial_log" "$tmp/keys.state" &
 	helper_pid=$!
 fi
 
@@ -370,10 +539,22 @@ if [ -n "$helper_pid" ]; then
 	kill "$helper_pid" 2>/dev/null || true
 	wait "$helper_pid" 2>/dev/null || true
 	helper_pid=""
-	if [ -s "$tmp/screen.png" ]; then
-		cp -- "$tmp/screen.png" "$shot_file"
-	else
-		note "no screendump was taken"
+	if [ -n "$shot_file" ]; then
+		if [ -s "$tmp/screen.png" ]; then
+			cp -- "$tmp/screen.png" "$shot_file"
+		else
+			note "no screendump was taken"
+		fi
+	fi
+	if [ -n "$keys" ]; then
+		keys_state=$(cat "$tmp/keys.state" 2>/dev/null || echo "QMP helper did not start")
+		if [ "$keys_state" != "done" ]; then
+			if [ "$rc" -eq 124 ] || { [ "$rc" -eq 137 ] && [ "$elapsed" -ge "$timeout_s" ]; }; then
+				note "--keys: timed out at $keys_state"
+			else
+				note "--keys: QEMU exited at $keys_state"
+			fi
+		fi
 	fi
 fi
 

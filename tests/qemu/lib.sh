@@ -17,7 +17,8 @@ not_ok() {
 }
 
 # boot NAME CONFIG RUN_ARGS... -- FILES...: image + boot; sets $log, $rc.
-# QEMU_EXTRA (words) goes to QEMU itself.
+# QEMU_EXTRA (words) goes to QEMU itself; KEYS is typed at the guest
+# (ovmf/run.sh --keys).
 boot() {
 	name=$1 conf=$2
 	shift 2
@@ -37,7 +38,8 @@ boot() {
 	}
 	rc=0
 	# shellcheck disable=SC2086
-	ovmf/run.sh $run_args --serial "$log" "$img" ${QEMU_EXTRA:+-- $QEMU_EXTRA} \
+	ovmf/run.sh $run_args ${KEYS:+--keys "$KEYS"} --serial "$log" "$img" \
+		${QEMU_EXTRA:+-- $QEMU_EXTRA} \
 		>/dev/null 2>"$OUT/$name.run.log" || rc=$?
 	rm -f "$img"
 }
