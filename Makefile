@@ -15,6 +15,18 @@ LD_EFI   := ld.lld
 OBJCOPY  := objcopy
 HOSTCC   ?= clang
 
+# A fresh machine: install the toolchain before the lines below ask clang
+# anything (make itself is the one package that must be there first).
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+ifeq ($(shell command -v $(CC_EFI) 2>/dev/null),)
+$(info make: $(CC_EFI) not found: running tools/deps.sh)
+DEPS_STATUS := $(shell tools/deps.sh >&2; echo $$?)
+ifneq ($(DEPS_STATUS),0)
+$(error tools/deps.sh failed (status $(DEPS_STATUS)))
+endif
+endif
+endif
+
 GNUEFI_INC := /usr/include/efi
 GNUEFI_LIB := /usr/lib
 CLANG_INC  := $(shell $(CC_EFI) -print-resource-dir)/include

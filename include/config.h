@@ -13,7 +13,11 @@
  *                         0 boots at once)
  *   default = N           the default entry, counted from 1 (default 1)
  *   exit-after = yes|no   power off when an entry fails or a verify ends
- *   run-all = yes|no      run every entry in order, then stop (for tests)
+ *   run-all = yes|no      run every entry in order (for tests), then power
+ *                         off with exit-after, else show the menu
+ * Booleans also take true/false and 1/0.  Limits: timeout <= 3600, 64
+ * entries, 8 modules an entry, paths 255 bytes, titles 63, command lines
+ * 1023, module strings 255; runway.conf itself at most 1 MiB.
  *   map-dump = yes|no     print the firmware's and the normalized map
  *   claim-per-page = yes|no  debug, for benchmarks: claim (and release)
  *                         memory one page per firmware call, as a naive

@@ -40,7 +40,8 @@ enum runway_mem_type {
 	                                      kernel no longer needs them       */
 	RUNWAY_MEM_KERNEL             = 7, /* the kernel image's segments        */
 	RUNWAY_MEM_MODULE             = 8, /* modules loaded for the kernel      */
-	RUNWAY_MEM_FRAMEBUFFER        = 9, /* the GOP framebuffer                */
+	RUNWAY_MEM_FRAMEBUFFER        = 9, /* reserved for the framebuffer; not
+	                                      produced by this version      */
 };
 
 struct runway_mmap_entry {
@@ -100,13 +101,14 @@ struct runway_boot_info {
 
 	uint64_t acpi_rsdp;        /* physical; ACPI 2.0+ RSDP preferred, 0 if none */
 	uint64_t smbios_entry;     /* physical; SMBIOS 3 entry preferred, 0 if none */
-	uint64_t efi_system_table; /* physical; runtime services stay usable */
+	uint64_t efi_system_table; /* physical; see docs/PROTOCOL.md before
+	                              calling runtime services */
 
 	uint64_t stack_base;       /* lowest address of the entry stack (virtual) */
 	uint64_t stack_size;       /* bytes */
 
 	/* Time stamp counter readings at the loader's phases. */
-	uint64_t tsc_loader_entry; /* efi_main entered */
+	uint64_t tsc_loader_entry; /* this boot attempt began (after the menu) */
 	uint64_t tsc_load_start;   /* kernel load began */
 	uint64_t tsc_load_done;    /* segments filled, tables built */
 	uint64_t tsc_exit_boot;    /* ExitBootServices returned */
