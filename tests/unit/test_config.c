@@ -461,11 +461,48 @@ static void test_shipped_examples_parse(void **state)
 	}
 }
 
+/* README.md's menu example (the fenced block after "A menu has entries:")
+ * is what users copy: it must parse, with its three entries. */
+static void test_readme_menu_example_parses(void **state)
+{
+	(void)state;
+	FILE *fp = fopen("README.md", "rb");
+	if (!fp)
+		fail_msg("README.md: cannot open (run from the repository root)");
+	static char line[512], text[8192];
+	size_t len = 0;
+	int stage = 0; /* 0: before the marker, 1: before the fence, 2: in it */
+	while (fgets(line, sizeof line, fp) && stage < 3) {
+		const char *l = line;
+		while (*l == ' ')
+			l++;
+		if (stage == 0 && strstr(l, "A menu has entries:") == l)
+			stage = 1;
+		else if (stage == 1 && strncmp(l, "```", 3) == 0)
+			stage = 2;
+		else if (stage == 2 && strncmp(l, "```", 3) == 0)
+			stage = 3;
+		else if (stage == 2 && len + strlen(l) < sizeof text)
+			len += (size_t)sprintf(text + len, "%s", l);
+	}
+	fclose(fp);
+	if (stage != 3)
+		fail_msg("README.md: no fenced block after 'A menu has entries:'");
+	struct rw_err err = { "" };
+	if (config_parse(text, len, cfg, &err))
+		fail_msg("README.md's menu example: %s", err.msg);
+	assert_int_equal(cfg->nentries, 3);
+	assert_int_equal(cfg->entries[0].nmodules, 1);
+	assert_string_equal(cfg->entries[0].modules[0].path, "/boot/initrd.img");
+	assert_string_equal(cfg->entries[2].initrd, "/EFI/linux/initrd.img");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
 		T(test_shipped_examples_parse),
+		T(test_readme_menu_example_parses),
 		T(test_fragment_size_bounded),
 		T(test_efi_entry_with_initrd),
 		T(test_efi_entry_misuse_rejected),
