@@ -14,33 +14,13 @@
  * Runway reports its status and exit data, gives back what it allocated
  * for it, and the menu comes back.
  */
+#include "linux_initrd.h"
 #include "loader.h"
 #include "sha256.h"
 
 #include <string.h>
 
 typedef unsigned long long ull;
-
-/* The Linux EFI stub's initrd device path and protocol (UEFI 2.x LoadFile2). */
-static EFI_GUID load_file2_guid = {
-	0x4006c0c1, 0xfcb3, 0x403e, { 0x99, 0x6d, 0x4a, 0x6c, 0x87, 0x24, 0xe0, 0x6d }
-};
-static EFI_GUID initrd_media_guid = {
-	0x5568e427, 0x68fc, 0x4f3d, { 0xac, 0x74, 0xca, 0x55, 0x52, 0x31, 0xcc, 0x68 }
-};
-
-struct load_file2 {
-	EFI_STATUS (EFIAPI *load_file)(struct load_file2 *self, EFI_DEVICE_PATH *path,
-				       BOOLEAN boot_policy, UINTN *size, VOID *buf);
-};
-
-struct initrd_path {
-	VENDOR_DEVICE_PATH vendor;
-	EFI_DEVICE_PATH end;
-} __attribute__((packed));
-/* UEFI 2.10 section 10.3.5.3: a vendor media node is 4 + 16 bytes. */
-_Static_assert(sizeof(VENDOR_DEVICE_PATH) == 20, "vendor device path node");
-_Static_assert(sizeof(struct initrd_path) == 24, "initrd device path");
 
 /* What the LoadFile2 callback serves; set only while a program runs. */
 static struct {
@@ -69,7 +49,7 @@ static EFI_STATUS EFIAPI initrd_load(struct load_file2 *self, EFI_DEVICE_PATH *p
 	return EFI_SUCCESS;
 }
 
-/* Read a whole file into pool memory, in 1 MiB reads. */
+/* Read a whole file into pool memory. */
 static EFI_STATUS read_whole(EFI_FILE_HANDLE root, const char *what,
 			     const char *path, void **ret_buf, UINTN *ret_size)
 {
@@ -86,21 +66,37 @@ static EFI_STATUS read_whole(EFI_FILE_HANDLE root, const char *what,
 		file_close(&f);
 		return EFI_OUT_OF_RESOURCES;
 	}
-	for (uint64_t off = 0; off < f.size; off += 1u << 20) {
-		uint64_t n = f.size - off < (1u << 20) ? f.size - off : 1u << 20;
-		st = file_read_at(&f, off, buf + off, n);
-		if (EFI_ERROR(st)) {
-			con_error("%s %s: reading %llu bytes at offset %llu: %s", what,
-				  path, (ull)n, (ull)off, efi_status_name(st));
-			FreePool(buf);
-			file_close(&f);
-			return st;
-		}
-	}
+	uint64_t off;
+	st = file_read_chunked(&f, buf, f.size, &off);
 	file_close(&f);
+	if (EFI_ERROR(st)) {
+		con_error("%s %s: reading at offset %llu: %s", what, path, (ull)off,
+			  efi_status_name(st));
+		FreePool(buf);
+		return st;
+	}
 	*ret_buf = buf;
 	*ret_size = f.size;
 	return EFI_SUCCESS;
+}
+
+/* Compare the SHA-256 of buf with a pinned digest; the mismatch message
+ * names "<prefix><path>", the success line the path. */
+static EFI_STATUS check_pin(const char *prefix, const char *path, const void *buf,
+			    UINTN size, const uint8_t want[32])
+{
+	struct sha256 h;
+	uint8_t got[32];
+	char what[CONFIG_PATH_MAX + 8];
+
+	sha256_init(&h);
+	sha256_update(&h, buf, size);
+	sha256_final(&h, got);
+	fmt(what, sizeof what, "%s%s", prefix, path);
+	EFI_STATUS st = sha256_pin_check(what, got, want);
+	if (!EFI_ERROR(st))
+		log_event("sha256 path=%s ok\n", path);
+	return st;
 }
 
 /* UTF-8 text as NUL-terminated UCS-2: characters outside the BMP, and
@@ -151,11 +147,7 @@ static EFI_STATUS initrd_install(void)
 	EFI_HANDLE other;
 
 	initrd.proto.load_file = initrd_load;
-	initrd.path.vendor.Header.Type = MEDIA_DEVICE_PATH;
-	initrd.path.vendor.Header.SubType = MEDIA_VENDOR_DP;
-	SetDevicePathNodeLength(&initrd.path.vendor.Header, sizeof initrd.path.vendor);
-	initrd.path.vendor.Guid = initrd_media_guid;
-	SetDevicePathEndNode(&initrd.path.end);
+	initrd_path_init(&initrd.path);
 	/* Linux takes the first handle with this path: there must be one. */
 	dp = (EFI_DEVICE_PATH *)&initrd.path;
 	if (!EFI_ERROR(uefi_call_wrapper(BS->LocateDevicePath, 3, &load_file2_guid,
@@ -211,15 +203,9 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	if (EFI_ERROR(st))
 		return st;
 	if (e->has_sha256) {
-		struct sha256 h;
-		uint8_t got[32];
-		sha256_init(&h);
-		sha256_update(&h, buf, size);
-		sha256_final(&h, got);
-		st = sha256_pin_check(e->path, got, e->sha256);
+		st = check_pin("", e->path, buf, size, e->sha256);
 		if (EFI_ERROR(st))
 			goto out;
-		log_event("sha256 path=%s ok\n", e->path);
 	}
 	initrd.data = NULL;
 	initrd.size = 0;
@@ -233,17 +219,10 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 			goto out;
 		}
 		if (e->has_initrd_sha256) {
-			struct sha256 h;
-			uint8_t got[32];
-			char what[CONFIG_PATH_MAX + 8];
-			sha256_init(&h);
-			sha256_update(&h, initrd.data, initrd.size);
-			sha256_final(&h, got);
-			fmt(what, sizeof what, "initrd %s", e->initrd);
-			st = sha256_pin_check(what, got, e->initrd_sha256);
+			st = check_pin("initrd ", e->initrd, initrd.data, initrd.size,
+				       e->initrd_sha256);
 			if (EFI_ERROR(st))
 				goto out;
-			log_event("sha256 path=%s ok\n", e->initrd);
 		}
 	}
 

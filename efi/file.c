@@ -132,6 +132,22 @@ uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
 	return n == len ? EFI_SUCCESS : EFI_END_OF_FILE;
 }
 
+EFI_STATUS file_read_chunked(struct efi_file *f, void *buf, uint64_t len,
+			     uint64_t *ret_off)
+{
+	const uint64_t chunk = 1u << 20;
+
+	for (uint64_t off = 0; off < len; off += chunk) {
+		EFI_STATUS st = file_read_at(f, off, (uint8_t *)buf + off,
+					     len - off < chunk ? len - off : chunk);
+		if (EFI_ERROR(st)) {
+			*ret_off = off;
+			return st;
+		}
+	}
+	return EFI_SUCCESS;
+}
+
 EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path,
 			 char **ret_buf, UINTN *ret_len)
 {
@@ -153,10 +169,9 @@ EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path,
 			st = EFI_OUT_OF_RESOURCES;
 	}
 	if (!EFI_ERROR(st)) {
-		UINTN n = size;
-		st = uefi_call_wrapper(h->Read, 3, h, &n, buf);
-		if (!EFI_ERROR(st) && n != size)
-			st = EFI_END_OF_FILE;
+		struct efi_file f = { .h = h, .size = size };
+		uint64_t off;
+		st = file_read_chunked(&f, buf, size, &off);
 	}
 	uefi_call_wrapper(h->Close, 1, h);
 	if (EFI_ERROR(st)) {

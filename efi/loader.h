@@ -49,6 +49,11 @@ EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
 void file_close(struct efi_file *f);
 /* elf_file.read: read exactly len bytes at off. */
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len);
+/* Read f's bytes [0, len) into buf, 1 MiB per firmware call (some firmware
+ * refuses larger reads); on failure *ret_off is the offset of the read
+ * that failed. */
+EFI_STATUS file_read_chunked(struct efi_file *f, void *buf, uint64_t len,
+			     uint64_t *ret_off);
 /* path ('/'-separated) as an EFI path ('\\', UCS-2) in out[0..cap). */
 void file_efi_path(const char *path, CHAR16 *out, UINTN cap);
 /* Read a whole small file into pool memory (caller frees with FreePool). */

@@ -114,10 +114,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	/* The chosen entry, with the command line the menu hands back. */
 	static struct config_entry chosen;
+	static char cmdline[CONFIG_CMDLINE_MAX];
 	for (BOOLEAN first = !cfg->run_all;; first = FALSE) {
-		size_t i = menu_choose(cfg, first, chosen.cmdline, sizeof chosen.cmdline);
-		char cmdline[CONFIG_CMDLINE_MAX];
-		memcpy(cmdline, chosen.cmdline, sizeof cmdline);
+		size_t i = menu_choose(cfg, first, cmdline, sizeof cmdline);
 		chosen = cfg->entries[i];
 		if (strcmp(cmdline, chosen.cmdline)) {
 			memcpy(chosen.cmdline, cmdline, sizeof cmdline);

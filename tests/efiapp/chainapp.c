@@ -11,25 +11,9 @@
  * The initrd is fetched the way Linux's EFI stub fetches it: LoadFile2 on
  * the LINUX_EFI_INITRD_MEDIA_GUID vendor device path.
  */
-#include <efi.h>
-#include <efilib.h>
+#include "../../efi/linux_initrd.h"
 
-static EFI_GUID load_file2_guid = {
-	0x4006c0c1, 0xfcb3, 0x403e, { 0x99, 0x6d, 0x4a, 0x6c, 0x87, 0x24, 0xe0, 0x6d }
-};
-static EFI_GUID initrd_media_guid = {
-	0x5568e427, 0x68fc, 0x4f3d, { 0xac, 0x74, 0xca, 0x55, 0x52, 0x31, 0xcc, 0x68 }
-};
-
-struct load_file2 {
-	EFI_STATUS (EFIAPI *load_file)(struct load_file2 *self, EFI_DEVICE_PATH *path,
-				       BOOLEAN boot_policy, UINTN *size, VOID *buf);
-};
-
-static struct {
-	VENDOR_DEVICE_PATH vendor;
-	EFI_DEVICE_PATH end;
-} __attribute__((packed)) initrd_path;
+static struct initrd_path initrd_path;
 
 static void report_initrd(void)
 {
@@ -38,11 +22,7 @@ static void report_initrd(void)
 	struct load_file2 *lf;
 	UINTN size = 0;
 
-	initrd_path.vendor.Header.Type = MEDIA_DEVICE_PATH;
-	initrd_path.vendor.Header.SubType = MEDIA_VENDOR_DP;
-	SetDevicePathNodeLength(&initrd_path.vendor.Header, sizeof initrd_path.vendor);
-	initrd_path.vendor.Guid = initrd_media_guid;
-	SetDevicePathEndNode(&initrd_path.end);
+	initrd_path_init(&initrd_path);
 	if (EFI_ERROR(uefi_call_wrapper(BS->LocateDevicePath, 3, &load_file2_guid, &dp, &h)) ||
 	    EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, h, &load_file2_guid,
 					(void **)&lf))) {

@@ -301,6 +301,17 @@ static int load(struct img *m, struct elf_image *im, struct rw_err *err)
 	return elf_load(&f, im, &L.a, p2v, NULL, &L.ld, err);
 }
 
+/* file_of(m), parsed into cur_parsed (the reader state rd is then set up
+ * for the test to adjust before loading). */
+static struct elf_file parsed_file(struct img *m)
+{
+	struct elf_file f = file_of(m);
+	struct rw_err err = { "" };
+	if (elf_parse(&f, cur_parsed, &err))
+		fail_msg("elf_parse: %s", err.msg);
+	return f;
+}
+
 /* Nothing claimed anywhere: allocator and firmware agree. */
 static void assert_nothing_claimed(void)
 {
@@ -649,10 +660,8 @@ static void test_load_failing_read_releases_everything(void **state)
 {
 	(void)state;
 	load_env(one_run, 1);
-	struct elf_file f = file_of(cur_img);
+	struct elf_file f = parsed_file(cur_img);
 	struct rw_err err = { "" };
-	if (elf_parse(&f, cur_parsed, &err))
-		fail_msg("elf_parse: %s", err.msg);
 	rd.fail_at = rd.calls + 2; /* the second segment read fails */
 	assert_int_equal(elf_load(&f, cur_parsed, &L.a, p2v, NULL, &L.ld, &err), -1);
 	assert_non_null(strstr(err.msg, "EFI_DEVICE_ERROR"));
@@ -678,10 +687,8 @@ static void test_load_refused_large_reads_are_retried_smaller(void **state)
 	(void)state;
 	load_env(one_run, 1);
 	struct img *m = big_segment_img();
-	struct elf_file f = file_of(m);
+	struct elf_file f = parsed_file(m);
 	struct rw_err err = { "" };
-	if (elf_parse(&f, cur_parsed, &err))
-		fail_msg("elf_parse: %s", err.msg);
 	rd.max_len = 256 << 10;
 	if (elf_load(&f, cur_parsed, &L.a, p2v, NULL, &L.ld, &err))
 		fail_msg("elf_load: %s", err.msg);
@@ -696,10 +703,8 @@ static void test_load_reads_refused_even_small_fail_cleanly(void **state)
 	(void)state;
 	load_env(one_run, 1);
 	struct img *m = big_segment_img();
-	struct elf_file f = file_of(m);
+	struct elf_file f = parsed_file(m);
 	struct rw_err err = { "" };
-	if (elf_parse(&f, cur_parsed, &err))
-		fail_msg("elf_parse: %s", err.msg);
 	rd.max_len = 16 << 10; /* below the smallest chunk Runway tries */
 	assert_int_equal(elf_load(&f, cur_parsed, &L.a, p2v, NULL, &L.ld, &err), -1);
 	assert_non_null(strstr(err.msg, PATH));
