@@ -5,10 +5,14 @@
  * a field width, the 0 and - flags, and a precision (.N or .*) for %s.  Output is always NUL-terminated
  * (when size > 0) and truncated to fit; the return value is the length the
  * full output would have had, as with C's snprintf.
+ *
+ * 64-bit values print with <inttypes.h>'s macros ("%" PRIx64): the
+ * freestanding build has its own include/libc/inttypes.h.
  */
 #ifndef RUNWAY_FMT_H
 #define RUNWAY_FMT_H
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 
