@@ -1,5 +1,12 @@
 /*
- * config.c - parse runway.conf (see include/config.h for the syntax).
+ * config.c - parse runway.conf into a struct config (the syntax is in
+ * docs/CONFIG.md).
+ *
+ * Three stages: split_line() cuts a line into a trimmed key and value,
+ * apply_key() hands the pair to a global key, a new entry or the current
+ * entry, and entry_check() applies the rules that need a whole entry
+ * (which keys go with which kind: an entry's keys may come in any order)
+ * when the next entry starts or the file ends.
  */
 #include "config.h"
 
@@ -18,6 +25,16 @@ struct value {
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* The index of the first c in s[0..n), or n. */
+static size_t find(const char *s, size_t n, char c)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] != c)
+		i++;
+	return i;
 }
 
 static int fail_value(struct rw_err *err, const struct value *v,
@@ -56,7 +73,7 @@ static int set_bool(bool *dst, const struct value *v, struct rw_err *err)
 	return fail_value(err, v, "yes or no");
 }
 
-/* A decimal number with an optional K, M or G suffix (powers of 2). */
+/* A decimal number with an optional K, M, G or T suffix (powers of 2). */
 static int parse_size(const struct value *v, bool suffix, uint64_t *ret)
 {
 	uint64_t x = 0;
@@ -132,6 +149,33 @@ static int set_module_hash(struct config_entry *e, const struct value *v,
 	return 0;
 }
 
+static bool is_protocol_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/*
+ * `protocol = NAME`: checks the name's syntax only.  Which names exist is
+ * the loader's business (its table of protocols), so that a new protocol
+ * needs no change here; whether the entry's kind takes a protocol is
+ * entry_check()'s, since `kernel =` may come after this line.
+ */
+static int set_protocol(struct config_entry *e, const struct value *v,
+			struct rw_err *err)
+{
+	if (e->protocol[0])
+		return rw_fail(err, "runway.conf:%u: a second 'protocol' in one entry (the first was '%s')",
+			       v->line, e->protocol);
+	bool ok = v->n >= 1 && v->n < CONFIG_PROTOCOL_MAX;
+	for (size_t i = 0; ok && i < v->n; i++)
+		ok = is_protocol_char(v->s[i]);
+	if (!ok)
+		return rw_fail(err, "runway.conf:%u: 'protocol' must be a name of 1 to %d lowercase letters, digits or '-', not '%.*s'",
+			       v->line, CONFIG_PROTOCOL_MAX - 1,
+			       (int)(v->n > 40 ? 40 : v->n), v->s);
+	return set_string(e->protocol, sizeof e->protocol, v, err);
+}
+
 const char *config_kind_name(enum config_kind kind)
 {
 	switch (kind) {
@@ -142,19 +186,43 @@ const char *config_kind_name(enum config_kind kind)
 	return "?";
 }
 
-static void entry_init(struct config_entry *e, unsigned line)
+const char *config_protocol_name(const struct config_entry *e)
 {
+	return e->protocol[0] ? e->protocol : CONFIG_PROTOCOL_DEFAULT;
+}
+
+/* Start a new entry at line; *ret points at it. */
+static int new_entry(struct config *cfg, unsigned line,
+		     struct config_entry **ret, struct rw_err *err)
+{
+	if (cfg->nentries == CONFIG_MAX_ENTRIES)
+		return rw_fail(err, "runway.conf:%u: more than %d entries",
+			       line, CONFIG_MAX_ENTRIES);
+	struct config_entry *e = &cfg->entries[cfg->nentries++];
 	memset(e, 0, sizeof *e);
 	e->kaslr = true;
 	e->line = line;
+	*ret = e;
+	return 0;
 }
 
-/* Is the entry complete?  Fills in a title from the path if it has none. */
+/*
+ * Is the entry complete, with only the keys its kind takes?  Gives an
+ * untitled entry its path as title (first, so that messages name it).
+ * Errors name the entry's first line: the keys may come in any order.
+ */
 static int entry_check(struct config_entry *e, struct rw_err *err)
 {
 	if (!e->kind)
 		return rw_fail(err, "runway.conf:%u: entry '%s' has no 'kernel', 'verify' or 'efi'",
 			       e->line, e->title);
+	if (!e->title[0])
+		fmt(e->title, sizeof e->title, "%s", e->path);
+	if (e->kind != CONFIG_KERNEL && e->protocol[0])
+		return rw_fail(err, "runway.conf:%u: entry '%s': 'protocol' is for kernel entries (%s)",
+			       e->line, e->title, e->kind == CONFIG_EFI ?
+			       "an efi program is chainloaded and starts itself" :
+			       "a verify entry is never handed over");
 	if (e->kind == CONFIG_EFI && e->nmodules)
 		return rw_fail(err, "runway.conf:%u: entry '%s': 'module' is for kernel entries (an efi entry takes one 'initrd')",
 			       e->line, e->title);
@@ -167,44 +235,48 @@ static int entry_check(struct config_entry *e, struct rw_err *err)
 	if (e->nmodule_sha256 > e->nmodules)
 		return rw_fail(err, "runway.conf:%u: entry '%s' has %zu module-sha256 lines for %zu modules",
 			       e->line, e->title, e->nmodule_sha256, e->nmodules);
-	if (!e->title[0])
-		fmt(e->title, sizeof e->title, "%s", e->path);
 	return 0;
 }
 
-static int entry_key(struct config *cfg, struct config_entry **cur,
-		     const struct value *k, const struct value *v,
-		     struct rw_err *err)
+/* `kernel`, `verify` or `efi = PATH`: one of them per entry. */
+static int set_kind(struct config_entry *e, enum config_kind kind,
+		    const struct value *v, struct rw_err *err)
 {
-	if (!*cur) {
-		/* Entry keys before any `entry =` line: an implicit entry. */
-		if (cfg->nentries == CONFIG_MAX_ENTRIES)
-			return rw_fail(err, "runway.conf:%u: more than %d entries",
-				       v->line, CONFIG_MAX_ENTRIES);
-		*cur = &cfg->entries[cfg->nentries++];
-		entry_init(*cur, v->line);
-	}
-	struct config_entry *e = *cur;
-	if (equals(k, "kernel") || equals(k, "verify") || equals(k, "efi")) {
-		if (e->kind)
-			return rw_fail(err, "runway.conf:%u: entry '%s' already has a '%s'",
-				       v->line, e->title, config_kind_name(e->kind));
-		e->kind = equals(k, "kernel") ? CONFIG_KERNEL :
-			  equals(k, "verify") ? CONFIG_VERIFY : CONFIG_EFI;
-		if (v->n == 0)
-			return fail_value(err, v, "a path");
-		return set_string(e->path, sizeof e->path, v, err);
-	}
+	if (e->kind)
+		return rw_fail(err, "runway.conf:%u: entry '%s' already has a '%s'",
+			       v->line, e->title, config_kind_name(e->kind));
+	e->kind = kind;
+	if (v->n == 0)
+		return fail_value(err, v, "a path");
+	return set_string(e->path, sizeof e->path, v, err);
+}
+
+static int set_initrd(struct config_entry *e, const struct value *v,
+		      struct rw_err *err)
+{
+	if (e->initrd[0])
+		return rw_fail(err, "runway.conf:%u: entry '%s' already has an 'initrd'",
+			       v->line, e->title);
+	if (v->n == 0)
+		return fail_value(err, v, "a path");
+	return set_string(e->initrd, sizeof e->initrd, v, err);
+}
+
+static int entry_key(struct config_entry *e, const struct value *k,
+		     const struct value *v, struct rw_err *err)
+{
+	if (equals(k, "kernel"))
+		return set_kind(e, CONFIG_KERNEL, v, err);
+	if (equals(k, "verify"))
+		return set_kind(e, CONFIG_VERIFY, v, err);
+	if (equals(k, "efi"))
+		return set_kind(e, CONFIG_EFI, v, err);
+	if (equals(k, "protocol"))
+		return set_protocol(e, v, err);
 	if (equals(k, "cmdline"))
 		return set_string(e->cmdline, sizeof e->cmdline, v, err);
-	if (equals(k, "initrd")) {
-		if (e->initrd[0])
-			return rw_fail(err, "runway.conf:%u: entry '%s' already has an 'initrd'",
-				       v->line, e->title);
-		if (v->n == 0)
-			return fail_value(err, v, "a path");
-		return set_string(e->initrd, sizeof e->initrd, v, err);
-	}
+	if (equals(k, "initrd"))
+		return set_initrd(e, v, err);
 	if (equals(k, "module"))
 		return add_module(e, v, err);
 	if (equals(k, "sha256")) {
@@ -259,6 +331,81 @@ static int global_key(struct config *cfg, const struct value *k,
 	return 0;
 }
 
+/*
+ * Line number `line`, s[0..n) without its '\n': blanks around the line,
+ * the key and the value are trimmed.  Returns 1 with *ret_k and *ret_v
+ * set, 0 for a blank line or a comment, -1 for a line without '='.
+ */
+static int split_line(const char *s, size_t n, unsigned line,
+		      struct value *ret_k, struct value *ret_v,
+		      struct rw_err *err)
+{
+	size_t a = 0, b = n;
+
+	while (a < b && is_space(s[a]))
+		a++;
+	while (b > a && is_space(s[b - 1]))
+		b--;
+	if (a == b || s[a] == '#')
+		return 0;
+	size_t ke = a + find(s + a, b - a, '='), vs = ke + 1;
+	if (ke == b)
+		return rw_fail(err, "runway.conf:%u: expected 'key = value', got '%.*s'",
+			       line, (int)(b - a > 60 ? 60 : b - a), s + a);
+	while (ke > a && is_space(s[ke - 1]))
+		ke--;
+	while (vs < b && is_space(s[vs]))
+		vs++;
+	struct value k = { s + a, ke - a, line, "" };
+	struct value v = { s + vs, b - vs, line, "" };
+	fmt(k.key, sizeof k.key, "%.*s", (int)(k.n > 31 ? 31 : k.n), k.s);
+	memcpy(v.key, k.key, sizeof v.key);
+	*ret_k = k;
+	*ret_v = v;
+	return 1;
+}
+
+/*
+ * One `key = value`: a global key (allowed anywhere), `entry =` (which
+ * closes the current entry), or a key of the current entry; entry keys
+ * before the first `entry =` line open an implicit entry.
+ */
+static int apply_key(struct config *cfg, struct config_entry **cur,
+		     const struct value *k, const struct value *v,
+		     struct rw_err *err)
+{
+	bool handled;
+
+	if (global_key(cfg, k, v, &handled, err))
+		return -1;
+	if (handled)
+		return 0;
+	if (equals(k, "entry")) {
+		if (*cur && entry_check(*cur, err))
+			return -1;
+		if (new_entry(cfg, v->line, cur, err))
+			return -1;
+		return set_string((*cur)->title, sizeof (*cur)->title, v, err);
+	}
+	if (!*cur && new_entry(cfg, v->line, cur, err))
+		return -1;
+	return entry_key(*cur, k, v, err);
+}
+
+/* The rules for the whole file, once every line is read. */
+static int finish(struct config *cfg, struct config_entry *cur,
+		  struct rw_err *err)
+{
+	if (cur && entry_check(cur, err))
+		return -1;
+	if (cfg->nentries == 0)
+		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH'");
+	if (cfg->default_entry >= cfg->nentries)
+		return rw_fail(err, "runway.conf: default = %zu, but there are only %zu entries",
+			       cfg->default_entry + 1, cfg->nentries);
+	return 0;
+}
+
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err)
 {
@@ -272,60 +419,12 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		i = 3;
 	while (i < len) {
-		size_t eol = i;
-		while (eol < len && text[eol] != '\n')
-			eol++;
-		line++;
-		size_t a = i, b = eol;
-		i = eol + 1;
-		while (a < b && is_space(text[a]))
-			a++;
-		while (b > a && is_space(text[b - 1]))
-			b--;
-		if (a == b || text[a] == '#')
-			continue;
-		size_t eq = a;
-		while (eq < b && text[eq] != '=')
-			eq++;
-		if (eq == b)
-			return rw_fail(err, "runway.conf:%u: expected 'key = value', got '%.*s'",
-				       line, (int)(b - a > 60 ? 60 : b - a), text + a);
-		size_t ke = eq, vs = eq + 1;
-		while (ke > a && is_space(text[ke - 1]))
-			ke--;
-		while (vs < b && is_space(text[vs]))
-			vs++;
-		struct value k = { text + a, ke - a, line, "" };
-		struct value v = { text + vs, b - vs, line, "" };
-		fmt(v.key, sizeof v.key, "%.*s", (int)(k.n > 31 ? 31 : k.n), k.s);
-		memcpy(k.key, v.key, sizeof k.key);
-
-		bool handled;
-		if (global_key(cfg, &k, &v, &handled, err))
+		size_t n = find(text + i, len - i, '\n');
+		struct value k, v;
+		int r = split_line(text + i, n, ++line, &k, &v, err);
+		if (r < 0 || (r > 0 && apply_key(cfg, &cur, &k, &v, err)))
 			return -1;
-		if (handled)
-			continue;
-		if (equals(&k, "entry")) {
-			if (cur && entry_check(cur, err))
-				return -1;
-			if (cfg->nentries == CONFIG_MAX_ENTRIES)
-				return rw_fail(err, "runway.conf:%u: more than %d entries",
-					       line, CONFIG_MAX_ENTRIES);
-			cur = &cfg->entries[cfg->nentries++];
-			entry_init(cur, line);
-			if (set_string(cur->title, sizeof cur->title, &v, err))
-				return -1;
-			continue;
-		}
-		if (entry_key(cfg, &cur, &k, &v, err))
-			return -1;
+		i += n + 1;
 	}
-	if (cur && entry_check(cur, err))
-		return -1;
-	if (cfg->nentries == 0)
-		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH'");
-	if (cfg->default_entry >= cfg->nentries)
-		return rw_fail(err, "runway.conf: default = %zu, but there are only %zu entries",
-			       cfg->default_entry + 1, cfg->nentries);
-	return 0;
+	return finish(cfg, cur, err);
 }

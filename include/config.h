@@ -1,44 +1,8 @@
 /*
  * config.h - runway.conf, parsed.  Pure logic: the loader reads the file,
- * this turns its bytes into a struct config.
- *
- * Syntax: one `key = value` per line; `#` starts a comment line; blank
- * lines are ignored; spaces around keys and values are trimmed.
- * `entry = TITLE` starts a menu entry; entry keys before the first
- * `entry =` line form an entry of their own (so a two-line config
- * `kernel = ...` / `cmdline = ...` works).
- *
- * Global keys (anywhere):
- *   timeout = SECONDS     menu timeout before the default entry (default 5;
- *                         0 boots at once)
- *   default = N           the default entry, counted from 1 (default 1)
- *   exit-after = yes|no   power off when an entry fails or a verify ends
- *   run-all = yes|no      run every entry in order (for tests), then power
- *                         off with exit-after, else show the menu
- * Booleans also take true/false and 1/0.  Limits: timeout <= 3600, 64
- * entries, 8 modules an entry, paths 255 bytes, titles 63, command lines
- * 1023, module strings 255; runway.conf itself at most 1 MiB.
- *   map-dump = yes|no     print the firmware's and the normalized map
- *   claim-per-page = yes|no  debug, for benchmarks: claim (and release)
- *                         memory one page per firmware call, as a naive
- *                         loader would (make bench-boot compares)
- *   fragment = SIZE       debug: claim every other SIZE piece of free memory
- *                         while loading (bytes, or with K, M, G, T; at most 1T)
- * Entry keys (one of kernel, verify, efi per entry):
- *   kernel = PATH         an ELF64 kernel to boot, or
- *   verify = PATH         an ELF64 file to load, hash through the page
- *                         tables and release (see docs/PROTOCOL.md), or
- *   efi = PATH            an EFI program to chainload (another loader, a
- *                         shell, Linux through its EFI stub)
- *   cmdline = TEXT        the kernel's command line (for efi: the load
- *                         options, as UCS-2)
- *   initrd = PATH         efi entries: a Linux initrd, served through the
- *                         LINUX_EFI_INITRD_MEDIA_GUID LoadFile2 protocol
- *   initrd-sha256 = HEX   pin the initrd's SHA-256
- *   module = PATH [TEXT]  a module (repeatable), with an optional string
- *   sha256 = HEX          pin the kernel (or efi) file's SHA-256
- *   module-sha256 = HEX   pin the next module's SHA-256 (in module order)
- *   kaslr = yes|no        randomize a relocatable kernel's base (default yes)
+ * this turns its bytes into a struct config, checking every value and
+ * limit on the way.  The file's syntax, every key with its default and
+ * limits, and how errors are reported: docs/CONFIG.md.
  */
 #ifndef RUNWAY_CONFIG_H
 #define RUNWAY_CONFIG_H
@@ -55,6 +19,8 @@
 #define CONFIG_MODULE_STRING_MAX 256
 #define CONFIG_MAX_MODULES 8
 #define CONFIG_MAX_ENTRIES 64
+#define CONFIG_PROTOCOL_MAX 16 /* a name of 1..15 bytes and its NUL */
+#define CONFIG_PROTOCOL_DEFAULT "runway"
 
 enum config_kind {
 	CONFIG_KERNEL = 1,
@@ -73,6 +39,14 @@ struct config_entry {
 	char title[CONFIG_TITLE_MAX];
 	enum config_kind kind;
 	char path[CONFIG_PATH_MAX];
+	/*
+	 * `protocol = NAME`, kernel entries only: the boot protocol the kernel
+	 * is handed over with.  "" = not given, which means
+	 * CONFIG_PROTOCOL_DEFAULT.  The parser checks the syntax only (1..15
+	 * of a-z, 0-9 and '-'): whether a protocol of that name exists is the
+	 * loader's business, so a new one needs no change here.
+	 */
+	char protocol[CONFIG_PROTOCOL_MAX];
 	char cmdline[CONFIG_CMDLINE_MAX];
 	char initrd[CONFIG_PATH_MAX]; /* efi entries; "" = none */
 	bool has_initrd_sha256;
@@ -99,14 +73,19 @@ struct config {
 };
 
 /*
- * Parse text[0..len) into *cfg (caller-owned; large: allocate it).  On
- * error err names the line and the key, and *cfg holds the global keys
- * read so far (so that exit-after still applies).
+ * Parse text[0..len) into *cfg (caller-owned; large: allocate it).
+ * Returns 0, or -1 at the first error: err then names the line (for a
+ * whole-file rule, just "runway.conf") and the key or entry, and *cfg
+ * holds the global keys read so far (so that exit-after still applies).
  */
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err);
 
 /* "kernel", "verify" or "efi": the key that sets the kind. */
 const char *config_kind_name(enum config_kind kind);
+
+/* The entry's protocol name: e->protocol, or CONFIG_PROTOCOL_DEFAULT when
+ * the entry does not name one.  Meaningful for kernel entries only. */
+const char *config_protocol_name(const struct config_entry *e);
 
 #endif

@@ -3,13 +3,18 @@
  *
  * Must never crash.  Success or failure, every string of every entry
  * parsed so far is NUL-terminated inside its array and the counts are in
- * range; a failure comes with a non-empty, NUL-terminated message.  A
- * parsed config, written back out as runway.conf text, parses to the same
+ * range; a failure comes with a non-empty, NUL-terminated message.  On
+ * success timeout, default and fragment are in range, every entry has a
+ * kind and a title (its path if none was given), and only kernel entries
+ * name a protocol, a well-formed one.  A parsed config, written
+ * back out as runway.conf text (an entry's protocol line before its kind
+ * line in every other entry, after it in the rest), parses to the same
  * config (round trip), for NUL-free input.
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +30,8 @@ static void check_strings(const struct config *c)
 	CHECK(c->nentries <= CONFIG_MAX_ENTRIES, "%zu entries", c->nentries);
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
-		CHECK(TERMINATED(e->title) && TERMINATED(e->path) && TERMINATED(e->cmdline),
+		CHECK(TERMINATED(e->title) && TERMINATED(e->path) && TERMINATED(e->cmdline) &&
+		      TERMINATED(e->initrd) && TERMINATED(e->protocol),
 		      "entry %zu: a string is not NUL-terminated", i);
 		CHECK(e->nmodules <= CONFIG_MAX_MODULES &&
 		      e->nmodule_sha256 <= CONFIG_MAX_MODULES,
@@ -37,18 +43,38 @@ static void check_strings(const struct config *c)
 	}
 }
 
+/* The documented syntax of a protocol name, written independently of
+ * config.c: 1..15 of a-z, 0-9 and '-'. */
+static bool protocol_name_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n < 1 || n > 15)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-", p[i]))
+			return false;
+	return true;
+}
+
 static void check_ok(const struct config *c)
 {
 	CHECK(c->nentries >= 1, "success without entries");
 	CHECK(c->default_entry < c->nentries, "default %zu of %zu", c->default_entry,
 	      c->nentries);
 	CHECK(c->timeout <= 3600, "timeout %u", c->timeout);
-	CHECK(c->fragment == 0 || c->fragment >= 4096, "fragment %llu", (ull)c->fragment);
+	CHECK(c->fragment == 0 || (c->fragment >= 4096 && c->fragment <= (UINT64_C(1) << 40)),
+	      "fragment %" PRIu64, c->fragment);
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		CHECK(e->kind == CONFIG_KERNEL || e->kind == CONFIG_VERIFY || e->kind == CONFIG_EFI,
 		      "entry %zu: kind %d", i, (int)e->kind);
 		CHECK(e->nmodule_sha256 <= e->nmodules, "entry %zu: more hashes than modules", i);
+		CHECK(!e->protocol[0] || (e->kind == CONFIG_KERNEL && protocol_name_ok(e->protocol)),
+		      "entry %zu (%s): protocol '%s'", i, config_kind_name(e->kind), e->protocol);
+		CHECK(!strcmp(config_protocol_name(e), e->protocol[0] ? e->protocol : "runway"),
+		      "entry %zu: config_protocol_name '%s'", i, config_protocol_name(e));
+		CHECK(e->title[0] || !e->path[0], "entry %zu: no title", i);
 	}
 }
 
@@ -75,6 +101,7 @@ static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
 static bool same_entry(const struct config_entry *a, const struct config_entry *b)
 {
 	if (strcmp(a->title, b->title) || a->kind != b->kind || strcmp(a->path, b->path) ||
+	    strcmp(a->protocol, b->protocol) ||
 	    strcmp(a->cmdline, b->cmdline) || strcmp(a->initrd, b->initrd) ||
 	    a->has_initrd_sha256 != b->has_initrd_sha256 ||
 	    (a->has_initrd_sha256 && memcmp(a->initrd_sha256, b->initrd_sha256, 32)) ||
@@ -109,16 +136,22 @@ static void round_trip(const struct config *c)
 		c->exit_after ? "yes" : "no", c->run_all ? "true" : "false",
 		c->map_dump ? "1" : "0");
 	if (c->fragment)
-		n = put(text, cap, n, "fragment = %llu\n", (ull)c->fragment);
+		n = put(text, cap, n, "fragment = %" PRIu64 "\n", c->fragment);
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		/* a title taken from the path is written empty, to be taken
 		 * from the path again (it may end in a blank) */
 		char derived[CONFIG_TITLE_MAX];
 		snprintf(derived, sizeof derived, "%s", e->path);
-		n = put(text, cap, n, "entry = %s\n%s = %s\ncmdline = %s\nkaslr = %s\n",
-			strcmp(e->title, derived) ? e->title : "", config_kind_name(e->kind), e->path,
-			e->cmdline, e->kaslr ? "yes" : "no");
+		n = put(text, cap, n, "entry = %s\n", strcmp(e->title, derived) ? e->title : "");
+		/* the check of protocol against the kind must not depend on
+		 * which line comes first */
+		if (e->protocol[0] && i % 2)
+			n = put(text, cap, n, "protocol = %s\n", e->protocol);
+		n = put(text, cap, n, "%s = %s\ncmdline = %s\nkaslr = %s\n",
+			config_kind_name(e->kind), e->path, e->cmdline, e->kaslr ? "yes" : "no");
+		if (e->protocol[0] && i % 2 == 0)
+			n = put(text, cap, n, "protocol = %s\n", e->protocol);
 		if (e->initrd[0])
 			n = put(text, cap, n, "initrd = %s\n", e->initrd);
 		if (e->has_initrd_sha256) {

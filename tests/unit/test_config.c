@@ -393,6 +393,112 @@ static void test_too_many_entries_rejected(void **state)
 	assert_non_null(strstr(err.msg, "entries"));
 }
 
+/* ---- protocol = NAME ---- */
+
+static void test_protocol_absent_is_empty_and_means_runway(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = /k\n");
+	assert_string_equal(cfg->entries[0].protocol, "");
+	assert_string_equal(config_protocol_name(&cfg->entries[0]), "runway");
+	/* Not inherited from the entry before. */
+	PARSE_OK("entry = A\nkernel = /a\nprotocol = limine\n"
+		 "entry = B\nkernel = /b\n");
+	assert_string_equal(cfg->entries[0].protocol, "limine");
+	assert_string_equal(cfg->entries[1].protocol, "");
+	assert_string_equal(config_protocol_name(&cfg->entries[1]), "runway");
+}
+
+static void test_protocol_names_accepted_before_or_after_kernel(void **state)
+{
+	(void)state;
+	/* The parser knows no names: any lowercase/digit/'-' name of 1..15. */
+	static const char *const names[] = {
+		"runway", "limine", "multiboot2", "multiboot1", "x", "7", "-",
+		"linux-efi", "abcdefghij-1234" /* 15 bytes */,
+	};
+	static const char *const forms[] = {
+		"kernel = /k\nprotocol = %s\n",
+		"protocol = %s\nkernel = /k\n",
+		"entry = T\nprotocol=%s\ncmdline = x\nkernel = /k\n",
+		"entry = T\nkernel = /k\n\tprotocol \t= %s \r\n",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+			char text[128];
+			int n = snprintf(text, sizeof text, forms[f], names[i]);
+			parse_ok(text, (size_t)n);
+			assert_string_equal(cfg->entries[0].protocol, names[i]);
+			assert_string_equal(config_protocol_name(&cfg->entries[0]), names[i]);
+		}
+	}
+}
+
+static void test_protocol_bad_characters_rejected_with_line_and_value(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"Limine", "RUNWAY", "multi boot", "multiboot_2", "multiboot.2",
+		"limine!", "/runway", "runway;", "l\xc3\xafmine", "tab\there",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[128];
+		int n = snprintf(text, sizeof text, "kernel = /k\n# x\nprotocol = %s\n", bad[i]);
+		parse_fails(text, (size_t)n,
+			    (const char *const[]){ "runway.conf:3:", "protocol", bad[i], NULL });
+	}
+	PARSE_FAILS("kernel = /k\nprotocol =\n", "runway.conf:2:", "protocol");
+}
+
+static void test_protocol_longer_than_15_rejected_with_line_and_value(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\nprotocol = abcdefghij-12345\n",
+		    "runway.conf:2:", "protocol", "abcdefghij-12345", "15");
+	char text[512];
+	int n = snprintf(text, sizeof text, "protocol = %0300d\nkernel = /k\n", 0);
+	parse_fails(text, (size_t)n,
+		    (const char *const[]){ "runway.conf:1:", "protocol", "0000000000", NULL });
+}
+
+static void test_protocol_on_efi_entry_rejected_in_either_order(void **state)
+{
+	(void)state;
+	PARSE_FAILS("efi = /a.efi\nprotocol = runway\n",
+		    "runway.conf:1:", "/a.efi", "'protocol' is for kernel entries");
+	PARSE_FAILS("entry = Shell\nprotocol = runway\nefi = /shell.efi\n",
+		    "runway.conf:1:", "Shell", "'protocol' is for kernel entries");
+	/* In a middle entry: reported when the next one starts, at its own
+	 * first line. */
+	PARSE_FAILS("entry = A\nkernel = /a\n\n"
+		    "entry = B\nprotocol = limine\nefi = /b.efi\n"
+		    "entry = C\nkernel = /c\n",
+		    "runway.conf:4:", "'B'", "'protocol' is for kernel entries");
+}
+
+static void test_protocol_on_verify_entry_rejected_in_either_order(void **state)
+{
+	(void)state;
+	PARSE_FAILS("verify = /k.elf\nprotocol = runway\n",
+		    "runway.conf:1:", "/k.elf", "'protocol' is for kernel entries");
+	PARSE_FAILS("timeout = 0\nentry = Check\nprotocol = multiboot2\nverify = /k.elf\n",
+		    "runway.conf:2:", "Check", "'protocol' is for kernel entries");
+}
+
+static void test_protocol_repeated_in_one_entry_rejected(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\nprotocol = limine\nprotocol = limine\n",
+		    "runway.conf:3:", "protocol", "limine");
+	PARSE_FAILS("protocol = runway\nkernel = /k\ncmdline = x\nprotocol = multiboot1\n",
+		    "runway.conf:4:", "protocol", "runway");
+	/* One each in two entries is fine. */
+	PARSE_OK("entry = A\nprotocol = limine\nkernel = /a\n"
+		 "entry = B\nkernel = /b\nprotocol = multiboot2\n");
+	assert_string_equal(cfg->entries[0].protocol, "limine");
+	assert_string_equal(cfg->entries[1].protocol, "multiboot2");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 static void test_efi_entry_with_initrd(void **state)
@@ -497,12 +603,50 @@ static void test_readme_menu_example_parses(void **state)
 	assert_string_equal(cfg->entries[2].initrd, "/EFI/linux/initrd.img");
 }
 
+/* docs/CONFIG.md promises that each of its ```conf blocks is a complete
+ * runway.conf: every one must parse. */
+static void test_config_md_examples_parse(void **state)
+{
+	(void)state;
+	FILE *fp = fopen("docs/CONFIG.md", "rb");
+	if (!fp)
+		fail_msg("docs/CONFIG.md: cannot open (run from the repository root)");
+	static char line[2048], text[16384];
+	size_t len = 0, blocks = 0, lineno = 0, start = 0;
+	bool in_block = false;
+	while (fgets(line, sizeof line, fp)) {
+		lineno++;
+		size_t n = strlen(line);
+		if (!in_block && strcmp(line, "```conf\n") == 0) {
+			in_block = true;
+			len = 0;
+			start = lineno;
+		} else if (in_block && strncmp(line, "```", 3) == 0) {
+			in_block = false;
+			blocks++;
+			struct rw_err err = { "" };
+			if (config_parse(text, len, cfg, &err))
+				fail_msg("docs/CONFIG.md:%zu: the example does not parse: %s",
+					 start, err.msg);
+		} else if (in_block && len + n < sizeof text) {
+			memcpy(text + len, line, n);
+			len += n;
+		}
+	}
+	fclose(fp);
+	if (in_block)
+		fail_msg("docs/CONFIG.md:%zu: the block never ends", start);
+	/* One example a key at least: the test is not empty. */
+	assert_true(blocks >= 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
 		T(test_shipped_examples_parse),
 		T(test_readme_menu_example_parses),
+		T(test_config_md_examples_parse),
 		T(test_fragment_size_bounded),
 		T(test_efi_entry_with_initrd),
 		T(test_efi_entry_misuse_rejected),
@@ -529,6 +673,13 @@ int main(void)
 		T(test_bad_hashes_and_module_lines_rejected),
 		T(test_too_many_modules_rejected),
 		T(test_too_many_entries_rejected),
+		T(test_protocol_absent_is_empty_and_means_runway),
+		T(test_protocol_names_accepted_before_or_after_kernel),
+		T(test_protocol_bad_characters_rejected_with_line_and_value),
+		T(test_protocol_longer_than_15_rejected_with_line_and_value),
+		T(test_protocol_on_efi_entry_rejected_in_either_order),
+		T(test_protocol_on_verify_entry_rejected_in_either_order),
+		T(test_protocol_repeated_in_one_entry_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
