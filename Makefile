@@ -45,7 +45,7 @@ HOST_CFLAGS := $(WARN) -std=gnu11 -O1 -g -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-PURE_SRC := $(wildcard mm/*.c elf/*.c config/*.c) lib/fmt.c lib/sha256.c
+PURE_SRC := $(wildcard mm/*.c elf/*.c config/*.c) lib/fmt.c lib/sha256.c lib/ucs2.c
 EFI_SRC  := $(wildcard efi/*.c) $(PURE_SRC) lib/string.c
 EFI_ASM  := $(wildcard efi/*.S)
 EFI_OBJ  := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(EFI_SRC)) \
