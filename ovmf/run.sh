@@ -6,7 +6,8 @@
 # that is removed at exit. The image is attached as a virtio-blk disk (or IDE /
 # AHCI with --disk) in snapshot mode, so the image file is never modified.
 # The serial console goes to stdout (and to --serial FILE as well).
-# --screendump and --keys use one QMP socket and one python3 helper.
+# --screendump and --keys use one QMP socket and one python3 helper,
+# ovmf/qmp.py.
 #
 # Exit status
 #   The guest ends a test by writing one byte V to I/O port 0xf4
@@ -174,6 +175,8 @@ esac
 qemu=${RUNWAY_QEMU:-qemu-system-x86_64}
 ovmf_code=${RUNWAY_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 ovmf_vars=${RUNWAY_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+# The QMP client for --screendump and --keys (ovmf/qmp.py, beside this script).
+qmp_py=$(dirname "$0")/qmp.py
 
 command -v "$qemu" >/dev/null 2>&1 ||
 	die "'$qemu' not found (install the Debian package qemu-system-x86; see tools/deps.sh)"
@@ -189,6 +192,9 @@ if [ "$probe_only" -eq 0 ]; then
 	fi
 	if [ -n "$keys" ]; then
 		command -v python3 >/dev/null 2>&1 || die "--keys needs python3"
+	fi
+	if [ -n "$shot_file" ] || [ -n "$keys" ]; then
+		[ -r "$qmp_py" ] || die "QMP helper not found: $qmp_py"
 	fi
 fi
 
@@ -215,177 +221,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------- QMP helper
-# One QMP client for --screendump (a screendump every 0.25 s; the newest
-# complete one is kept) and --keys (the steps in order, in a second thread).
-# Arguments: SOCKET SCREEN_PNG|"" KEYS|"" SERIAL_LOG STATE_FILE; the step being
-# done is kept in STATE_FILE ("done" at the end) for the note at a timeout.
-# "python3 HELPER --check KEYS" only checks the key spec.
-cat >"$tmp/qmp-helper.py" <<'PY'
-import json, os, re, socket, sys, threading, time
-
-HOLD_MS = 50      # how long each key is held
-GAP = 0.1         # pause between keys, after the release
-
-CHARS = {"_": "spc", "=": "equal", "-": "minus", ".": "dot", "/": "slash",
-         ",": "comma"}
-
-def char_keys(c):
-    if c in CHARS:
-        return [CHARS[c]]
-    if "a" <= c <= "z" or "0" <= c <= "9":
-        return [c]
-    if "A" <= c <= "Z":
-        return ["shift", c.lower()]
-    raise ValueError("text: cannot type %r" % c)
-
-def parse(spec):
-    steps = []
-    for word in spec.split():
-        kind, _, arg = word.partition(":")
-        if kind == "wait" and _:
-            if not arg:
-                raise ValueError("empty wait: text")
-            steps.append((word, "wait", arg.replace("_", " ")))
-        elif kind == "sleep" and _:
-            try:
-                sec = float(arg)
-            except ValueError:
-                sec = -1.0
-            if not sec >= 0 or sec == float("inf"):
-                raise ValueError("bad sleep time in %r" % word)
-            steps.append((word, "sleep", sec))
-        elif kind == "text" and _:
-            if not arg:
-                raise ValueError("empty text: string")
-            steps.append((word, "keys", [char_keys(c) for c in arg]))
-        elif re.fullmatch(r"[a-z0-9_]+(-[a-z0-9_]+)*", word):
-            steps.append((word, "keys", [word.split("-")]))
-        else:
-            raise ValueError("bad step %r (see --help)" % word)
-    return steps
-
-def note(msg):
-    sys.stderr.write("run.sh: --keys: %s\n" % msg)
-    sys.stderr.flush()
-
-if sys.argv[1] == "--check":
-    try:
-        if not parse(sys.argv[2]):
-            raise ValueError("no steps")
-    except ValueError as e:
-        sys.stderr.write("%s\n" % e)
-        sys.exit(1)
-    sys.exit(0)
-
-sock_path, shot, spec, serial_log, state = sys.argv[1:6]
-steps = parse(spec) if spec else []
-
-def set_state(text):
-    with open(state + ".part", "w") as f:
-        f.write(text + "\n")
-    os.replace(state + ".part", state)
-
-if steps:
-    set_state("step 1 of %d, '%s' (QMP not connected yet)" % (len(steps), steps[0][0]))
-
-deadline = time.monotonic() + 30
-while True:
-    try:
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(sock_path)
-        break
-    except OSError:
-        s.close()
-        if time.monotonic() > deadline:
-            sys.exit(0)
-        time.sleep(0.05)
-f = s.makefile("rw")
-lock = threading.Lock()
-
-def call(cmd, args=None):
-    msg = {"execute": cmd}
-    if args:
-        msg["arguments"] = args
-    with lock:
-        f.write(json.dumps(msg) + "\n")
-        f.flush()
-        while True:
-            line = f.readline()
-            if not line:
-                raise EOFError
-            reply = json.loads(line)
-            if "return" in reply or "error" in reply:
-                return reply
-
-ANSI = re.compile(r"\x1b(\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])")
-
-def screendumps():
-    try:
-        while True:
-            tmp = shot + ".part"
-            if "return" in call("screendump", {"filename": tmp, "format": "png"}):
-                os.replace(tmp, shot)
-            time.sleep(0.25)
-    except (EOFError, OSError, ValueError):
-        pass
-
-def run_keys():
-    seen = ""
-    pos = 0
-    def read_serial():
-        nonlocal seen, pos
-        with open(serial_log, "rb") as log:
-            log.seek(pos)
-            data = log.read()
-        pos += len(data)
-        seen += data.decode("latin-1")
-    try:
-        for i, (word, kind, arg) in enumerate(steps):
-            where = "step %d of %d, '%s'" % (i + 1, len(steps), word)
-            if kind == "wait":
-                set_state("%s: the serial output never contained %r" % (where, arg))
-                while True:
-                    read_serial()
-                    if arg in seen or arg in ANSI.sub("", seen):
-                        break
-                    time.sleep(0.05)
-            elif kind == "sleep":
-                set_state(where + " (sleeping)")
-                time.sleep(arg)
-            else:
-                set_state(where + " (sending keys)")
-                for j, combo in enumerate(arg):
-                    r = call("send-key", {"keys": [{"type": "qcode", "data": k} for k in combo],
-                                          "hold-time": HOLD_MS})
-                    if "error" in r:
-                        note("%s: QEMU refused key '%s': %s"
-                             % (where, "-".join(combo), r["error"].get("desc", r["error"])))
-                        set_state(where + ": QEMU refused the key, the remaining steps were skipped")
-                        return
-                    if i == len(steps) - 1 and j == len(arg) - 1:
-                        break  # the last key: the guest may exit at once
-                    time.sleep(HOLD_MS / 1000 + GAP)
-        set_state("done")
-    except (EOFError, OSError, ValueError):
-        pass
-
-try:
-    f.readline()  # greeting
-    call("qmp_capabilities")
-except (EOFError, OSError, ValueError):
-    sys.exit(0)
-threads = []
-if steps:
-    threads.append(threading.Thread(target=run_keys, daemon=True))
-if shot:
-    threads.append(threading.Thread(target=screendumps, daemon=True))
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
-PY
+# qmp.py serves --screendump and --keys over one QMP socket; it keeps the
+# step being done in $tmp/keys.state for the note at a timeout.
 if [ -n "$keys" ]; then
-	keys_err=$(python3 "$tmp/qmp-helper.py" --check "$keys" 2>&1) || die "--keys: $keys_err"
+	keys_err=$(python3 "$qmp_py" --check="$keys" 2>&1) || die "--keys: $keys_err"
 fi
 
 # ------------------------------------------------------------- accelerator
@@ -509,8 +348,8 @@ if [ -n "$shot_file" ]; then
 fi
 if [ -n "$shot_file" ] || [ -n "$keys" ]; then
 	args+=(-qmp "unix:$(qesc "$tmp/qmp.sock"),server=on,wait=off")
-	python3 "$tmp/qmp-helper.py" "$tmp/qmp.sock" "${shot_file:+$tmp/screen.png}" \
-		"$keys" "$serial_log" "$tmp/keys.state" &
+	python3 "$qmp_py" --socket="$tmp/qmp.sock" --screendump="${shot_file:+$tmp/screen.png}" \
+		--keys="$keys" --serial="$serial_log" --state="$tmp/keys.state" &
 	helper_pid=$!
 fi
 
