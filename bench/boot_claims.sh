@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # boot_claims.sh - run-batched against per-page claims on real firmware.
 #
 # Boots Runway under OVMF twice with the same image: once as it is (one
@@ -11,7 +11,7 @@
 # Timings under TCG are noisy and slower than hardware; the ratio, taken
 # within one run, is the figure to read.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 BUILD=${BUILD:-build}
 OUT=$BUILD/bench
 REPEAT=${REPEAT:-5}

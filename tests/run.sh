@@ -1,9 +1,9 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # run.sh - the whole test suite (`make test`): host unit tests, tool tests
 # and QEMU boots.  Every check prints "ok - ..." or "not ok - ..."; the
 # suite ends with one line "N passed, N failed" and fails if any failed.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 BUILD=${BUILD:-build}
 export BUILD
 mkdir -p "$BUILD"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # capture-map.sh MEM OUT: boot the demo kernel under OVMF with MEM of RAM
 # and `map-dump = yes`, and keep the firmware's raw memory map
 # ("runway: fwmap ..." lines) in OUT, for the host tests in tests/unit.

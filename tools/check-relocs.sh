@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Fail when the linked loader carries a relocation type that the PE
 # conversion cannot express: gnu-efi's self-relocation (crt0) applies only
 # R_X86_64_RELATIVE; anything else would be silently wrong at run time.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # fetch-linux.sh OUT - put Debian's Linux kernel (the cloud flavour: small,
 # with the EFI stub and the 8250 serial console built in) at OUT, for the
 # chainload tests.  The package is downloaded with apt-get download and

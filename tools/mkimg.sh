@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # mkimg.sh - build a bootable GPT disk image holding one EFI System Partition.
 #
 # The image is made without root and without loop devices: a sparse file is

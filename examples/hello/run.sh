@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # run.sh - build Runway and the hello kernel and boot them under OVMF,
 # headless: the serial console on this terminal.  The kernel halts when it
 # is done; Ctrl-C (or the 120 s timeout) ends QEMU.  To see the painted

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # tests/fuzz/run.sh - run the libFuzzer targets built by tests/fuzz/fuzz.mk.
 #
 #   tests/fuzz/run.sh SECONDS     fuzz each target for SECONDS (0: only run
@@ -19,7 +19,7 @@
 # read as extra seeds and receive the new inputs (make fuzz uses
 # $BUILD/fuzz/corpus); FUZZ_TIMEOUT: seconds one input may take (30).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 BUILD=${BUILD:-build}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-30}
 

@@ -1,4 +1,5 @@
 # lib.sh - helpers for the QEMU boot scenarios (sourced by tests/qemu/*.sh).
+# shellcheck shell=bash
 #
 # A scenario builds a disk image with tools/mkimg.sh, boots it with
 # ovmf/run.sh, then checks the run's exit status and serial log.  Each

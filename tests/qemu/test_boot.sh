@@ -1,8 +1,8 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # test_boot.sh - end-to-end boots of Runway under OVMF (issue: walking
 # skeleton).  Each scenario names the machine and the line it expects.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
 
 K=$BUILD/kernel

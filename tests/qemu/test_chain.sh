@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # test_chain.sh - chainloading EFI programs under OVMF: Runway's own test
 # program (load options in UCS-2, its volume, an initrd through LoadFile2,
 # exit status and exit data reported, the menu back afterwards, nothing
@@ -6,7 +6,7 @@
 # pinned hash; then Debian's Linux kernel through its EFI stub, with a
 # command line and an initrd.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
 
 # An initrd: a newc cpio archive with one small file (valid for Linux).

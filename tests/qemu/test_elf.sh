@@ -1,10 +1,10 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # test_elf.sh - the ELF loader under OVMF: the malformed corpus (each file
 # rejected with its own message, nothing left claimed), verify mode on
 # large real ELF files from Debian packages, SHA-256 pinning, PIE kernels
 # under KASLR (two boots, two bases) and modules checked by the kernel.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
 
 K=$BUILD/kernel
@@ -50,6 +50,7 @@ expect_no_line corpus '^kernel:'
 # ---- verify mode on real ELF files nobody here wrote ----
 make -s "$BUILD/elfhash" >/dev/null
 pie=/usr/bin/qemu-system-x86_64
+# shellcheck disable=SC2012 # the first match of a glob over plain Debian paths
 lib=$(ls /usr/lib/llvm-*/lib/libclang-cpp.so.* 2>/dev/null | head -n 1)
 cfg=$(conf "run-all = yes" "exit-after = yes" \
 	"entry = demo" "verify = /boot/kernel.elf" \

@@ -1,11 +1,11 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # test_matrix.sh - the hand-off on many machines: memory from 64 MiB to
 # 16 GiB (memory above 4 GiB included), 1 and 4 CPUs, q35 and pc, and a
 # CPU without 1 GiB pages, and one with 5-level paging.  In every cell the test kernel checks the machine
 # state, its page tables and the memory map (scribbling over usable memory),
 # and reports pass or fail.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
 
 K=$BUILD/kernel

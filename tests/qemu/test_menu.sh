@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # test_menu.sh - the interactive menu, typed at through QEMU's keyboard
 # (ovmf/run.sh --keys): choose an entry by digit, see its
 # error under the menu afterwards (the menu comes back on the entry that
@@ -6,7 +6,7 @@
 # command line with `e` and boot the kernel with it (the test kernel
 # checks that its command line is exactly the edited one).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
 
 K=$BUILD/kernel

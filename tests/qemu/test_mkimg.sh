@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # shellcheck disable=SC2016 # sh -c snippets take their values as "$1"...
 # test_mkimg.sh - checks tools/mkimg.sh: GPT layout, protective MBR, ESP
 # contents read back byte for byte, sizing rules and error messages.

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # tests/unit/run.sh - run every unit test binary in $BUILD/unit/ (default
 # build/unit/) and print one TAP-style line per binary.  Exits non-zero if
 # any binary failed, or if there is none to run.
@@ -8,7 +8,8 @@ failed=0
 ran=0
 
 for t in "$dir"/test_*; do
-	[ -f "$t" ] && [ -x "$t" ] || continue
+	[ -f "$t" ] || continue
+	[ -x "$t" ] || continue
 	name=$(basename "$t")
 	ran=$((ran + 1))
 	if "$t"; then
