@@ -4,10 +4,14 @@
 #   make run        boot the demo kernel in QEMU (serial on this terminal)
 #   make test       the whole test suite (host unit tests + QEMU boots)
 #   make bench      benchmarks (not tests)
+#   make lint       shellcheck, the clang static analyzer, the Python checks
 #
-# Everything lands in $(BUILD).  Pure modules (mm/, elf/, config/, lib/fmt.c)
-# are built twice: freestanding into the loader, and for the host with
-# ASan/UBSan into a library the tests link.
+# Everything lands in $(BUILD).  Pure modules (mm/, elf/, config/, proto/,
+# lib/ but for the freestanding lib/string.c) are built twice: freestanding
+# into the loader, and for the host with ASan/UBSan into a library the tests
+# link.  Every object is compiled with -MMD -MP: the .d file it leaves beside
+# itself names the headers it read, so a changed header rebuilds exactly the
+# objects that include it.
 
 BUILD    ?= build
 CC_EFI   := clang
@@ -45,47 +49,68 @@ HOST_CFLAGS := $(WARN) -std=gnu11 -O1 -g -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-PURE_SRC := $(wildcard mm/*.c elf/*.c config/*.c) lib/fmt.c lib/sha256.c lib/ucs2.c
+# Header dependencies: the compiler writes them beside each object.
+DEPFLAGS := -MMD -MP
+
+PURE_SRC := $(wildcard mm/*.c elf/*.c config/*.c proto/*.c) \
+	    $(filter-out lib/string.c,$(wildcard lib/*.c))
 EFI_SRC  := $(wildcard efi/*.c) $(PURE_SRC) lib/string.c
 EFI_ASM  := $(wildcard efi/*.S)
 EFI_OBJ  := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(EFI_SRC)) \
 	    $(patsubst %.S,$(BUILD)/efi-obj/%.o,$(EFI_ASM))
 HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(PURE_SRC))
-HEADERS  := $(wildcard include/*.h include/*/*.h elf/*.h efi/*.h)
+# -MMD leaves out headers found through -isystem, which is how the
+# freestanding build finds its own libc headers: those are named here.
+LIBC_HEADERS := $(wildcard include/libc/*.h)
 
-.PHONY: all efi run test unit qemu-test bench fuzz clean deps examples
-all: efi kernels examples $(BUILD)/chainapp.efi
+# Every EFI program NAME becomes $(BUILD)/NAME.efi, linked from NAME_OBJ.
+EFI_PROGRAMS := runway chainapp
+runway_OBJ   := $(EFI_OBJ)
+chainapp_OBJ := $(BUILD)/efi-obj/tests/efiapp/chainapp.o $(BUILD)/efi-obj/lib/string.o
+EFI_PROGRAM_OBJ := $(sort $(foreach p,$(EFI_PROGRAMS),$($(p)_OBJ)))
+
+.PHONY: all efi run test unit qemu-test bench fuzz clean deps examples lint
+all: efi kernels examples $(patsubst %,$(BUILD)/%.efi,$(EFI_PROGRAMS))
 
 deps:
 	@tools/deps.sh
 
 efi: $(BUILD)/BOOTX64.EFI
 
-$(BUILD)/efi-obj/%.o: %.c $(HEADERS)
+$(BUILD)/efi-obj/%.o: %.c $(LIBC_HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC_EFI) $(EFI_CFLAGS) -c $< -o $@
+	$(CC_EFI) $(EFI_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/efi-obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC_EFI) $(EFI_CFLAGS) -c $< -o $@
+	$(CC_EFI) $(EFI_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
+# ---- EFI programs ----
 # Link as a shared object with gnu-efi's crt0 and our linker script; refuse
-# undefined symbols, then convert to a PE32+ EFI application.  crt0's
-# self-relocation adds the load address to what each R_X86_64_RELATIVE
-# place holds (REL style), so lld must also write the addends into the
-# places: --apply-dynamic-relocs.
-$(BUILD)/runway.so: $(EFI_OBJ) efi/runway.lds
+# undefined symbols and relocations the PE image cannot carry, then convert
+# to a PE32+ EFI application.  crt0's self-relocation adds the load address
+# to what each R_X86_64_RELATIVE place holds (REL style), so lld must also
+# write the addends into the places: --apply-dynamic-relocs.
+$(BUILD)/%.so: efi/runway.lds
 	$(LD_EFI) -shared -Bsymbolic -nostdlib --no-undefined -znocombreloc \
 		--apply-dynamic-relocs \
 		-T efi/runway.lds \
-		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(EFI_OBJ) \
+		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) \
 		-L$(GNUEFI_LIB) -lefi -lgnuefi -o $@
 	@tools/check-relocs.sh $@
 
-$(BUILD)/BOOTX64.EFI: $(BUILD)/runway.so
+$(BUILD)/%.efi: $(BUILD)/%.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# NAME.so is linked from NAME_OBJ.
+$(foreach p,$(EFI_PROGRAMS),$(eval $(BUILD)/$(p).so: $($(p)_OBJ)))
+
+# The loader, under the name firmware boots from removable media (UEFI
+# 2.10, 3.5.1.1: \EFI\BOOT\BOOTX64.EFI).
+$(BUILD)/BOOTX64.EFI: $(BUILD)/runway.efi
+	cp $< $@
 
 # ---- examples/hello: the smallest kernel, a starting point for users ----
 EXAMPLE_CFLAGS := -target x86_64-unknown-elf -ffreestanding -fno-stack-protector \
@@ -100,26 +125,15 @@ $(BUILD)/examples/hello.elf: examples/hello/hello.c examples/hello/hello.ld incl
 
 examples: $(BUILD)/examples/hello.elf
 
-# ---- a small EFI program for the chainload tests ----
-$(BUILD)/chainapp.so: $(BUILD)/efi-obj/tests/efiapp/chainapp.o \
-		$(BUILD)/efi-obj/lib/string.o efi/runway.lds
-	$(LD_EFI) -shared -Bsymbolic -nostdlib --no-undefined -znocombreloc \
-		--apply-dynamic-relocs -T efi/runway.lds \
-		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) \
-		-L$(GNUEFI_LIB) -lefi -lgnuefi -o $@
-
-$(BUILD)/chainapp.efi: $(BUILD)/chainapp.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
-		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
-		--target efi-app-x86_64 --subsystem=10 $< $@
-
 # ---- host library of the pure modules ----
-$(BUILD)/host-obj/%.o: %.c $(HEADERS)
+$(BUILD)/host-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/libpure.a: $(HOST_OBJ)
 	rm -f $@ && ar rcs $@ $^
+
+-include $(EFI_PROGRAM_OBJ:.o=.d) $(HOST_OBJ:.o=.d)
 
 -include tests/kernel/kernel.mk
 -include tests/unit/unit.mk
@@ -139,6 +153,18 @@ test: deps all $(UNIT_TESTS) fuzzers
 	tests/run.sh
 
 bench: deps bench-alloc bench-boot
+
+# Static checks (tools/lint.sh): shellcheck on every shell script, the clang
+# static analyzer on the C sources with the flags they are built with (the
+# pure modules with HOST_CFLAGS, the EFI programs with EFI_CFLAGS), and the
+# Python files compiled and their tests run.
+lint: deps
+	@BUILD='$(BUILD)' CC_EFI='$(CC_EFI)' HOSTCC='$(HOSTCC)' \
+	LINT_PURE_SRC='$(PURE_SRC)' \
+	LINT_EFI_SRC='$(wildcard efi/*.c tests/efiapp/*.c)' \
+	LINT_HOST_CFLAGS='$(HOST_CFLAGS)' \
+	LINT_EFI_CFLAGS='$(EFI_CFLAGS)' \
+		tools/lint.sh
 
 clean:
 	rm -rf $(BUILD)

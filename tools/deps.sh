@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Install the Debian packages Runway needs to build, boot and test.
 # Idempotent: silent and quick when everything is already present.
 set -eu
@@ -17,6 +17,7 @@ gdisk:/usr/sbin/sgdisk
 libcmocka-dev:/usr/include/cmocka.h
 make:/usr/bin/make
 python3:/usr/bin/python3
+shellcheck:/usr/bin/shellcheck
 gnuplot-nox:/usr/bin/gnuplot
 "
 missing=""

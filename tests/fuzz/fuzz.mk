@@ -34,7 +34,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -Itests/fuzz \
 	-Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer $(FUZZ_EXTRA_CFLAGS)
-FUZZ_PURE_SRC := $(filter-out lib/string.c,$(wildcard mm/*.c elf/*.c config/*.c lib/*.c))
+FUZZ_PURE_SRC := $(filter-out lib/string.c,$(wildcard mm/*.c elf/*.c config/*.c proto/*.c lib/*.c))
 FUZZ_PURE_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_PURE_SRC))
 FUZZ_HDRS := $(wildcard include/*.h include/*/*.h elf/*.h tests/fuzz/*.h)
 

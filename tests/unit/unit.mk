@@ -12,17 +12,20 @@
 UNIT_TESTS   := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,\
 		$(wildcard tests/unit/test_*.c))
 UNIT_HELPERS := $(BUILD)/unit/fakefw.o
-UNIT_HDRS    := $(wildcard tests/unit/*.h)
 
-$(BUILD)/unit/fakefw.o: tests/unit/fakefw.c $(UNIT_HDRS) $(HEADERS)
+# Header dependencies (-MMD -MP) land in $(BUILD)/unit/*.d; a test is
+# compiled and linked in one step, so its .d file is named explicitly.
+$(BUILD)/unit/fakefw.o: tests/unit/fakefw.c
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -Itests/unit -c $< -o $@
+	$(HOSTCC) $(HOST_CFLAGS) -Itests/unit $(DEPFLAGS) -c $< -o $@
 
 $(UNIT_TESTS): $(BUILD)/unit/test_%: tests/unit/test_%.c $(UNIT_HELPERS) \
-		$(BUILD)/libpure.a $(UNIT_HDRS) $(HEADERS)
+		$(BUILD)/libpure.a
 	@mkdir -p $(@D)
-	$(HOSTCC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(UNIT_HELPERS) \
-		$(BUILD)/libpure.a -lcmocka
+	$(HOSTCC) $(HOST_CFLAGS) -Itests/unit $(DEPFLAGS) -MF $@.d -MT $@ \
+		-o $@ $< $(UNIT_HELPERS) $(BUILD)/libpure.a -lcmocka
+
+-include $(UNIT_HELPERS:.o=.d) $(UNIT_TESTS:=.d)
 
 .PHONY: unit
 unit: $(UNIT_TESTS)
