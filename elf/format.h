@@ -14,8 +14,7 @@
 #define ELFCLASS64 2
 #define ELFDATA2LSB 1
 #define EV_CURRENT 1
-#define ET_EXEC 2
-#define ET_DYN 3
+/* e_type values: ELF_ET_EXEC and ELF_ET_DYN in include/elf64.h. */
 #define EM_X86_64 62
 #define PN_XNUM 0xffff
 

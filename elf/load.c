@@ -1,6 +1,6 @@
 /*
  * load.c - claim, fill and describe a kernel's segments (DESIGN.md steps
- * 4 and 5).
+ * 6 and 7).
  *
  * Segments whose pages touch form a group, the unit of allocation: one run
  * of physical pages per group when one fits (one firmware call), else the
@@ -17,8 +17,6 @@
 #define SIZE_2M (2ull << 20)
 #define READ_CHUNK_MAX (64ull << 20)
 #define READ_CHUNK_MIN (64ull << 10)
-
-typedef unsigned long long ull;
 
 static uint64_t page_down(uint64_t v)
 {
@@ -119,8 +117,8 @@ static int read_part(void *c, uint64_t v, uint64_t phys, uint64_t len)
 				chunk = (n / 2 + PAGE - 1) & ~(PAGE - 1);
 				continue;
 			}
-			return rw_fail(fc->err, "%s: reading %llu bytes at offset %llu failed: %s",
-				       fc->f->path, (ull)n, (ull)off,
+			return rw_fail(fc->err, "%s: reading %" PRIu64 " bytes at offset %" PRIu64 " failed: %s",
+				       fc->f->path, n, off,
 				       fc->f->status_name ? fc->f->status_name(st) : "error");
 		}
 		fc->ld->reads++;
@@ -195,8 +193,8 @@ int elf_load(const struct elf_file *f, const struct elf_image *img,
 					    ELF_MAX_PIECES - ld->npieces, &n, &why);
 		}
 		if (r) {
-			rw_fail(err, "%s: no memory for segment group %zu (0x%llx, %llu pages): %s",
-				f->path, gi, (ull)g->vbase, (ull)g->pages, why.msg);
+			rw_fail(err, "%s: no memory for segment group %zu (0x%" PRIx64 ", %" PRIu64 " pages): %s",
+				f->path, gi, g->vbase, g->pages, why.msg);
 			goto fail;
 		}
 		g->npieces = n;
@@ -257,16 +255,6 @@ size_t elf_mappings(const struct elf_image *img, const struct elf_load *ld,
 	return n;
 }
 
-void elf_slide(struct elf_image *img, uint64_t slide)
-{
-	for (size_t i = 0; i < img->nseg; i++)
-		img->seg[i].vaddr += slide;
-	img->entry += slide;
-	img->vlow += slide;
-	img->vhigh += slide;
-	img->slide += slide;
-}
-
 /* The physical address of loaded virtual address v, or 0 when unloaded. */
 static uint64_t virt_to_phys(const struct elf_load *ld, uint64_t v)
 {
@@ -325,8 +313,8 @@ static int relocate_at(const struct elf_file *f, const struct elf_load *ld,
 		goto bad;
 	return 0;
 bad:
-	return rw_fail(err, "%s: relocation target 0x%llx is outside the loaded segments",
-		       f->path, (ull)at);
+	return rw_fail(err, "%s: relocation target 0x%" PRIx64 " is outside the loaded segments",
+		       f->path, at);
 }
 
 int elf_relocate(const struct elf_file *f, const struct elf_image *img,
@@ -340,15 +328,15 @@ int elf_relocate(const struct elf_file *f, const struct elf_image *img,
 		struct elf64_rela r;
 		if (!access_virt(ld, p2v, p2v_ctx, dyn->rela + slide + off, &r,
 				 sizeof r, false))
-			return rw_fail(err, "%s: DT_RELA entry at 0x%llx is outside the loaded segments",
-				       f->path, (ull)(dyn->rela + off));
+			return rw_fail(err, "%s: DT_RELA entry at 0x%" PRIx64 " is outside the loaded segments",
+				       f->path, dyn->rela + off);
 		uint32_t type = (uint32_t)r.r_info;
 		if (type == R_X86_64_NONE)
 			continue;
 		if (type != R_X86_64_RELATIVE)
-			return rw_fail(err, "%s: relocation %llu has type %u at 0x%llx: only R_X86_64_RELATIVE is supported",
-				       f->path, (ull)(off / sizeof r), type,
-				       (ull)r.r_offset);
+			return rw_fail(err, "%s: relocation %" PRIu64 " has type %u at 0x%" PRIx64 ": only R_X86_64_RELATIVE is supported",
+				       f->path, off / sizeof r, type,
+				       r.r_offset);
 		if (relocate_at(f, ld, p2v, p2v_ctx, r.r_offset + slide,
 				slide + (uint64_t)r.r_addend, false, err))
 			return -1;
@@ -360,8 +348,8 @@ int elf_relocate(const struct elf_file *f, const struct elf_image *img,
 	for (uint64_t off = 0; off < dyn->relrsz; off += 8) {
 		uint64_t e;
 		if (!access_virt(ld, p2v, p2v_ctx, dyn->relr + slide + off, &e, 8, false))
-			return rw_fail(err, "%s: DT_RELR entry at 0x%llx is outside the loaded segments",
-				       f->path, (ull)(dyn->relr + off));
+			return rw_fail(err, "%s: DT_RELR entry at 0x%" PRIx64 " is outside the loaded segments",
+				       f->path, dyn->relr + off);
 		if (!(e & 1)) {
 			where = e + slide;
 			if (relocate_at(f, ld, p2v, p2v_ctx, where, slide, true, err))

@@ -16,6 +16,19 @@
 
 #define ELF_MAX_SEGMENTS 32
 
+/* e_type values Runway loads (gABI 4.1, "ELF Header"). */
+#define ELF_ET_EXEC 2 /* linked at fixed addresses */
+#define ELF_ET_DYN  3 /* position-independent: placed by elf_place */
+
+/*
+ * Where relocatable kernels go: the top 2 GiB of the address space, as
+ * -mcmodel=kernel expects, of which the first 1 GiB is the window.  Its
+ * base is 2 GiB-aligned, so any slot in it keeps an alignment up to the
+ * window's size.
+ */
+#define ELF_WINDOW_BASE UINT64_C(0xffffffff80000000)
+#define ELF_WINDOW_SIZE (UINT64_C(1) << 30)
+
 /* The bytes of a file, read on demand. */
 struct elf_file {
 	const char *path;
@@ -50,7 +63,7 @@ struct elf_dynamic {
 };
 
 struct elf_image {
-	uint16_t type;          /* ET_EXEC (2) or ET_DYN (3) */
+	uint16_t type;          /* ELF_ET_EXEC or ELF_ET_DYN */
 	uint64_t entry;
 	uint64_t vlow, vhigh;   /* page-aligned span of all segments */
 	uint64_t slide;         /* added to every link address (ET_DYN) */
@@ -72,6 +85,24 @@ int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
  * segments, entry and span.  Call before elf_load, then elf_relocate.
  */
 void elf_slide(struct elf_image *img, uint64_t slide);
+
+/*
+ * Choose the virtual base of an ELF_ET_DYN image and slide it there
+ * (elf_slide), once, after elf_parse and before elf_load.  The base lies
+ * in [ELF_WINDOW_BASE, + ELF_WINDOW_SIZE) and is a multiple of the largest
+ * p_align (at least a page), so that every segment keeps its offset within
+ * its alignment:
+ *   kaslr: slot `random % slots` of the slots where the image fits (random
+ *          is used only here; pass any value, e.g. 0, without kaslr);
+ *   else:  the aligned link address when the image fits the window there,
+ *          else the window's start.
+ * Returns 0 and *ret_align (the alignment used), or -1 with err naming
+ * path, the value and the limit: an image that is not ELF_ET_DYN, a
+ * p_align above the window, or segments that do not fit it.  On failure
+ * img and *ret_align are untouched.
+ */
+int elf_place(struct elf_image *img, const char *path, bool kaslr,
+	      uint64_t random, uint64_t *ret_align, struct rw_err *err);
 
 /* A group of segments sharing pages: one allocation unit. */
 struct elf_group {
@@ -121,5 +152,18 @@ int elf_relocate(const struct elf_file *f, const struct elf_image *img,
  */
 size_t elf_mappings(const struct elf_image *img, const struct elf_load *ld,
 		    struct mm_mapping *out, size_t cap);
+
+/*
+ * Verify mode's digest: the SHA-256 of every PT_LOAD segment's p_memsz
+ * bytes, in program-header order, read back through the page tables pt
+ * (mm_pt_walk, then pt->phys_to_ptr, one 4 KiB page at a time: it must
+ * give a pointer to the bytes from a physical address to the end of its
+ * page).  For an image loaded but not relocated this equals what
+ * tools/elfhash prints for the file.  Returns 0 and ret_digest, or -1 with
+ * err naming path, the first unmapped address and its program header
+ * (ret_digest untouched).
+ */
+int elf_hash_mapped(const struct elf_image *img, const struct mm_pt *pt,
+		    const char *path, uint8_t ret_digest[32], struct rw_err *err);
 
 #endif

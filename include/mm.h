@@ -80,6 +80,18 @@ struct mm_region {
 	uint32_t src;  /* index of the firmware descriptor it came from */
 };
 
+/*
+ * Walking a firmware map buffer (map_size bytes, descriptors desc_size
+ * apart, as GetMemoryMap reports them).  A desc_size too small to hold
+ * struct mm_efi_desc (0 included) makes the map empty: these never divide
+ * by zero or loop for ever; mm_normalize reports such a map as an error.
+ */
+/* The number of whole descriptors in the map (0 for a bad desc_size). */
+size_t mm_efi_desc_count(size_t map_size, size_t desc_size);
+/* Bytes of conventional memory the map describes (clipped at 2^64, the
+ * sum saturating at UINT64_MAX); 0 for a bad desc_size. */
+uint64_t mm_efi_free_bytes(const void *map, size_t map_size, size_t desc_size);
+
 /* Bytes of scratch mm_normalize needs for a map of ndesc descriptors. */
 size_t mm_normalize_scratch(size_t ndesc);
 
@@ -162,6 +174,32 @@ static inline uint64_t mm_page_up(uint64_t x)
 
 /* Region slots an allocator needs: every split a claim or a refusal makes. */
 #define MM_REG_CAP(nreg, claim_cap) ((nreg) + 2 * (claim_cap) + 2 * MM_REFUSAL_MARKS)
+
+/*
+ * The capacities of one load's buffers, all sized before the first claim
+ * (nothing is allocated later, in the claim loop or after
+ * ExitBootServices) from the firmware map at that time:
+ */
+struct mm_load_caps {
+	size_t claim_cap;     /* mm_claim entries: the allocator's claim log */
+	size_t map_descs;     /* descriptors the firmware map buffer must hold,
+			       * up to the final map after ExitBootServices */
+	size_t reg_cap;       /* mm_region entries for the allocator (and for
+			       * mm_normalize of the map before the load) */
+	size_t final_reg_cap; /* mm_region entries for mm_normalize of the
+			       * final map; as many mm_boot_map entries do
+			       * for page-aligned descriptors (UEFI's rule) */
+	size_t scratch_size;  /* bytes of mm_normalize scratch, for either map */
+};
+
+/*
+ * Size a load's buffers for a map of ndesc descriptors with free_bytes of
+ * conventional memory (mm_efi_free_bytes) and the `fragment` debug piece
+ * size in bytes (0: off; config.c allows 4 KiB..1 TiB).  No overflow for
+ * any free_bytes and ndesc below 2^40.
+ */
+void mm_load_caps(size_t ndesc, uint64_t free_bytes, uint64_t fragment,
+		  struct mm_load_caps *ret);
 
 /*
  * Set up an allocator over regions[0..nreg) (taken over; reg_cap is the

@@ -1,5 +1,5 @@
 /*
- * alloc.c - the free-run physical allocator (DESIGN.md steps 3 and 4).
+ * alloc.c - the free-run physical allocator (DESIGN.md steps 4 and 6).
  *
  * Free memory is the usable regions of a normalized map; adjacent usable
  * regions form a run.  A request is placed by walking the regions once
@@ -356,12 +356,11 @@ static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 		mm_alloc_rollback(a, mark);
 		if (bad_n == 0)
 			return rw_fail(err, "out of claim slots (%zu)", a->claim_cap);
-		rw_fail(err, "firmware refused %llu pages at 0x%llx: %s",
-			(unsigned long long)bad_n, (unsigned long long)bad_lo,
-			status_name(a, st));
+		rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s",
+			bad_n, bad_lo, status_name(a, st));
 		if (a->marks == MM_REFUSAL_MARKS)
-			return rw_fail(err, "firmware refused %llu pages at 0x%llx: %s (%d refusals of memory its map calls free: giving up)",
-				       (unsigned long long)bad_n, (unsigned long long)bad_lo,
+			return rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s (%d refusals of memory its map calls free: giving up)",
+				       bad_n, bad_lo,
 				       status_name(a, st), MM_REFUSAL_MARKS);
 		if (set_kind(a, bad_lo, bad_lo + (bad_n << MM_PAGE_SHIFT),
 			     MM_USABLE, MM_RESERVED))
@@ -392,8 +391,8 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 	if (req->pages == 0)
 		return rw_fail(err, "zero-page request");
 	if (req->pages > (UINT64_MAX >> MM_PAGE_SHIFT) / 2)
-		return rw_fail(err, "request of %llu pages is too large",
-			       (unsigned long long)req->pages);
+		return rw_fail(err, "request of %" PRIu64 " pages is too large",
+			       req->pages);
 	for (int attempt = 0; attempt < MM_MAX_REFUSALS; attempt++) {
 		uint64_t base;
 		if (req->has_exact) {
@@ -401,13 +400,11 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 			uint64_t end = base + (req->pages << MM_PAGE_SHIFT);
 			if ((base & (MM_PAGE_SIZE - 1)) || end < base ||
 			    !range_free(a, base, end))
-				return rw_fail(err, "%llu pages at 0x%llx are not free memory",
-					       (unsigned long long)req->pages,
-					       (unsigned long long)base);
+				return rw_fail(err, "%" PRIu64 " pages at 0x%" PRIx64 " are not free memory",
+					       req->pages, base);
 		} else if (!find_top(a, req->pages, align, req->below, &base)) {
-			return rw_fail(err, "no free run of %llu pages (largest free run: %llu pages)",
-				       (unsigned long long)req->pages,
-				       (unsigned long long)a->largest);
+			return rw_fail(err, "no free run of %" PRIu64 " pages (largest free run: %" PRIu64 " pages)",
+				       req->pages, a->largest);
 		}
 		bool refused;
 		if (claim_range(a, base, req->pages, req->kind, &refused, err) == 0) {
@@ -435,9 +432,8 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 		return rw_fail(err, "no room for pieces");
 	uint64_t free_pages = mm_alloc_free_pages(a);
 	if (req->pages > free_pages)
-		return rw_fail(err, "out of memory: %llu pages asked, %llu free",
-			       (unsigned long long)req->pages,
-			       (unsigned long long)free_pages);
+		return rw_fail(err, "out of memory: %" PRIu64 " pages asked, %" PRIu64 " free",
+			       req->pages, free_pages);
 	if (req->pages <= a->largest) {
 		struct rw_err ignored;
 		if (mm_alloc_run(a, req, &base, &ignored) == 0) {
@@ -447,15 +443,14 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 		}
 	}
 	if (req->has_exact)
-		return rw_fail(err, "%llu pages at 0x%llx are not free memory",
-			       (unsigned long long)req->pages,
-			       (unsigned long long)req->exact);
+		return rw_fail(err, "%" PRIu64 " pages at 0x%" PRIx64 " are not free memory",
+			       req->pages, req->exact);
 	/* Fewest pieces: the largest run each time, its aligned part. */
 	while (left) {
 		if (n == max_pieces) {
 			mm_alloc_rollback(a, mark);
-			return rw_fail(err, "%llu pages need more than %zu pieces of free memory",
-				       (unsigned long long)req->pages, max_pieces);
+			return rw_fail(err, "%" PRIu64 " pages need more than %zu pieces of free memory",
+				       req->pages, max_pieces);
 		}
 		uint64_t take = a->largest < left ? a->largest : left;
 		take = take / align_pages * align_pages;
@@ -473,9 +468,8 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 		}
 		if (!placed) {
 			mm_alloc_rollback(a, mark);
-			return rw_fail(err, "out of memory: %llu of %llu pages left to place",
-				       (unsigned long long)left,
-				       (unsigned long long)req->pages);
+			return rw_fail(err, "out of memory: %" PRIu64 " of %" PRIu64 " pages left to place",
+				       left, req->pages);
 		}
 		ret_pieces[n++] = (struct mm_claim){ base, take };
 		left -= take;

@@ -100,8 +100,8 @@ static uint64_t *next_table(struct mm_pt *pt, uint64_t *entry,
 		return table(pt, *entry & PTE_ADDR);
 	}
 	if (pt->used == pt->pool_pages) {
-		rw_fail(err, "page tables: pool of %llu pages exhausted",
-			(unsigned long long)pt->pool_pages);
+		rw_fail(err, "page tables: pool of %" PRIu64 " pages exhausted",
+			pt->pool_pages);
 		return NULL;
 	}
 	uint64_t phys = pt->pool + (pt->used++ << MM_PAGE_SHIFT);
@@ -144,8 +144,8 @@ static int map_one(struct mm_pt *pt, uint64_t virt, uint64_t phys,
 		}
 	}
 	if (*e & PTE_P)
-		return rw_fail(err, "page tables: 0x%llx mapped twice",
-			       (unsigned long long)virt);
+		return rw_fail(err, "page tables: 0x%" PRIx64 " mapped twice",
+			       virt);
 	*e = leaf | (size != SIZE_4K ? PTE_PS : 0);
 	return 0;
 }
@@ -163,10 +163,8 @@ int mm_pt_map_all(struct mm_pt *pt, const struct mm_mapping *maps, size_t n,
 	for (size_t m = 0; m < n; m++) {
 		const struct mm_mapping *mp = &maps[m];
 		if ((mp->virt | mp->phys | mp->size) & (SIZE_4K - 1))
-			return rw_fail(err, "page tables: unaligned mapping 0x%llx -> 0x%llx size 0x%llx",
-				       (unsigned long long)mp->virt,
-				       (unsigned long long)mp->phys,
-				       (unsigned long long)mp->size);
+			return rw_fail(err, "page tables: unaligned mapping 0x%" PRIx64 " -> 0x%" PRIx64 " size 0x%" PRIx64,
+				       mp->virt, mp->phys, mp->size);
 		uint64_t v = mp->virt, p = mp->phys, left = mp->size;
 		while (left) {
 			uint64_t sz = leaf_size(v, p, left, pt->huge_1g);

@@ -20,7 +20,10 @@
  * as "elfhash: FILE: reason"; the other files are still hashed and the exit
  * status is 1.  Exit status 2: usage.
  *
- * Built by tools/elfhash.mk with lib/sha256.c.
+ * Built by tools/elfhash.mk with lib/sha256.c.  The unit tests include
+ * this file with ELFHASH_NO_MAIN defined and call elfhash_file(), to check
+ * that verify mode's digest (elf_hash_mapped) equals this tool's (hence
+ * complain() rather than fail(), a cmocka macro).
  */
 #define _FILE_OFFSET_BITS 64
 #include <errno.h>
@@ -49,10 +52,10 @@ struct input {
 	uint64_t size;
 };
 
-static int fail(const struct input *in, const char *f, ...)
+static int complain(const struct input *in, const char *f, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int fail(const struct input *in, const char *f, ...)
+static int complain(const struct input *in, const char *f, ...)
 {
 	va_list ap;
 
@@ -97,11 +100,11 @@ static int read_at(const struct input *in, uint64_t off, void *buf, size_t len,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return fail(in, "reading %s at offset %" PRIu64 ": %s",
-				    what, off, strerror(errno));
+			return complain(in, "reading %s at offset %" PRIu64 ": %s",
+					what, off, strerror(errno));
 		if (r == 0)
-			return fail(in, "reading %s at offset %" PRIu64 ": unexpected end of file (did it shrink?)",
-				    what, off);
+			return complain(in, "reading %s at offset %" PRIu64 ": unexpected end of file (did it shrink?)",
+					what, off);
 		p += r;
 		off += (uint64_t)r;
 		len -= (size_t)r;
@@ -144,17 +147,17 @@ static int read_header(const struct input *in, uint64_t *ret_phoff,
 	uint8_t eh[EHDR_SIZE];
 
 	if (in->size < EHDR_SIZE)
-		return fail(in, "file is %" PRIu64 " bytes, too small for an ELF64 header (64)",
-			    in->size);
+		return complain(in, "file is %" PRIu64 " bytes, too small for an ELF64 header (64)",
+				in->size);
 	if (read_at(in, 0, eh, sizeof eh, "the ELF header"))
 		return -1;
 	if (eh[0] != 0x7f || eh[1] != 'E' || eh[2] != 'L' || eh[3] != 'F')
-		return fail(in, "not an ELF file (magic %02x %02x %02x %02x)",
-			    eh[0], eh[1], eh[2], eh[3]);
+		return complain(in, "not an ELF file (magic %02x %02x %02x %02x)",
+				eh[0], eh[1], eh[2], eh[3]);
 	if (eh[4] != 2)
-		return fail(in, "EI_CLASS is %u, expected 2 (ELFCLASS64)", eh[4]);
+		return complain(in, "EI_CLASS is %u, expected 2 (ELFCLASS64)", eh[4]);
 	if (eh[5] != 1)
-		return fail(in, "EI_DATA is %u, expected 1 (little-endian)", eh[5]);
+		return complain(in, "EI_DATA is %u, expected 1 (little-endian)", eh[5]);
 
 	uint64_t phoff = le64(eh + 32), shoff = le64(eh + 40);
 	uint16_t phentsize = le16(eh + 54), phnum = le16(eh + 56);
@@ -162,47 +165,50 @@ static int read_header(const struct input *in, uint64_t *ret_phoff,
 	uint64_t n = phnum;
 
 	if (phentsize < PHDR_SIZE)
-		return fail(in, "e_phentsize is %u, below %u", phentsize, PHDR_SIZE);
+		return complain(in, "e_phentsize is %u, below %u", phentsize, PHDR_SIZE);
 	if (phnum == PN_XNUM) {
 		uint8_t sh[SHDR_SIZE];
 		if (shoff == 0 || shentsize < SHDR_SIZE)
-			return fail(in, "e_phnum is PN_XNUM but there is no section header 0 (e_shoff %" PRIu64 ", e_shentsize %u)",
-				    shoff, shentsize);
+			return complain(in, "e_phnum is PN_XNUM but there is no section header 0 (e_shoff %" PRIu64 ", e_shentsize %u)",
+					shoff, shentsize);
 		if (!in_file(in, shoff, SHDR_SIZE))
-			return fail(in, "section header 0 at offset %" PRIu64 " lies past the end of the file (%" PRIu64 " bytes)",
-				    shoff, in->size);
+			return complain(in, "section header 0 at offset %" PRIu64 " lies past the end of the file (%" PRIu64 " bytes)",
+					shoff, in->size);
 		if (read_at(in, shoff, sh, sizeof sh, "section header 0"))
 			return -1;
 		n = le32(sh + 44); /* sh_info */
 	}
 	if (!in_file(in, phoff, n * phentsize))
-		return fail(in, "%" PRIu64 " program headers of %u bytes at offset %" PRIu64 " exceed the file size %" PRIu64,
-			    n, phentsize, phoff, in->size);
+		return complain(in, "%" PRIu64 " program headers of %u bytes at offset %" PRIu64 " exceed the file size %" PRIu64,
+				n, phentsize, phoff, in->size);
 	*ret_phoff = phoff;
 	*ret_phnum = n;
 	*ret_phentsize = phentsize;
 	return 0;
 }
 
-static int hash_one(const char *path)
+/*
+ * The digest of the file at path (see the top of this file) and the number
+ * of segments it covers.  Returns 0, or -1 after reporting on stderr.
+ */
+static int elfhash_file(const char *path, uint8_t ret_digest[SHA256_DIGEST_SIZE],
+			uint64_t *ret_nseg)
 {
 	struct input in = { .path = path };
 	struct stat st;
 	struct sha256 s;
 	uint64_t phoff, phnum, phentsize, nseg = 0, image = 0;
-	uint8_t d[SHA256_DIGEST_SIZE];
-	char hex[SHA256_HEX_SIZE];
 	int r = -1;
 
 	in.fd = open(path, O_RDONLY);
 	if (in.fd < 0)
-		return fail(&in, "cannot open: %s", strerror(errno));
+		return complain(&in, "cannot open: %s", strerror(errno));
 	if (fstat(in.fd, &st) < 0) {
-		fail(&in, "cannot stat: %s", strerror(errno));
+		complain(&in, "cannot stat: %s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(&in, "not a regular file");
+		complain(&in, "not a regular file");
 		goto out;
 	}
 	in.size = (uint64_t)st.st_size;
@@ -225,18 +231,18 @@ static int hash_one(const char *path)
 				continue;
 			if (pass == 0) {
 				if (filesz > memsz) {
-					fail(&in, "phdr %" PRIu64 ": p_filesz %" PRIu64 " exceeds p_memsz %" PRIu64,
-					     i, filesz, memsz);
+					complain(&in, "phdr %" PRIu64 ": p_filesz %" PRIu64 " exceeds p_memsz %" PRIu64,
+						 i, filesz, memsz);
 					goto out;
 				}
 				if (!in_file(&in, offset, filesz)) {
-					fail(&in, "phdr %" PRIu64 ": p_offset %" PRIu64 " + p_filesz %" PRIu64 " exceeds the file size %" PRIu64,
-					     i, offset, filesz, in.size);
+					complain(&in, "phdr %" PRIu64 ": p_offset %" PRIu64 " + p_filesz %" PRIu64 " exceeds the file size %" PRIu64,
+						 i, offset, filesz, in.size);
 					goto out;
 				}
 				if (memsz > MAX_IMAGE - image) {
-					fail(&in, "phdr %" PRIu64 ": p_memsz %" PRIu64 " brings the segments past %llu bytes in all; refusing to hash that much",
-					     i, memsz, MAX_IMAGE);
+					complain(&in, "phdr %" PRIu64 ": p_memsz %" PRIu64 " brings the segments past %llu bytes in all; refusing to hash that much",
+						 i, memsz, MAX_IMAGE);
 					goto out;
 				}
 				image += memsz;
@@ -248,13 +254,26 @@ static int hash_one(const char *path)
 			hash_zeros(&s, memsz - filesz);
 		}
 	}
-	sha256_final(&s, d);
-	sha256_hex(d, hex);
-	printf("sha256=%s segments=%" PRIu64 " path=%s\n", hex, nseg, path);
+	sha256_final(&s, ret_digest);
+	*ret_nseg = nseg;
 	r = 0;
 out:
 	close(in.fd);
 	return r;
+}
+
+#ifndef ELFHASH_NO_MAIN
+static int hash_one(const char *path)
+{
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char hex[SHA256_HEX_SIZE];
+	uint64_t nseg;
+
+	if (elfhash_file(path, d, &nseg))
+		return -1;
+	sha256_hex(d, hex);
+	printf("sha256=%s segments=%" PRIu64 " path=%s\n", hex, nseg, path);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -274,3 +293,4 @@ int main(int argc, char **argv)
 	}
 	return status;
 }
+#endif /* ELFHASH_NO_MAIN */

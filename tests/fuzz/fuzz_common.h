@@ -35,8 +35,6 @@
 		}                                                             \
 	} while (0)
 
-typedef unsigned long long ull;
-
 /* ---- input reader ---- */
 
 struct rd {
@@ -121,12 +119,12 @@ static uint64_t ffw_claim_cb(void *ctx, uint64_t base, uint64_t pages,
 	uint64_t n = f->calls++;
 
 	CHECK(kind == MM_LOADER || kind == MM_KERNEL || kind == MM_MODULE,
-	      "claim 0x%llx + %llu pages with kind %d", (ull)base, (ull)pages,
+	      "claim 0x%" PRIx64 " + %" PRIu64 " pages with kind %d", base, pages,
 	      (int)kind);
-	CHECK(pages != 0, "claim of 0 pages at 0x%llx", (ull)base);
-	CHECK(!(base & (MM_PAGE_SIZE - 1)), "claim at unaligned 0x%llx", (ull)base);
+	CHECK(pages != 0, "claim of 0 pages at 0x%" PRIx64, base);
+	CHECK(!(base & (MM_PAGE_SIZE - 1)), "claim at unaligned 0x%" PRIx64, base);
 	CHECK(pages <= (UINT64_MAX - base) >> MM_PAGE_SHIFT,
-	      "claim 0x%llx + %llu pages runs past 2^64", (ull)base, (ull)pages);
+	      "claim 0x%" PRIx64 " + %" PRIu64 " pages runs past 2^64", base, pages);
 	uint64_t end = ffw_end(base, pages);
 	/* inside one usable region of the initial map */
 	bool inside = false;
@@ -137,20 +135,18 @@ static uint64_t ffw_claim_cb(void *ctx, uint64_t base, uint64_t pages,
 			break;
 		}
 	}
-	CHECK(inside, "claim 0x%llx..0x%llx (%llu pages) is not inside one usable region of the initial map",
-	      (ull)base, (ull)end, (ull)pages);
+	CHECK(inside, "claim 0x%" PRIx64 "..0x%" PRIx64 " (%" PRIu64 " pages) is not inside one usable region of the initial map",
+	      base, end, pages);
 	/* no overlap with a live claim */
 	size_t k = ffw_lower(f, base);
 	if (k < f->nlive)
 		CHECK(f->live[k].base >= end,
-		      "double claim: 0x%llx..0x%llx overlaps live claim 0x%llx + %llu pages",
-		      (ull)base, (ull)end, (ull)f->live[k].base,
-		      (ull)f->live[k].pages);
+		      "double claim: 0x%" PRIx64 "..0x%" PRIx64 " overlaps live claim 0x%" PRIx64 " + %" PRIu64 " pages",
+		      base, end, f->live[k].base, f->live[k].pages);
 	if (k > 0)
 		CHECK(ffw_end(f->live[k - 1].base, f->live[k - 1].pages) <= base,
-		      "double claim: 0x%llx..0x%llx overlaps live claim 0x%llx + %llu pages",
-		      (ull)base, (ull)end, (ull)f->live[k - 1].base,
-		      (ull)f->live[k - 1].pages);
+		      "double claim: 0x%" PRIx64 "..0x%" PRIx64 " overlaps live claim 0x%" PRIx64 " + %" PRIu64 " pages",
+		      base, end, f->live[k - 1].base, f->live[k - 1].pages);
 	/* refusals on purpose */
 	if (f->refusals < f->refusal_budget &&
 	    (((f->fail_mask >> (n % 32)) & 1) ||
@@ -175,8 +171,8 @@ static void ffw_release_cb(void *ctx, uint64_t base, uint64_t pages)
 
 	f->releases++;
 	CHECK(k < f->nlive && f->live[k].base == base && f->live[k].pages == pages,
-	      "release of 0x%llx + %llu pages, which is not a live claim",
-	      (ull)base, (ull)pages);
+	      "release of 0x%" PRIx64 " + %" PRIu64 " pages, which is not a live claim",
+	      base, pages);
 	memmove(&f->live[k], &f->live[k + 1], (f->nlive - k - 1) * sizeof f->live[0]);
 	f->nlive--;
 	if (f->on_release)
@@ -226,23 +222,23 @@ static inline void check_regions_sane(const char *what, const struct mm_region *
 				      size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		CHECK(r[i].base < r[i].end, "%s: region %zu [0x%llx, 0x%llx) is empty",
-		      what, i, (ull)r[i].base, (ull)r[i].end);
+		CHECK(r[i].base < r[i].end, "%s: region %zu [0x%" PRIx64 ", 0x%" PRIx64 ") is empty",
+		      what, i, r[i].base, r[i].end);
 		CHECK(r[i].kind < MM_KIND_COUNT, "%s: region %zu has kind %u",
 		      what, i, r[i].kind);
 		if (i)
 			CHECK(r[i - 1].end <= r[i].base,
-			      "%s: regions %zu [0x%llx, 0x%llx) and %zu [0x%llx, 0x%llx) overlap or are unsorted",
-			      what, i - 1, (ull)r[i - 1].base, (ull)r[i - 1].end,
-			      i, (ull)r[i].base, (ull)r[i].end);
+			      "%s: regions %zu [0x%" PRIx64 ", 0x%" PRIx64 ") and %zu [0x%" PRIx64 ", 0x%" PRIx64 ") overlap or are unsorted",
+			      what, i - 1, r[i - 1].base, r[i - 1].end,
+			      i, r[i].base, r[i].end);
 		if (r[i].kind == MM_USABLE) {
 			CHECK(!(r[i].base & (MM_PAGE_SIZE - 1)) &&
 			      !(r[i].end & (MM_PAGE_SIZE - 1)),
-			      "%s: usable region %zu [0x%llx, 0x%llx) is not page-aligned",
-			      what, i, (ull)r[i].base, (ull)r[i].end);
+			      "%s: usable region %zu [0x%" PRIx64 ", 0x%" PRIx64 ") is not page-aligned",
+			      what, i, r[i].base, r[i].end);
 			CHECK(r[i].base >= MM_PAGE_SIZE,
-			      "%s: usable region %zu [0x%llx, 0x%llx) contains page 0",
-			      what, i, (ull)r[i].base, (ull)r[i].end);
+			      "%s: usable region %zu [0x%" PRIx64 ", 0x%" PRIx64 ") contains page 0",
+			      what, i, r[i].base, r[i].end);
 		}
 	}
 }

@@ -15,12 +15,15 @@
  *   C  with reads above a size limit refused and claims refused by mask
  *      and at a seam;
  *   D  after mm_fragment (the fallback to pieces), released afterwards.
- * An ET_DYN image is first slid (0, 2 MiB or to the kernel window, from
- * the hash) and, once loaded, relocated; a reference relocation on flat
- * copies of the groups must agree byte for byte.  A load that succeeds
- * must place exactly the planned pages, fill them with the file's bytes
- * and zeros, and yield mappings inside the segments' page spans that page
- * tables reproduce.  A load that fails must leave nothing claimed.
+ * An ET_DYN image is first placed in the kernel window (elf_place, with or
+ * without KASLR), slid 2 MiB or left as linked (from the hash) and, once
+ * loaded, relocated; a reference relocation on flat copies of the groups
+ * must agree byte for byte.  A load that succeeds must place exactly the
+ * planned pages, fill them with the file's bytes and zeros, and yield
+ * mappings inside the segments' page spans that page tables reproduce;
+ * verify mode's digest read back through those tables (elf_hash_mapped)
+ * must equal one read through the mappings.  A load that fails must leave
+ * nothing claimed.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +37,7 @@
 #include "elf64.h"
 #include "fuzz_common.h"
 #include "mm.h"
+#include "sha256.h"
 
 #define PAGE MM_PAGE_SIZE
 #define SIZE_2M (2ull << 20)
@@ -94,7 +98,7 @@ static void on_release(uint64_t base, uint64_t pages)
 static void *p2v(void *ctx, uint64_t phys)
 {
 	(void)ctx;
-	CHECK(phys < PHYS_SIZE, "phys_to_ptr(0x%llx) outside fake memory", (ull)phys);
+	CHECK(phys < PHYS_SIZE, "phys_to_ptr(0x%" PRIx64 ") outside fake memory", phys);
 	return phys_mem + phys;
 }
 
@@ -183,9 +187,9 @@ static uint64_t file_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 	uint64_t n = ++c->calls;
 
 	CHECK(off <= c->size && len <= c->size - off,
-	      "read of %llu bytes at offset %llu past the end of the file (%llu bytes)",
-	      (ull)len, (ull)off, (ull)c->size);
-	CHECK(len > 0, "read of 0 bytes at offset %llu", (ull)off);
+	      "read of %" PRIu64 " bytes at offset %" PRIu64 " past the end of the file (%" PRIu64 " bytes)",
+	      len, off, c->size);
+	CHECK(len > 0, "read of 0 bytes at offset %" PRIu64, off);
 	if (c->fail_at && n == c->fail_at) {
 		c->failed_len = len;
 		return 0x8000000000000007ull; /* EFI_DEVICE_ERROR */
@@ -248,7 +252,7 @@ static void check_image(const uint8_t *d, uint64_t size, const struct elf_image 
 		for (size_t k = 0; k < img->nseg; k++)
 			if (img->seg[k].phdr_index == i)
 				s = &img->seg[k];
-		CHECK(s, "PT_LOAD phdr %llu is missing from the image", (ull)i);
+		CHECK(s, "PT_LOAD phdr %" PRIu64 " is missing from the image", i);
 		if (get(d, size, o + 48, 8) > max_align)
 			max_align = get(d, size, o + 48, 8);
 		uint32_t pf = (uint32_t)get(d, size, o + 4, 4);
@@ -257,7 +261,7 @@ static void check_image(const uint8_t *d, uint64_t size, const struct elf_image 
 		      s->filesz == get(d, size, o + 32, 8) && s->memsz == memsz &&
 		      s->align == get(d, size, o + 48, 8) &&
 		      s->flags == (((pf & 2) ? MM_MAP_WRITE : 0u) | ((pf & 1) ? MM_MAP_EXEC : 0u)),
-		      "segment of phdr %llu differs from the file", (ull)i);
+		      "segment of phdr %" PRIu64 " differs from the file", i);
 		nload++;
 	}
 	CHECK(nload == img->nseg, "%zu PT_LOADs in the file, %zu segments", nload, img->nseg);
@@ -267,12 +271,12 @@ static void check_image(const uint8_t *d, uint64_t size, const struct elf_image 
 		CHECK(s->filesz <= s->memsz && s->offset <= size && s->filesz <= size - s->offset,
 		      "segment %zu: bad file range", k);
 		CHECK(((s->offset ^ s->vaddr) & (PAGE - 1)) == 0, "segment %zu: offset/vaddr", k);
-		CHECK(!(s->align & (s->align - 1)), "segment %zu: align 0x%llx", k, (ull)s->align);
+		CHECK(!(s->align & (s->align - 1)), "segment %zu: align 0x%" PRIx64, k, s->align);
 		uint64_t last = s->vaddr + s->memsz - 1;
 		CHECK(last >= s->vaddr && last <= UINT64_MAX - PAGE && is_canonical(s->vaddr) &&
 		      is_canonical(last) && (s->vaddr >> 47) == (last >> 47),
-		      "segment %zu 0x%llx + 0x%llx: bad virtual range", k, (ull)s->vaddr,
-		      (ull)s->memsz);
+		      "segment %zu 0x%" PRIx64 " + 0x%" PRIx64 ": bad virtual range", k, s->vaddr,
+		      s->memsz);
 		if (k)
 			CHECK(img->seg[k - 1].vaddr + img->seg[k - 1].memsz <= s->vaddr,
 			      "segments %zu and %zu overlap or are unsorted", k - 1, k);
@@ -280,14 +284,14 @@ static void check_image(const uint8_t *d, uint64_t size, const struct elf_image 
 		    img->entry - s->vaddr < s->memsz)
 			entry_ok = true;
 	}
-	CHECK(entry_ok || verify, "entry 0x%llx not in an executable segment", (ull)img->entry);
-	CHECK(img->dyn.align == max_align, "dyn.align 0x%llx, largest p_align 0x%llx",
-	      (ull)img->dyn.align, (ull)max_align);
-	CHECK(img->slide == 0, "slide %llu before elf_slide", (ull)img->slide);
+	CHECK(entry_ok || verify, "entry 0x%" PRIx64 " not in an executable segment", img->entry);
+	CHECK(img->dyn.align == max_align, "dyn.align 0x%" PRIx64 ", largest p_align 0x%" PRIx64,
+	      img->dyn.align, max_align);
+	CHECK(img->slide == 0, "slide %" PRIu64 " before elf_slide", img->slide);
 	if (img->dyn.present)
 		CHECK(img->type == 3 && !(img->dyn.relasz % 24) && !(img->dyn.relrsz % 8),
-		      "dynamic info: type %u relasz %llu relrsz %llu", img->type,
-		      (ull)img->dyn.relasz, (ull)img->dyn.relrsz);
+		      "dynamic info: type %u relasz %" PRIu64 " relrsz %" PRIu64, img->type,
+		      img->dyn.relasz, img->dyn.relrsz);
 	CHECK(img->vlow == (img->seg[0].vaddr & ~(PAGE - 1)), "vlow");
 	const struct elf_segment *l = &img->seg[img->nseg - 1];
 	CHECK(img->vhigh == ((l->vaddr + l->memsz + PAGE - 1) & ~(PAGE - 1)), "vhigh");
@@ -339,7 +343,7 @@ static void check_zero(const uint8_t *p, uint64_t len, uint64_t v)
 			uint64_t k = 0;
 			while (!p[k])
 				k++;
-			CHECK(0, "virt 0x%llx should be zero, holds 0x%02x", (ull)(v + k), p[k]);
+			CHECK(0, "virt 0x%" PRIx64 " should be zero, holds 0x%02x", v + k, p[k]);
 		}
 		p += n;
 		v += n;
@@ -366,8 +370,8 @@ static void check_bytes(const struct elf_image *img, const struct elf_group *g,
 		uint64_t k = vdiff(ptr + (at - v0), foff, hi - at);
 		(void)file;
 		CHECK(k == hi - at,
-		      "virt 0x%llx (phdr %u, file offset 0x%llx) holds 0x%02x, file 0x%02x",
-		      (ull)(at + k), s->phdr_index, (ull)(foff + k), ptr[at - v0 + k],
+		      "virt 0x%" PRIx64 " (phdr %u, file offset 0x%" PRIx64 ") holds 0x%02x, file 0x%02x",
+		      at + k, s->phdr_index, foff + k, ptr[at - v0 + k],
 		      vbyte(foff + k));
 		at = hi;
 	}
@@ -404,20 +408,67 @@ static uint32_t flags_at(const struct elf_image *img, uint64_t v)
 	return f;
 }
 
+/* The table pool (at PT_PHYS, ctx = { pool, pages }) or fake memory. */
 static void *pt_p2v(void *ctx, uint64_t phys)
 {
 	uint8_t *pool = ((uint8_t **)ctx)[0];
 	uint64_t pages = (uint64_t)(uintptr_t)((uint8_t **)ctx)[1];
+	if (phys < PHYS_SIZE)
+		return phys_mem + phys;
 	CHECK(phys >= PT_PHYS && phys - PT_PHYS < pages << 12,
-	      "page tables: phys 0x%llx outside the pool", (ull)phys);
+	      "page tables: phys 0x%" PRIx64 " outside the pool", phys);
 	return pool + (phys - PT_PHYS);
 }
 
-static void check_tables(const struct mm_mapping *m, size_t n, uint32_t h)
+/*
+ * Verify mode's digest through the tables against one read through the
+ * mappings m[0..n) themselves: every segment's p_memsz bytes in
+ * program-header order.  Skipped for images over 1 MiB (time).
+ */
+static void check_digest(const struct elf_image *img, const struct mm_pt *pt,
+			 const struct mm_mapping *m, size_t n)
+{
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < img->nseg; i++)
+		bytes += img->seg[i].memsz;
+	if (bytes > (1ull << 20))
+		return;
+	struct sha256 s;
+	sha256_init(&s);
+	/* each time, the segment with the next program header index */
+	for (const struct elf_segment *prev = NULL, *sg;; prev = sg) {
+		sg = NULL;
+		for (size_t i = 0; i < img->nseg; i++)
+			if ((!prev || img->seg[i].phdr_index > prev->phdr_index) &&
+			    (!sg || img->seg[i].phdr_index < sg->phdr_index))
+				sg = &img->seg[i];
+		if (!sg)
+			break;
+		for (uint64_t v = sg->vaddr, left = sg->memsz; left;) {
+			size_t k = 0;
+			while (k < n && !(m[k].virt <= v && v - m[k].virt < m[k].size))
+				k++;
+			CHECK(k < n, "digest: 0x%" PRIx64 " is in no mapping", v);
+			uint64_t take = m[k].virt + m[k].size - v;
+			take = take < left ? take : left;
+			sha256_update(&s, phys_mem + m[k].phys + (v - m[k].virt), take);
+			v += take;
+			left -= take;
+		}
+	}
+	uint8_t want[32], got[32];
+	sha256_final(&s, want);
+	struct rw_err err = { "" };
+	CHECK(!elf_hash_mapped(img, pt, "fuzz.elf", got, &err), "elf_hash_mapped: %s", err.msg);
+	CHECK(!memcmp(got, want, 32), "elf_hash_mapped: digest differs from the mappings'");
+}
+
+static void check_tables(const struct elf_image *img, const struct mm_mapping *m,
+			 size_t n, uint32_t h, bool digest)
 {
 	bool huge_1g = h & 1, nx = h & 2;
 	uint64_t count = mm_pt_count(m, n, huge_1g);
-	CHECK(count >= 2 && count < 16384, "mm_pt_count %llu for %zu mappings", (ull)count, n);
+	CHECK(count >= 2 && count < 16384, "mm_pt_count %" PRIu64 " for %zu mappings", count, n);
 	uint8_t *pool = malloc(count << 12);
 	CHECK(pool, "malloc");
 	void *ctx[2] = { pool, (void *)(uintptr_t)count };
@@ -425,8 +476,8 @@ static void check_tables(const struct mm_mapping *m, size_t n, uint32_t h)
 			    .huge_1g = huge_1g, .phys_to_ptr = pt_p2v, .ctx = ctx };
 	struct rw_err err = { "" };
 	CHECK(!mm_pt_map_all(&pt, m, n, &err), "mm_pt_map_all: %s", err.msg);
-	CHECK(pt.used == count, "mm_pt_count said %llu tables, %llu used",
-	      (ull)count, (ull)pt.used);
+	CHECK(pt.used == count, "mm_pt_count said %" PRIu64 " tables, %" PRIu64 " used",
+	      count, pt.used);
 	uint64_t budget = 4096;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t pages = m[i].size >> 12;
@@ -436,13 +487,13 @@ static void check_tables(const struct mm_mapping *m, size_t n, uint32_t h)
 			uint32_t fl;
 			uint64_t psz;
 			CHECK(mm_pt_walk(&pt, v + 0x123, &phys, &fl, &psz),
-			      "walk: 0x%llx unmapped", (ull)v);
+			      "walk: 0x%" PRIx64 " unmapped", v);
 			uint32_t want = m[i].flags & (MM_MAP_WRITE | MM_MAP_EXEC);
 			if (!nx)
 				want |= MM_MAP_EXEC;
 			CHECK(phys == m[i].phys + (k << 12) + 0x123 && fl == want,
-			      "walk 0x%llx: phys 0x%llx flags %u, want 0x%llx flags %u",
-			      (ull)v, (ull)phys, fl, (ull)(m[i].phys + (k << 12) + 0x123), want);
+			      "walk 0x%" PRIx64 ": phys 0x%" PRIx64 " flags %u, want 0x%" PRIx64 " flags %u",
+			      v, phys, fl, m[i].phys + (k << 12) + 0x123, want);
 		}
 		if (pages > budget)
 			budget = 0;
@@ -454,15 +505,19 @@ static void check_tables(const struct mm_mapping *m, size_t n, uint32_t h)
 		uint32_t fl;
 		if (m[i].virt >= PAGE && (i == 0 || m[i - 1].virt + m[i - 1].size <= before) &&
 		    is_canonical(before))
-			CHECK(!mm_pt_walk(&pt, before, &phys, &fl, &psz), "walk: 0x%llx mapped", (ull)before);
+			CHECK(!mm_pt_walk(&pt, before, &phys, &fl, &psz), "walk: 0x%" PRIx64 " mapped", before);
 		if (after && (i + 1 == n || m[i + 1].virt > after) && is_canonical(after))
-			CHECK(!mm_pt_walk(&pt, after, &phys, &fl, &psz), "walk: 0x%llx mapped", (ull)after);
+			CHECK(!mm_pt_walk(&pt, after, &phys, &fl, &psz), "walk: 0x%" PRIx64 " mapped", after);
 	}
+	if (digest)
+		check_digest(img, &pt, m, n);
 	free(pool);
 }
 
+/* The mappings of a successful load, the page tables built from them and
+ * (with `digest`) verify mode's digest read back through the tables. */
 static void check_mappings(const struct elf_image *img, const struct elf_load *ld,
-			   uint32_t h)
+			   uint32_t h, bool digest)
 {
 	struct mm_mapping *m = malloc(MAPS_CAP * sizeof *m);
 	CHECK(m, "malloc");
@@ -479,8 +534,8 @@ static void check_mappings(const struct elf_image *img, const struct elf_load *l
 	for (size_t i = 0; i < n; i++) {
 		const struct mm_mapping *x = &m[i];
 		CHECK(x->size && !((x->virt | x->phys | x->size) & (PAGE - 1)),
-		      "mapping %zu: 0x%llx -> 0x%llx size 0x%llx", i, (ull)x->virt,
-		      (ull)x->phys, (ull)x->size);
+		      "mapping %zu: 0x%" PRIx64 " -> 0x%" PRIx64 " size 0x%" PRIx64, i, x->virt,
+		      x->phys, x->size);
 		uint64_t end = x->virt + x->size;
 		CHECK(end > x->virt, "mapping %zu wraps", i);
 		if (i) {
@@ -494,35 +549,35 @@ static void check_mappings(const struct elf_image *img, const struct elf_load *l
 		bool inside = false;
 		for (size_t k = 0; k < nsp && !inside; k++)
 			inside = sp[k].lo <= x->virt && end <= sp[k].hi;
-		CHECK(inside, "mapping %zu 0x%llx..0x%llx is not inside the segments' page spans",
-		      i, (ull)x->virt, (ull)end);
+		CHECK(inside, "mapping %zu 0x%" PRIx64 "..0x%" PRIx64 " is not inside the segments' page spans",
+		      i, x->virt, end);
 		/* the pieces say the same thing about every byte */
 		size_t k = 0;
 		while (k < nvp && vp[k].end <= x->virt)
 			k++;
 		for (uint64_t at = x->virt; at < end; k++) {
 			CHECK(k < nvp && vp[k].v <= at && at < vp[k].end,
-			      "mapping %zu: virt 0x%llx lies in no piece", i, (ull)at);
+			      "mapping %zu: virt 0x%" PRIx64 " lies in no piece", i, at);
 			CHECK(vp[k].phys + (at - vp[k].v) == x->phys + (at - x->virt),
-			      "mapping %zu: virt 0x%llx -> 0x%llx, pieces say 0x%llx", i,
-			      (ull)at, (ull)(x->phys + (at - x->virt)),
-			      (ull)(vp[k].phys + (at - vp[k].v)));
+			      "mapping %zu: virt 0x%" PRIx64 " -> 0x%" PRIx64 ", pieces say 0x%" PRIx64, i,
+			      at, x->phys + (at - x->virt),
+			      vp[k].phys + (at - vp[k].v));
 			at = vp[k].end < end ? vp[k].end : end;
 		}
 		for (uint64_t v = x->virt; v < end; v += PAGE)
-			CHECK(flags_at(img, v) == x->flags, "mapping %zu: page 0x%llx flags %u, want %u",
-			      i, (ull)v, x->flags, flags_at(img, v));
+			CHECK(flags_at(img, v) == x->flags, "mapping %zu: page 0x%" PRIx64 " flags %u, want %u",
+			      i, v, x->flags, flags_at(img, v));
 		total += x->size >> 12;
 	}
-	CHECK(total == planned_pages(img), "mappings cover %llu pages, %llu planned",
-	      (ull)total, (ull)planned_pages(img));
+	CHECK(total == planned_pages(img), "mappings cover %" PRIu64 " pages, %" PRIu64 " planned",
+	      total, planned_pages(img));
 	/* too small a buffer: 0, and nothing written past it */
 	struct mm_mapping *small = malloc((n - 1 ? n - 1 : 1) * sizeof *small);
 	CHECK(small, "malloc");
 	CHECK(elf_mappings(img, ld, small, n - 1) == 0, "elf_mappings fit %zu mappings in %zu",
 	      n, n - 1);
 	free(small);
-	check_tables(m, n, h);
+	check_tables(img, m, n, h, digest);
 	free(m);
 }
 
@@ -550,8 +605,8 @@ static void check_load(const struct elf_image *img, const struct elf_load *ld,
 			hi = e > hi ? e : hi;
 		}
 		CHECK(g->vbase == lo && g->pages == (hi - lo) >> 12,
-		      "group %zu: 0x%llx + %llu pages, segments span 0x%llx..0x%llx",
-		      gi, (ull)g->vbase, (ull)g->pages, (ull)lo, (ull)hi);
+		      "group %zu: 0x%" PRIx64 " + %" PRIu64 " pages, segments span 0x%" PRIx64 "..0x%" PRIx64,
+		      gi, g->vbase, g->pages, lo, hi);
 		if (gi)
 			CHECK(ld->group[gi - 1].vbase + (ld->group[gi - 1].pages << 12) <= g->vbase,
 			      "groups %zu and %zu overlap", gi - 1, gi);
@@ -560,37 +615,37 @@ static void check_load(const struct elf_image *img, const struct elf_load *ld,
 			const struct mm_claim *pc = &ld->piece[p];
 			CHECK(pc->pages && !(pc->base & (PAGE - 1)) &&
 			      pc->base + (pc->pages << 12) <= PHYS_SIZE,
-			      "piece %zu: 0x%llx + %llu pages", p, (ull)pc->base, (ull)pc->pages);
+			      "piece %zu: 0x%" PRIx64 " + %" PRIu64 " pages", p, pc->base, pc->pages);
 			/* the piece is claimed, as kernel memory */
 			uint64_t at = pc->base, end = pc->base + (pc->pages << 12);
 			while (at < end) {
 				size_t k = ffw_lower(fw, at + 1);
-				CHECK(k > 0, "piece %zu: 0x%llx is not claimed", p, (ull)at);
+				CHECK(k > 0, "piece %zu: 0x%" PRIx64 " is not claimed", p, at);
 				const struct ffw_claim *c = &fw->live[k - 1];
 				uint64_t ce = c->base + (c->pages << 12);
 				CHECK(c->base <= at && at < ce && c->kind == MM_KERNEL,
-				      "piece %zu: 0x%llx is not claimed as kernel memory", p, (ull)at);
+				      "piece %zu: 0x%" PRIx64 " is not claimed as kernel memory", p, at);
 				at = ce;
 			}
 			check_bytes(img, g, file, v, v + (pc->pages << 12), phys_mem + pc->base);
 			v += pc->pages << 12;
 			gp += pc->pages;
 		}
-		CHECK(gp == g->pages, "group %zu: pieces hold %llu of %llu pages", gi,
-		      (ull)gp, (ull)g->pages);
+		CHECK(gp == g->pages, "group %zu: pieces hold %" PRIu64 " of %" PRIu64 " pages", gi,
+		      gp, g->pages);
 		sum += g->pages;
 		seg += g->nseg;
 		piece += g->npieces;
 	}
 	CHECK(seg == img->nseg && piece == ld->npieces, "groups cover %zu of %zu segments",
 	      seg, img->nseg);
-	CHECK(sum == planned, "groups hold %llu pages, %llu planned", (ull)sum, (ull)planned);
+	CHECK(sum == planned, "groups hold %" PRIu64 " pages, %" PRIu64 " planned", sum, planned);
 	uint64_t kernel = 0;
 	for (size_t i = 0; i < fw->nlive; i++)
 		if (fw->live[i].kind == MM_KERNEL)
 			kernel += fw->live[i].pages;
-	CHECK(kernel - kernel_before == planned, "%llu kernel pages claimed, %llu planned",
-	      (ull)(kernel - kernel_before), (ull)planned);
+	CHECK(kernel - kernel_before == planned, "%" PRIu64 " kernel pages claimed, %" PRIu64 " planned",
+	      kernel - kernel_before, planned);
 	/* pieces are physically disjoint */
 	for (size_t i = 0; i < ld->npieces; i++)
 		for (size_t j = 0; j < i; j++) {
@@ -710,16 +765,16 @@ static void check_relocate(const struct elf_file *f, const struct elf_image *img
 	memset(&err, 0xff, sizeof err);
 	int rc = elf_relocate(f, img, ld, p2v, NULL, &n, &err);
 	if (getenv("FUZZ_DEBUG"))
-		fprintf(stderr, "relocate: slide 0x%llx, rc %d, %llu relocations (reference %lld)%s%s\n",
-			(ull)img->slide, rc, (ull)n, (long long)want, rc ? ": " : "", rc ? err.msg : "");
+		fprintf(stderr, "relocate: slide 0x%" PRIx64 ", rc %d, %" PRIu64 " relocations (reference %" PRId64 ")%s%s\n",
+			img->slide, rc, n, want, rc ? ": " : "", rc ? err.msg : "");
 	if (rc == 0)
 		CHECK(want >= 0 && (uint64_t)want == n,
-		      "elf_relocate applied %llu relocations, the reference %lld",
-		      (ull)n, (long long)want);
+		      "elf_relocate applied %" PRIu64 " relocations, the reference %" PRId64,
+		      n, want);
 	else
 		CHECK(want < 0 && memchr(err.msg, 0, sizeof err.msg) && err.msg[0],
-		      "elf_relocate failed (%s), the reference applied %lld", err.msg,
-		      (long long)want);
+		      "elf_relocate failed (%s), the reference applied %" PRId64, err.msg,
+		      want);
 	for (size_t g = 0; g < ld->ngroups; g++) {
 		group_copy(ld, g, R.buf[g], false);
 		free(R.buf[g]);
@@ -784,9 +839,9 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 	int rc = elf_load(&f, img, &a, p2v, NULL, &ld, &err);
 	uint64_t reads = fc.calls;
 	if (getenv("FUZZ_DEBUG"))
-		fprintf(stderr, "pass %d: %s, %zu groups, %zu pieces, %llu reads, %llu refusals%s%s\n",
+		fprintf(stderr, "pass %d: %s, %zu groups, %zu pieces, %" PRIu64 " reads, %" PRIu64 " refusals%s%s\n",
 			(int)pass, rc ? "failed" : "loaded", ld.ngroups, ld.npieces,
-			(ull)reads, (ull)fw.refusals, rc ? ": " : "", rc ? err.msg : "");
+			reads, fw.refusals, rc ? ": " : "", rc ? err.msg : "");
 
 	if (rc == 0) {
 		check_load(img, &ld, &fw, kernel_before, data);
@@ -795,11 +850,11 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 			check_relocate(&f, img, &ld);
 		if (pass == PASS_READ_FAIL)
 			CHECK(fc.failed_len > READ_CHUNK_MIN || fc.calls < fc.fail_at,
-			      "load succeeded though read %llu of %llu bytes failed",
-			      (ull)fc.fail_at, (ull)fc.failed_len);
+			      "load succeeded though read %" PRIu64 " of %" PRIu64 " bytes failed",
+			      fc.fail_at, fc.failed_len);
 		if (frag_n)
 			mm_alloc_release_span(&a, frag_from, frag_from + frag_n);
-		check_mappings(img, &ld, (uint32_t)(h >> 20));
+		check_mappings(img, &ld, (uint32_t)(h >> 20), pass == PASS_PLAIN);
 		if (frag_n && !relocated)
 			check_load(img, &ld, &fw, kernel_before, data);
 	} else {
@@ -810,13 +865,13 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 		/* plainly, only memory can run out, and not for a small image */
 		if (pass == PASS_PLAIN)
 			CHECK(strstr(err.msg, "no memory") && planned_pages(img) > 1024,
-			      "plain load of %llu pages failed: %s",
-			      (ull)planned_pages(img), err.msg);
+			      "plain load of %" PRIu64 " pages failed: %s",
+			      planned_pages(img), err.msg);
 		if (pass == PASS_READ_FAIL)
 			CHECK(fc.calls >= fc.fail_at && fc.failed_len <= READ_CHUNK_MIN &&
 			      strstr(err.msg, "failed") != NULL,
-			      "load failed (read %llu of %llu bytes failed, %llu calls): %s",
-			      (ull)fc.fail_at, (ull)fc.failed_len, (ull)fc.calls, err.msg);
+			      "load failed (read %" PRIu64 " of %" PRIu64 " bytes failed, %" PRIu64 " calls): %s",
+			      fc.fail_at, fc.failed_len, fc.calls, err.msg);
 	}
 
 	mm_alloc_rollback(&a, 0);
@@ -825,9 +880,73 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 	if (fw.refusals == 0)
 		CHECK(mm_alloc_free_pages(&a) == init_free && a.nreg == ninit &&
 		      !memcmp(a.reg, init_reg, ninit * sizeof reg[0]),
-		      "memory not back to the initial map (%llu of %llu pages free)",
-		      (ull)mm_alloc_free_pages(&a), (ull)init_free);
+		      "memory not back to the initial map (%" PRIu64 " of %" PRIu64 " pages free)",
+		      mm_alloc_free_pages(&a), init_free);
 	return rc == 0 ? reads : 0;
+}
+
+/* Every address of img is before's moved by img->slide. */
+static void check_moved(const struct elf_image *img, const struct elf_image *before)
+{
+	uint64_t slide = img->slide - before->slide;
+	CHECK(img->entry == before->entry + slide && img->vlow == before->vlow + slide &&
+	      img->vhigh == before->vhigh + slide && img->nseg == before->nseg,
+	      "slide 0x%" PRIx64 ": entry, span or segment count", slide);
+	for (size_t i = 0; i < img->nseg; i++)
+		CHECK(img->seg[i].vaddr == before->seg[i].vaddr + slide &&
+		      img->seg[i].memsz == before->seg[i].memsz,
+		      "slide 0x%" PRIx64 ": segment %zu", slide, i);
+}
+
+static void check_slide(struct elf_image *img, uint64_t slide)
+{
+	/* elf_slide's caller keeps the image whole: the slid span must not
+	 * wrap and must stay in one canonical half */
+	uint64_t lo = img->vlow + slide, last = img->vhigh - 1 + slide;
+	if (lo > last || last > UINT64_MAX - PAGE || !is_canonical(lo) ||
+	    !is_canonical(last) || (lo >> 47) != (last >> 47))
+		return;
+	struct elf_image before = *img;
+	elf_slide(img, slide);
+	CHECK(img->slide == slide, "elf_slide: slide 0x%" PRIx64, img->slide);
+	check_moved(img, &before);
+}
+
+/*
+ * elf_place, with KASLR or without (from the hash): a refusal names the
+ * file and the window, leaves the image alone and is right to refuse;
+ * else the aligned base and the whole span lie in the window, and
+ * everything moved by one slide, a multiple of the alignment.
+ */
+static void check_place(struct elf_image *img, uint64_t h)
+{
+	const uint64_t wend = ELF_WINDOW_BASE + ELF_WINDOW_SIZE;
+	struct elf_image before = *img;
+	uint64_t a = img->dyn.align > PAGE ? img->dyn.align : PAGE;
+	uint64_t link = img->vlow & ~(a - 1), need = img->vhigh - link;
+	bool kaslr = h & 0x4000000, fits = a <= ELF_WINDOW_SIZE && need <= ELF_WINDOW_SIZE;
+	uint64_t align = 0;
+	struct rw_err err;
+
+	memset(&err, 0xff, sizeof err);
+	if (elf_place(img, "fuzz.elf", kaslr, h * 0x9e3779b97f4a7c15ull, &align, &err)) {
+		CHECK(memchr(err.msg, 0, sizeof err.msg) && strstr(err.msg, "fuzz.elf") &&
+		      strstr(err.msg, "kernel window"), "elf_place: message");
+		CHECK(!fits, "elf_place refused a 0x%" PRIx64 "-aligned span of 0x%" PRIx64 ": %s",
+		      a, need, err.msg);
+		CHECK(!memcmp(img, &before, sizeof before) && align == 0,
+		      "elf_place changed what it refused");
+		return;
+	}
+	uint64_t base = img->vlow & ~(align - 1);
+	CHECK(fits && align == a && img->slide % align == 0,
+	      "elf_place: align 0x%" PRIx64 " (want 0x%" PRIx64 "), slide 0x%" PRIx64,
+	      align, a, img->slide);
+	CHECK(base >= ELF_WINDOW_BASE && img->vhigh <= wend && img->vhigh > base,
+	      "elf_place: 0x%" PRIx64 "..0x%" PRIx64 " is not in the window", base, img->vhigh);
+	if (!kaslr && link >= ELF_WINDOW_BASE && need <= wend - link)
+		CHECK(img->slide == 0, "kaslr off: linked in the window, slid 0x%" PRIx64, img->slide);
+	check_moved(img, &before);
 }
 
 static bool same_image(const struct elf_image *a, const struct elf_image *b)
@@ -886,7 +1005,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int rc2 = elf_parse(&f2, &img2, &err2);
 		if (fc2.calls >= fc2.fail_at)
 			CHECK(rc2 && strstr(err2.msg, "failed"),
-			      "parse went on after read %llu failed: %s", (ull)fc2.fail_at,
+			      "parse went on after read %" PRIu64 " failed: %s", fc2.fail_at,
 			      rc2 ? err2.msg : "success");
 	}
 	if (rc == 0) {
@@ -908,27 +1027,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i++)
 		h = (h ^ data[i]) * 0x100000001b3ull;
 
-	/* slide an ET_DYN image: 0, 2 MiB, or to the kernel window */
-	if (img.type == 3 && (h & 0x3000000)) {
-		uint64_t align = img.dyn.align > PAGE ? img.dyn.align : PAGE;
-		uint64_t link = img.vlow & ~(align - 1);
-		uint64_t slide = (h & 0x1000000) ? 0xffffffff80000000ull - link : SIZE_2M;
-		/* elf_slide's caller keeps the image whole: the slid span
-		 * must not wrap and must stay in one canonical half (boot.c
-		 * only slides images of at most 1 GiB into its window) */
-		uint64_t lo = img.vlow + slide, last = img.vhigh - 1 + slide;
-		bool ok = !(slide & (PAGE - 1)) && lo <= last && last <= UINT64_MAX - PAGE &&
-			  is_canonical(lo) && is_canonical(last) && (lo >> 47) == (last >> 47);
-		if (ok) {
-			struct elf_image before = img;
-			elf_slide(&img, slide);
-			CHECK(img.slide == slide && img.entry == before.entry + slide &&
-			      img.vlow == before.vlow + slide && img.vhigh == before.vhigh + slide,
-			      "elf_slide");
-			for (size_t i = 0; i < img.nseg; i++)
-				CHECK(img.seg[i].vaddr == before.seg[i].vaddr + slide, "elf_slide seg");
-		}
-	}
+	/* an ET_DYN image: placed in the kernel window by elf_place, slid
+	 * 2 MiB by hand, or left at its link address */
+	if (img.type == ELF_ET_DYN && (h & 0x1000000))
+		check_place(&img, h);
+	else if (img.type == ELF_ET_DYN && (h & 0x2000000))
+		check_slide(&img, SIZE_2M);
 
 	uint64_t reads = load_once(data, size, &img, PASS_PLAIN, h, 0);
 	if (reads)

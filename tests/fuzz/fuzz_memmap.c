@@ -1,6 +1,8 @@
 /*
- * fuzz_memmap.c - libFuzzer target: mm_normalize, mm_boot_map and the
- * free-run allocator (mm_alloc_*, mm_fragment) against a fake firmware.
+ * fuzz_memmap.c - libFuzzer target: the firmware map walkers
+ * (mm_efi_desc_count, mm_efi_free_bytes) and buffer sizing
+ * (mm_load_caps), mm_normalize, mm_boot_map and the free-run allocator
+ * (mm_alloc_*, mm_fragment) against a fake firmware.
  *
  * Input layout (missing bytes read as zero):
  *   [0]      descriptor size: 40..128, or (rarely, >= 0xf8) an invalid one
@@ -8,7 +10,8 @@
  *            bit 7: map size not a multiple of the descriptor size
  *   [2]      capacities: bits 0-1 == 3: out_cap too small,
  *            bits 2-3 == 3: scratch too small, bit 4: reg_cap at the
- *            documented minimum MM_REG_CAP() instead of generous
+ *            documented minimum MM_REG_CAP() instead of generous;
+ *            bit 5: mm_load_caps with a fragment size from [3] and [12]
  *   [3]      claim_cap selector (1..253)
  *   [4..7]   fake firmware: refuse claim call n when bit n % 32 is set
  *   [8..11]  seam (page number) no claim may straddle; 0: none
@@ -53,6 +56,45 @@ struct ref_desc {
 };
 
 /* ---------------------------------------------------------------------- */
+/* walking and sizing a raw map, whatever its descriptor size               */
+
+/*
+ * mm_efi_desc_count, mm_efi_free_bytes and mm_load_caps on the raw map:
+ * no division by a zero descriptor size, no read past the map (ASan), the
+ * free bytes of the reference descriptors (clipped at 2^64, saturating),
+ * capacities that hold what mm.h promises.
+ */
+static void check_walkers(const uint8_t *map, size_t map_size, size_t desc_size,
+			  const struct ref_desc *ref, uint64_t fragment)
+{
+	bool ok = desc_size >= sizeof(struct mm_efi_desc);
+	size_t n = mm_efi_desc_count(map_size, desc_size);
+	CHECK(n == (ok ? map_size / desc_size : 0),
+	      "mm_efi_desc_count(%zu, %zu) = %zu", map_size, desc_size, n);
+	uint64_t want = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!ref[i].live || ref[i].kind != MM_USABLE)
+			continue;
+		uint64_t b = ref[i].end - ref[i].base;
+		want = b > UINT64_MAX - want ? UINT64_MAX : want + b;
+	}
+	uint64_t got = mm_efi_free_bytes(map, map_size, desc_size);
+	CHECK(got == want, "mm_efi_free_bytes: 0x%" PRIx64 ", descriptors say 0x%" PRIx64,
+	      got, want);
+	struct mm_load_caps c;
+	mm_load_caps(n, got, fragment, &c);
+	uint64_t piece = fragment < MM_PAGE_SIZE ? MM_PAGE_SIZE : fragment;
+	CHECK(c.claim_cap >= 256 && (!fragment || c.claim_cap >= got / piece / 2) &&
+	      c.map_descs >= n + 2 * c.claim_cap &&
+	      c.final_reg_cap == 2 * c.map_descs &&
+	      c.reg_cap >= MM_REG_CAP(c.final_reg_cap, c.claim_cap) &&
+	      c.scratch_size >= mm_normalize_scratch(c.map_descs),
+	      "mm_load_caps(%zu, 0x%" PRIx64 ", 0x%" PRIx64 "): claims %zu, descriptors %zu, regions %zu/%zu, scratch %zu",
+	      n, got, fragment, c.claim_cap, c.map_descs, c.reg_cap,
+	      c.final_reg_cap, c.scratch_size);
+}
+
+/* ---------------------------------------------------------------------- */
 /* mm_normalize: structural checks and a brute-force point oracle          */
 
 /* The region containing x, or NULL. */
@@ -90,21 +132,21 @@ static void check_point(const struct ref_desc *d, size_t nd,
 	int w = winner_at(d, nd, x);
 
 	if (w < 0) {
-		CHECK(!reg, "0x%llx is covered by no descriptor but lies in region [0x%llx, 0x%llx) kind %u",
-		      (ull)x, (ull)reg->base, (ull)reg->end, reg->kind);
+		CHECK(!reg, "0x%" PRIx64 " is covered by no descriptor but lies in region [0x%" PRIx64 ", 0x%" PRIx64 ") kind %u",
+		      x, reg->base, reg->end, reg->kind);
 		return;
 	}
 	if (d[w].kind != MM_USABLE) {
 		CHECK(reg && reg->kind == d[w].kind,
-		      "0x%llx: descriptor %d says kind %u, normalized map says %s%u",
-		      (ull)x, w, d[w].kind, reg ? "" : "nothing/",
+		      "0x%" PRIx64 ": descriptor %d says kind %u, normalized map says %s%u",
+		      x, w, d[w].kind, reg ? "" : "nothing/",
 		      reg ? reg->kind : 0);
 		return;
 	}
 	if (reg) {
 		CHECK(reg->kind == MM_USABLE && reg->src == (uint32_t)w,
-		      "0x%llx: usable in descriptor %d, normalized region [0x%llx, 0x%llx) has kind %u src %u",
-		      (ull)x, w, (ull)reg->base, (ull)reg->end, reg->kind, reg->src);
+		      "0x%" PRIx64 ": usable in descriptor %d, normalized region [0x%" PRIx64 ", 0x%" PRIx64 ") has kind %u src %u",
+		      x, w, reg->base, reg->end, reg->kind, reg->src);
 		return;
 	}
 	/* Not in the map: allowed only when its page is not wholly usable
@@ -121,8 +163,8 @@ static void check_point(const struct ref_desc *d, size_t nd,
 		if (d[j].kind > MM_USABLE || (int)j < w)
 			return;
 	}
-	CHECK(0, "page 0x%llx is wholly usable memory of descriptor %d but missing from the normalized map",
-	      (ull)pb, w);
+	CHECK(0, "page 0x%" PRIx64 " is wholly usable memory of descriptor %d but missing from the normalized map",
+	      pb, w);
 }
 
 static void check_normalized(const struct ref_desc *d, size_t nd,
@@ -135,14 +177,14 @@ static void check_normalized(const struct ref_desc *d, size_t nd,
 		if (r[i].kind == MM_USABLE)
 			CHECK(d[r[i].src].kind == MM_USABLE &&
 			      d[r[i].src].base <= r[i].base && r[i].end <= d[r[i].src].end,
-			      "usable region %zu [0x%llx, 0x%llx) is not inside its descriptor %u",
-			      i, (ull)r[i].base, (ull)r[i].end, r[i].src);
+			      "usable region %zu [0x%" PRIx64 ", 0x%" PRIx64 ") is not inside its descriptor %u",
+			      i, r[i].base, r[i].end, r[i].src);
 		/* maximal merging */
 		if (i && r[i - 1].end == r[i].base && r[i - 1].kind == r[i].kind)
 			CHECK(r[i].kind == MM_USABLE && r[i - 1].src != r[i].src,
-			      "regions %zu and %zu [0x%llx, 0x%llx, 0x%llx) kind %u should have merged",
-			      i - 1, i, (ull)r[i - 1].base, (ull)r[i].base,
-			      (ull)r[i].end, r[i].kind);
+			      "regions %zu and %zu [0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64 ") kind %u should have merged",
+			      i - 1, i, r[i - 1].base, r[i].base,
+			      r[i].end, r[i].kind);
 	}
 	for (size_t i = 0; i < nd; i++) {
 		if (!d[i].live)
@@ -186,16 +228,16 @@ static void check_boot_map(const struct mm_region *r, size_t n, uint8_t sel)
 		if (e->type == RUNWAY_MEM_USABLE)
 			CHECK(!(e->base & (MM_PAGE_SIZE - 1)) && !(e->length & (MM_PAGE_SIZE - 1)) &&
 			      e->base >= MM_PAGE_SIZE,
-			      "usable boot map entry %zu [0x%llx + 0x%llx] unaligned or page 0",
-			      i, (ull)e->base, (ull)e->length);
+			      "usable boot map entry %zu [0x%" PRIx64 " + 0x%" PRIx64 "] unaligned or page 0",
+			      i, e->base, e->length);
 		/* every entry lies inside a region */
 		const struct mm_region *reg = region_at(r, n, e->base);
-		CHECK(reg, "boot map entry %zu at 0x%llx lies in no region", i, (ull)e->base);
+		CHECK(reg, "boot map entry %zu at 0x%" PRIx64 " lies in no region", i, e->base);
 		total_m += e->length;
 	}
 	if (m > 0 || n == 0)
-		CHECK(total_m == total_r, "boot map covers 0x%llx bytes, regions 0x%llx",
-		      (ull)total_m, (ull)total_r);
+		CHECK(total_m == total_r, "boot map covers 0x%" PRIx64 " bytes, regions 0x%" PRIx64,
+		      total_m, total_r);
 	free(out);
 }
 
@@ -231,8 +273,8 @@ static void check_alloc(struct env *e)
 	memset(e->seen, 0, a->claim_cap);
 	for (size_t c = 0; c < a->nclaims; c++) {
 		const struct ffw_claim *l = ffw_find(f, a->claims[c].base, a->claims[c].pages);
-		CHECK(l, "claim log entry %zu (0x%llx + %llu pages) is not held by firmware",
-		      c, (ull)a->claims[c].base, (ull)a->claims[c].pages);
+		CHECK(l, "claim log entry %zu (0x%" PRIx64 " + %" PRIu64 " pages) is not held by firmware",
+		      c, a->claims[c].base, a->claims[c].pages);
 		size_t k = (size_t)(l - f->live);
 		CHECK(!e->seen[k], "claim log entry %zu is a duplicate", c);
 		e->seen[k] = true;
@@ -255,15 +297,15 @@ static void check_alloc(struct env *e)
 			inter += hi - lo;
 			if (o->kind != MM_USABLE) {
 				CHECK(c->kind == o->kind,
-				      "[0x%llx, 0x%llx) was kind %u, allocator says %u",
-				      (ull)lo, (ull)hi, o->kind, c->kind);
+				      "[0x%" PRIx64 ", 0x%" PRIx64 ") was kind %u, allocator says %u",
+				      lo, hi, o->kind, c->kind);
 				continue;
 			}
 			switch (c->kind) {
 			case MM_USABLE:
 				CHECK(c->src == o->src,
-				      "usable [0x%llx, 0x%llx) changed descriptor %u -> %u",
-				      (ull)lo, (ull)hi, o->src, c->src);
+				      "usable [0x%" PRIx64 ", 0x%" PRIx64 ") changed descriptor %u -> %u",
+				      lo, hi, o->src, c->src);
 				cov_usable += hi - lo;
 				break;
 			case MM_LOADER:
@@ -275,29 +317,29 @@ static void check_alloc(struct env *e)
 				cov_marked += hi - lo;
 				break;
 			default:
-				CHECK(0, "usable [0x%llx, 0x%llx) became kind %u",
-				      (ull)lo, (ull)hi, c->kind);
+				CHECK(0, "usable [0x%" PRIx64 ", 0x%" PRIx64 ") became kind %u",
+				      lo, hi, c->kind);
 			}
 		}
 	}
-	CHECK(inter == total_cur, "allocator regions cover 0x%llx bytes outside the initial map",
-	      (ull)(total_cur - inter));
-	CHECK(total_cur == total_init, "allocator regions cover 0x%llx bytes, initial map 0x%llx",
-	      (ull)total_cur, (ull)total_init);
+	CHECK(inter == total_cur, "allocator regions cover 0x%" PRIx64 " bytes outside the initial map",
+	      total_cur - inter);
+	CHECK(total_cur == total_init, "allocator regions cover 0x%" PRIx64 " bytes, initial map 0x%" PRIx64,
+	      total_cur, total_init);
 	uint64_t free_pages = mm_alloc_free_pages(a);
 	CHECK(cov_usable == free_pages << MM_PAGE_SHIFT,
-	      "usable bytes 0x%llx vs mm_alloc_free_pages %llu", (ull)cov_usable,
-	      (ull)free_pages);
+	      "usable bytes 0x%" PRIx64 " vs mm_alloc_free_pages %" PRIu64, cov_usable,
+	      free_pages);
 	uint64_t live = ffw_live_pages(f);
 	CHECK(cov_claimed == live << MM_PAGE_SHIFT,
-	      "allocator marks 0x%llx bytes claimed, firmware holds %llu pages",
-	      (ull)cov_claimed, (ull)live);
+	      "allocator marks 0x%" PRIx64 " bytes claimed, firmware holds %" PRIu64 " pages",
+	      cov_claimed, live);
 	CHECK(cov_marked == 0 || f->refusals > 0,
-	      "0x%llx usable bytes marked reserved without any refusal", (ull)cov_marked);
+	      "0x%" PRIx64 " usable bytes marked reserved without any refusal", cov_marked);
 	CHECK(cov_usable + cov_claimed + cov_marked == e->init_free << MM_PAGE_SHIFT,
-	      "usable accounting: 0x%llx + 0x%llx + 0x%llx != 0x%llx",
-	      (ull)cov_usable, (ull)cov_claimed, (ull)cov_marked,
-	      (ull)(e->init_free << MM_PAGE_SHIFT));
+	      "usable accounting: 0x%" PRIx64 " + 0x%" PRIx64 " + 0x%" PRIx64 " != 0x%" PRIx64,
+	      cov_usable, cov_claimed, cov_marked,
+	      e->init_free << MM_PAGE_SHIFT);
 
 	/* each live claim lies in regions of its kind */
 	size_t j = 0;
@@ -308,19 +350,19 @@ static void check_alloc(struct env *e)
 			j++;
 		for (size_t m = j; at < end; m++) {
 			CHECK(m < a->nreg && a->reg[m].base <= at && a->reg[m].kind == l->kind,
-			      "live claim 0x%llx + %llu pages (kind %u): 0x%llx is not in a region of that kind",
-			      (ull)l->base, (ull)l->pages, l->kind, (ull)at);
+			      "live claim 0x%" PRIx64 " + %" PRIu64 " pages (kind %u): 0x%" PRIx64 " is not in a region of that kind",
+			      l->base, l->pages, l->kind, at);
 			at = a->reg[m].end;
 		}
 	}
 	for (size_t k = 0; k < a->nreg; k++)
 		if (a->reg[k].kind == MM_USABLE)
 			CHECK(a->reg[k].end <= a->top_hint,
-			      "usable region [0x%llx, 0x%llx) above top_hint 0x%llx",
-			      (ull)a->reg[k].base, (ull)a->reg[k].end, (ull)a->top_hint);
+			      "usable region [0x%" PRIx64 ", 0x%" PRIx64 ") above top_hint 0x%" PRIx64,
+			      a->reg[k].base, a->reg[k].end, a->top_hint);
 	CHECK(a->largest == largest_run(a->reg, a->nreg),
-	      "largest %llu, actual largest free run %llu pages", (ull)a->largest,
-	      (ull)largest_run(a->reg, a->nreg));
+	      "largest %" PRIu64 ", actual largest free run %" PRIu64 " pages", a->largest,
+	      largest_run(a->reg, a->nreg));
 }
 
 /* Highest base for a run of pages (aligned, end <= below), from first principles. */
@@ -378,16 +420,16 @@ static void check_new_claims_cover(struct env *e, size_t mark, uint64_t base,
 		const struct mm_claim *cl = &a->claims[c];
 		uint64_t ce = ffw_end(cl->base, cl->pages);
 		CHECK(cl->base >= base && ce <= end,
-		      "%s: claim 0x%llx + %llu pages lies outside [0x%llx, 0x%llx)",
-		      what, (ull)cl->base, (ull)cl->pages, (ull)base, (ull)end);
+		      "%s: claim 0x%" PRIx64 " + %" PRIu64 " pages lies outside [0x%" PRIx64 ", 0x%" PRIx64 ")",
+		      what, cl->base, cl->pages, base, end);
 		const struct ffw_claim *l = ffw_find(&e->fw, cl->base, cl->pages);
-		CHECK(l && l->kind == kind, "%s: claim 0x%llx has kind %u, wanted %u",
-		      what, (ull)cl->base, l ? l->kind : 99, kind);
+		CHECK(l && l->kind == kind, "%s: claim 0x%" PRIx64 " has kind %u, wanted %u",
+		      what, cl->base, l ? l->kind : 99, kind);
 		covered += cl->pages << MM_PAGE_SHIFT;
 	}
 	/* claims never overlap (the fake checks), so the sum decides */
-	CHECK(covered == end - base, "%s: claims cover 0x%llx of 0x%llx bytes",
-	      what, (ull)covered, (ull)(end - base));
+	CHECK(covered == end - base, "%s: claims cover 0x%" PRIx64 " of 0x%" PRIx64 " bytes",
+	      what, covered, end - base);
 }
 
 static uint64_t pick_pages(struct rd *r, const struct mm_alloc *a)
@@ -465,23 +507,23 @@ static void op_run(struct env *e, struct rd *r)
 	int rc = mm_alloc_run(a, &req, &base, &err);
 	check_alloc(e);
 	if (rc == 0) {
-		CHECK(!too_big, "mm_alloc_run of %llu pages succeeded", (ull)req.pages);
+		CHECK(!too_big, "mm_alloc_run of %" PRIu64 " pages succeeded", req.pages);
 		uint64_t end = base + (req.pages << MM_PAGE_SHIFT);
-		CHECK(end > base, "run 0x%llx + %llu pages wraps", (ull)base, (ull)req.pages);
+		CHECK(end > base, "run 0x%" PRIx64 " + %" PRIu64 " pages wraps", base, req.pages);
 		if (req.has_exact) {
-			CHECK(base == req.exact, "exact run at 0x%llx placed at 0x%llx",
-			      (ull)req.exact, (ull)base);
+			CHECK(base == req.exact, "exact run at 0x%" PRIx64 " placed at 0x%" PRIx64,
+			      req.exact, base);
 		} else {
-			CHECK(!(base & (align - 1)), "run at 0x%llx is not aligned to 0x%llx",
-			      (ull)base, (ull)align);
+			CHECK(!(base & (align - 1)), "run at 0x%" PRIx64 " is not aligned to 0x%" PRIx64,
+			      base, align);
 			CHECK(!req.below || end <= req.below,
-			      "run 0x%llx..0x%llx ends above below=0x%llx",
-			      (ull)base, (ull)end, (ull)req.below);
+			      "run 0x%" PRIx64 "..0x%" PRIx64 " ends above below=0x%" PRIx64,
+			      base, end, req.below);
 			if (e->fw.refusals == refusals)
 				CHECK(fits && base == want,
-				      "run of %llu pages align 0x%llx below 0x%llx placed at 0x%llx, highest fit is %s0x%llx",
-				      (ull)req.pages, (ull)align, (ull)req.below,
-				      (ull)base, fits ? "" : "none/", (ull)want);
+				      "run of %" PRIu64 " pages align 0x%" PRIx64 " below 0x%" PRIx64 " placed at 0x%" PRIx64 ", highest fit is %s0x%" PRIx64,
+				      req.pages, align, req.below,
+				      base, fits ? "" : "none/", want);
 		}
 		CHECK(a->nclaims > mark, "run succeeded without a claim");
 		check_new_claims_cover(e, mark, base, end, req.kind, "mm_alloc_run");
@@ -491,9 +533,9 @@ static void op_run(struct env *e, struct rd *r)
 		if (fits && e->fw.refusals == refusals)
 			CHECK(strstr(err.msg, "out of claim slots") ||
 			      strstr(err.msg, "out of region slots"),
-			      "run of %llu pages (align 0x%llx below 0x%llx exact %d 0x%llx) failed though it fits%s0x%llx: %s",
-			      (ull)req.pages, (ull)align, (ull)req.below, req.has_exact,
-			      (ull)req.exact, req.has_exact ? " " : " at ", (ull)want,
+			      "run of %" PRIu64 " pages (align 0x%" PRIx64 " below 0x%" PRIx64 " exact %d 0x%" PRIx64 ") failed though it fits%s0x%" PRIx64 ": %s",
+			      req.pages, align, req.below, req.has_exact,
+			      req.exact, req.has_exact ? " " : " at ", want,
 			      err.msg);
 	}
 }
@@ -522,30 +564,30 @@ static void op_pieces(struct env *e, struct rd *r)
 		for (size_t i = 0; i < n; i++) {
 			const struct mm_claim *p = &pieces[i];
 			uint64_t end = ffw_end(p->base, p->pages);
-			CHECK(p->pages > 0 && end > p->base, "piece %zu: 0x%llx + %llu pages",
-			      i, (ull)p->base, (ull)p->pages);
+			CHECK(p->pages > 0 && end > p->base, "piece %zu: 0x%" PRIx64 " + %" PRIu64 " pages",
+			      i, p->base, p->pages);
 			if (req.has_exact) {
 				CHECK(n == 1 && p->base == req.exact,
-				      "exact pieces: %zu pieces, first at 0x%llx", n, (ull)p->base);
+				      "exact pieces: %zu pieces, first at 0x%" PRIx64, n, p->base);
 			} else {
 				CHECK(!(p->base & (align - 1)),
-				      "piece %zu at 0x%llx not aligned to 0x%llx", i,
-				      (ull)p->base, (ull)align);
+				      "piece %zu at 0x%" PRIx64 " not aligned to 0x%" PRIx64, i,
+				      p->base, align);
 				CHECK(!req.below || end <= req.below,
-				      "piece %zu ends at 0x%llx above 0x%llx", i,
-				      (ull)end, (ull)req.below);
+				      "piece %zu ends at 0x%" PRIx64 " above 0x%" PRIx64, i,
+				      end, req.below);
 				if (n > 1)
 					CHECK(!(p->pages & ((align >> MM_PAGE_SHIFT) - 1)),
-					      "piece %zu: %llu pages, not a multiple of the alignment",
-					      i, (ull)p->pages);
+					      "piece %zu: %" PRIu64 " pages, not a multiple of the alignment",
+					      i, p->pages);
 			}
 			for (size_t j = 0; j < i; j++)
 				CHECK(ffw_end(pieces[j].base, pieces[j].pages) <= p->base ||
 				      end <= pieces[j].base, "pieces %zu and %zu overlap", j, i);
 			sum += p->pages;
 		}
-		CHECK(sum == req.pages, "pieces sum to %llu pages, asked %llu",
-		      (ull)sum, (ull)req.pages);
+		CHECK(sum == req.pages, "pieces sum to %" PRIu64 " pages, asked %" PRIu64,
+		      sum, req.pages);
 		/* the new claims are exactly the pieces */
 		uint64_t claimed = 0;
 		for (size_t c = mark; c < a->nclaims; c++) {
@@ -557,12 +599,12 @@ static void op_pieces(struct env *e, struct rd *r)
 				in = cl->base >= pieces[i].base &&
 				     ffw_end(cl->base, cl->pages) <=
 					     ffw_end(pieces[i].base, pieces[i].pages);
-			CHECK(in, "pieces: claim 0x%llx + %llu pages is in no piece",
-			      (ull)cl->base, (ull)cl->pages);
+			CHECK(in, "pieces: claim 0x%" PRIx64 " + %" PRIu64 " pages is in no piece",
+			      cl->base, cl->pages);
 			claimed += cl->pages;
 		}
-		CHECK(claimed == sum, "pieces: %llu pages claimed for %llu pages of pieces",
-		      (ull)claimed, (ull)sum);
+		CHECK(claimed == sum, "pieces: %" PRIu64 " pages claimed for %" PRIu64 " pages of pieces",
+		      claimed, sum);
 	} else {
 		CHECK(a->nclaims == mark, "failed pieces left %zu claims", a->nclaims - mark);
 		CHECK(err.msg[0], "failed pieces without a message");
@@ -592,11 +634,11 @@ static void op_fragment(struct env *e, struct rd *r)
 	size_t mark = a->nclaims, made = 0;
 	uint64_t refusals = e->fw.refusals;
 	if (getenv("FUZZ_DEBUG")) {
-		fprintf(stderr, "fragment %llu pages, claim_cap %zu, regions:\n",
-			(ull)piece, a->claim_cap);
+		fprintf(stderr, "fragment %" PRIu64 " pages, claim_cap %zu, regions:\n",
+			piece, a->claim_cap);
 		for (size_t i = 0; i < a->nreg; i++)
-			fprintf(stderr, "  [0x%016llx, 0x%016llx) kind %u src %u\n",
-				(ull)a->reg[i].base, (ull)a->reg[i].end,
+			fprintf(stderr, "  [0x%016" PRIx64 ", 0x%016" PRIx64 ") kind %u src %u\n",
+				a->reg[i].base, a->reg[i].end,
 				a->reg[i].kind, a->reg[i].src);
 	}
 	struct rw_err err = { "" };
@@ -613,14 +655,14 @@ static void op_fragment(struct env *e, struct rd *r)
 			CHECK(l && l->kind == MM_LOADER, "fragment claim not MM_LOADER");
 			uint64_t slot = cl->base / size;
 			CHECK(!(slot & 1) && (ffw_end(cl->base, cl->pages) - 1) / size == slot,
-			      "fragment claim 0x%llx + %llu pages is not inside one even slot of %llu pages",
-			      (ull)cl->base, (ull)cl->pages, (ull)piece);
+			      "fragment claim 0x%" PRIx64 " + %" PRIu64 " pages is not inside one even slot of %" PRIu64 " pages",
+			      cl->base, cl->pages, piece);
 		}
 		/* A refused piece is skipped and only its smallest refused
 		 * part marked reserved: the rest of its slot stays free. */
 		if (e->fw.refusals == refusals)
-			CHECK(a->largest <= piece, "after fragment %llu the largest free run is %llu pages",
-		      (ull)piece, (ull)a->largest);
+			CHECK(a->largest <= piece, "after fragment %" PRIu64 " the largest free run is %" PRIu64 " pages",
+		      piece, a->largest);
 	} else {
 		CHECK(a->nclaims == mark, "failed fragment left %zu claims", a->nclaims - mark);
 	}
@@ -683,15 +725,15 @@ static void run_allocator(const struct mm_region *init, size_t ninit, struct rd 
 	bool debug = getenv("FUZZ_DEBUG") != NULL;
 	int nfrag = 0;
 	if (debug)
-		fprintf(stderr, "allocator: %zu regions, reg_cap %zu, claim_cap %zu, fail_mask 0x%x, seam 0x%llx\n",
-			ninit, reg_cap, claim_cap, fail_mask, (ull)seam);
+		fprintf(stderr, "allocator: %zu regions, reg_cap %zu, claim_cap %zu, fail_mask 0x%x, seam 0x%" PRIx64 "\n",
+			ninit, reg_cap, claim_cap, fail_mask, seam);
 	for (int op = 0; op < MAX_OPS && r->n; op++) {
 		uint8_t code = r->p[0] % 8;
 		if (debug)
-			fprintf(stderr, "op %d: %s (nreg %zu, nclaims %zu, refusals %llu)\n", op,
+			fprintf(stderr, "op %d: %s (nreg %zu, nclaims %zu, refusals %" PRIu64 ")\n", op,
 				(const char *[]){ "run", "run", "pieces", "pieces", "rollback",
 						  "fragment", "release_span", "fail_mask" }[code],
-				e.a.nreg, e.a.nclaims, (ull)e.fw.refusals);
+				e.a.nreg, e.a.nclaims, e.fw.refusals);
 		switch (rd_u8(r) % 8) {
 		case 0:
 		case 1:
@@ -722,8 +764,8 @@ static void run_allocator(const struct mm_region *init, size_t ninit, struct rd 
 	CHECK(e.fw.nlive == 0, "firmware still holds %zu claims after rollback(0)", e.fw.nlive);
 	if (e.fw.refusals == 0) {
 		CHECK(mm_alloc_free_pages(&e.a) == e.init_free,
-		      "free pages %llu after rollback(0), initially %llu",
-		      (ull)mm_alloc_free_pages(&e.a), (ull)e.init_free);
+		      "free pages %" PRIu64 " after rollback(0), initially %" PRIu64,
+		      mm_alloc_free_pages(&e.a), e.init_free);
 		CHECK(e.a.nreg == ninit && !memcmp(e.a.reg, init, ninit * sizeof *reg),
 		      "regions differ from the initial map after rollback(0) (%zu vs %zu)",
 		      e.a.nreg, ninit);
@@ -798,6 +840,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					    d.phys_start + (pages << MM_PAGE_SHIFT),
 					    mm_kind_of_efi(d.type) };
 	}
+
+	check_walkers(map, map_size, desc_size, ref,
+		      (caps & 0x20) ? (uint64_t)(claim_sel | 1) << (12 + trail_sel % 29) : 0);
 
 	size_t ndesc = desc_size ? map_size / desc_size : 0;
 	size_t out_cap = 2 * ndesc;

@@ -55,42 +55,35 @@ static uint64_t fake_claim(void *ctx, uint64_t base, uint64_t pages,
 		return FAKE_STATUS_REFUSED;
 	}
 	if (pages == 0 || (base & (MM_PAGE_SIZE - 1))) {
-		violate(f, "claim #%llu: bad range 0x%llx + %llu pages",
-			(unsigned long long)n, (unsigned long long)base,
-			(unsigned long long)pages);
+		violate(f, "claim #%" PRIu64 ": bad range 0x%" PRIx64 " + %" PRIu64 " pages",
+			n, base, pages);
 		log_call(f, c);
 		return FAKE_STATUS_BAD;
 	}
 	uint64_t p0 = base >> MM_PAGE_SHIFT;
 	if (p0 >= f->npages || pages > f->npages - p0) {
-		violate(f, "claim #%llu: 0x%llx + %llu pages lies outside free memory",
-			(unsigned long long)n, (unsigned long long)base,
-			(unsigned long long)pages);
+		violate(f, "claim #%" PRIu64 ": 0x%" PRIx64 " + %" PRIu64 " pages lies outside free memory",
+			n, base, pages);
 		log_call(f, c);
 		return FAKE_STATUS_BAD;
 	}
 	int32_t id = f->desc[p0];
 	for (uint64_t p = p0; p < p0 + pages; p++) {
 		if (f->desc[p] < 0) {
-			violate(f, "claim #%llu: 0x%llx + %llu pages: page 0x%llx is not free memory",
-				(unsigned long long)n, (unsigned long long)base,
-				(unsigned long long)pages,
-				(unsigned long long)(p << MM_PAGE_SHIFT));
+			violate(f, "claim #%" PRIu64 ": 0x%" PRIx64 " + %" PRIu64 " pages: page 0x%" PRIx64 " is not free memory",
+				n, base, pages, p << MM_PAGE_SHIFT);
 			log_call(f, c);
 			return FAKE_STATUS_BAD;
 		}
 		if (f->desc[p] != id) {
-			violate(f, "claim #%llu: 0x%llx + %llu pages spans descriptors %d and %d",
-				(unsigned long long)n, (unsigned long long)base,
-				(unsigned long long)pages, id, f->desc[p]);
+			violate(f, "claim #%" PRIu64 ": 0x%" PRIx64 " + %" PRIu64 " pages spans descriptors %d and %d",
+				n, base, pages, id, f->desc[p]);
 			log_call(f, c);
 			return FAKE_STATUS_BAD;
 		}
 		if (f->claimed[p]) {
-			violate(f, "claim #%llu: 0x%llx + %llu pages: page 0x%llx claimed twice",
-				(unsigned long long)n, (unsigned long long)base,
-				(unsigned long long)pages,
-				(unsigned long long)(p << MM_PAGE_SHIFT));
+			violate(f, "claim #%" PRIu64 ": 0x%" PRIx64 " + %" PRIu64 " pages: page 0x%" PRIx64 " claimed twice",
+				n, base, pages, p << MM_PAGE_SHIFT);
 			log_call(f, c);
 			return FAKE_STATUS_BAD;
 		}
@@ -122,8 +115,8 @@ static void fake_release(void *ctx, uint64_t base, uint64_t pages)
 			return;
 		}
 	}
-	violate(f, "release of 0x%llx + %llu pages, which is not a live claim",
-		(unsigned long long)base, (unsigned long long)pages);
+	violate(f, "release of 0x%" PRIx64 " + %" PRIu64 " pages, which is not a live claim",
+		base, pages);
 	log_call(f, c);
 }
 
@@ -217,16 +210,13 @@ void assert_regions_sane(const struct mm_region *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].end <= r[i].base)
-			fail_msg("region %zu [0x%llx, 0x%llx) is empty", i,
-				 (unsigned long long)r[i].base,
-				 (unsigned long long)r[i].end);
+			fail_msg("region %zu [0x%" PRIx64 ", 0x%" PRIx64 ") is empty", i,
+				 r[i].base, r[i].end);
 		if (r[i].kind >= MM_KIND_COUNT)
 			fail_msg("region %zu has kind %u", i, r[i].kind);
 		if (i && r[i - 1].end > r[i].base)
-			fail_msg("regions %zu [0x%llx, 0x%llx) and %zu [0x%llx, 0x%llx) overlap or are unsorted",
-				 i - 1, (unsigned long long)r[i - 1].base,
-				 (unsigned long long)r[i - 1].end, i,
-				 (unsigned long long)r[i].base,
-				 (unsigned long long)r[i].end);
+			fail_msg("regions %zu [0x%" PRIx64 ", 0x%" PRIx64 ") and %zu [0x%" PRIx64 ", 0x%" PRIx64 ") overlap or are unsorted",
+				 i - 1, r[i - 1].base, r[i - 1].end, i,
+				 r[i].base, r[i].end);
 	}
 }

@@ -65,9 +65,9 @@ void fake_clear_log(struct fake_fw *f);
 #define assert_fake_clean(f)                                                  \
 	do {                                                                  \
 		if ((f)->violations)                                          \
-			fail_msg("fake firmware: %llu violation(s), first: %s", \
-				 (unsigned long long)(f)->violations,         \
-				 (f)->violation);                             \
+			fail_msg("fake firmware: %" PRIu64                    \
+				 " violation(s), first: %s",                  \
+				 (f)->violations, (f)->violation);            \
 	} while (0)
 
 /* A firmware descriptor, for building maps. */

@@ -1,7 +1,9 @@
 /*
- * test_elf.c - ELF64 validation (elf_parse) and loading (elf_load,
- * elf_mappings), with images built in memory, the allocator over a fake
- * firmware (fakefw.c) and a host buffer as physical memory.
+ * test_elf.c - ELF64 validation (elf_parse), loading (elf_load,
+ * elf_mappings) and verify mode's digest read back through page tables
+ * (elf_hash_mapped, against tools/elfhash), with images built in memory,
+ * the allocator over a fake firmware (fakefw.c) and a host buffer as
+ * physical memory.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,10 @@
 #include "mm.h"
 
 #include "../../elf/format.h"
+
+/* tools/elfhash's digest of a file, elfhash_file(), to compare with. */
+#define ELFHASH_NO_MAIN
+#include "../../tools/elfhash.c"
 
 #define PAGE 4096ull
 #define KBASE 0xffffffff80000000ull
@@ -56,7 +62,7 @@ static struct img *img_new(uint64_t size)
 	m->eh.e_ident[EI_CLASS] = ELFCLASS64;
 	m->eh.e_ident[EI_DATA] = ELFDATA2LSB;
 	m->eh.e_ident[EI_VERSION] = EV_CURRENT;
-	m->eh.e_type = ET_EXEC;
+	m->eh.e_type = ELF_ET_EXEC;
 	m->eh.e_machine = EM_X86_64;
 	m->eh.e_version = EV_CURRENT;
 	m->eh.e_phoff = sizeof m->eh;
@@ -134,9 +140,8 @@ static uint64_t rd_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 		return EFI_DEVICE_ERROR;
 	}
 	if (off > r->m->size || len > r->m->size - off)
-		fail_msg("read of %llu bytes at %llu past the end of a %llu-byte file",
-			 (unsigned long long)len, (unsigned long long)off,
-			 (unsigned long long)r->m->size);
+		fail_msg("read of %" PRIu64 " bytes at %" PRIu64 " past the end of a %" PRIu64 "-byte file",
+			 len, off, r->m->size);
 	memcpy(buf, r->m->bytes + off, len);
 	return 0;
 }
@@ -216,10 +221,10 @@ static void *p2v(void *ctx, uint64_t phys)
 {
 	(void)ctx;
 	if (phys >= PHYS_END)
-		fail_msg("phys_to_ptr(0x%llx) outside memory", (unsigned long long)phys);
+		fail_msg("phys_to_ptr(0x%" PRIx64 ") outside memory", phys);
 	if (!L.f.claimed[phys >> 12])
-		fail_msg("the loader touches 0x%llx, which it has not claimed",
-			 (unsigned long long)phys);
+		fail_msg("the loader touches 0x%" PRIx64 ", which it has not claimed",
+			 phys);
 	return L.phys + phys;
 }
 
@@ -267,7 +272,7 @@ static uint64_t v2p(const struct elf_load *ld, uint64_t v)
 			pv += pc->pages * PAGE;
 		}
 	}
-	fail_msg("0x%llx is not loaded", (unsigned long long)v);
+	fail_msg("0x%" PRIx64 " is not loaded", v);
 	return 0;
 }
 
@@ -286,9 +291,8 @@ static void check_contents(const struct img *m, const struct elf_image *im,
 			}
 			uint8_t got = L.phys[v2p(ld, v)];
 			if (got != want)
-				fail_msg("virtual 0x%llx (phys 0x%llx) holds 0x%02x, expected 0x%02x",
-					 (unsigned long long)v,
-					 (unsigned long long)v2p(ld, v), got, want);
+				fail_msg("virtual 0x%" PRIx64 " (phys 0x%" PRIx64 ") holds 0x%02x, expected 0x%02x",
+					 v, v2p(ld, v), got, want);
 		}
 	}
 }
@@ -328,7 +332,7 @@ static void test_valid_three_segment_kernel_parses(void **state)
 	(void)state;
 	expect_accept(cur_img);
 	const struct elf_image *im = cur_parsed;
-	assert_int_equal(im->type, ET_EXEC);
+	assert_int_equal(im->type, ELF_ET_EXEC);
 	assert_int_equal(im->entry, KBASE + 0x40);
 	assert_int_equal(im->nseg, 3);
 	assert_int_equal(im->seg[0].vaddr, KBASE);
@@ -362,9 +366,9 @@ static void test_program_headers_out_of_order_are_sorted(void **state)
 static void test_et_dyn_accepted(void **state)
 {
 	(void)state;
-	cur_img->eh.e_type = ET_DYN;
+	cur_img->eh.e_type = ELF_ET_DYN;
 	expect_accept(cur_img);
-	assert_int_equal(cur_parsed->type, ET_DYN);
+	assert_int_equal(cur_parsed->type, ELF_ET_DYN);
 }
 
 static void test_larger_phentsize_accepted(void **state)
@@ -534,8 +538,8 @@ static void test_load_bss_reads_zero(void **state)
 		fail_msg("elf_load: %s", err.msg);
 	for (uint64_t v = KBASE + 0x10900; v < KBASE + 0x13000; v++)
 		if (L.phys[v2p(&L.ld, v)] != 0)
-			fail_msg("bss byte at 0x%llx is 0x%02x",
-				 (unsigned long long)v, L.phys[v2p(&L.ld, v)]);
+			fail_msg("bss byte at 0x%" PRIx64 " is 0x%02x",
+				 v, L.phys[v2p(&L.ld, v)]);
 	/* The last file byte is there. */
 	assert_int_equal(L.phys[v2p(&L.ld, KBASE + 0x108ff)], pattern(0x48ff));
 }
@@ -597,8 +601,8 @@ static void test_load_mappings_carry_segment_permissions(void **state)
 					v < KBASE + 0x3000 ? 0 :           /* rodata */
 					MM_MAP_WRITE;                      /* data */
 			if (mp[i].flags != want)
-				fail_msg("page 0x%llx flags %u, expected %u",
-					 (unsigned long long)v, mp[i].flags, want);
+				fail_msg("page 0x%" PRIx64 " flags %u, expected %u",
+					 v, mp[i].flags, want);
 			pages++;
 		}
 	}
@@ -760,13 +764,13 @@ static void test_every_nth_claim_refused_load_fails_cleanly(void **state)
 			err.msg[0] = 0;
 			if (load(m, cur_parsed, &err) == 0) {
 				if (mode == 1)
-					fail_msg("every claim from %llu refused, yet the load succeeded",
-						 (unsigned long long)n);
+					fail_msg("every claim from %" PRIu64 " refused, yet the load succeeded",
+						 n);
 				check_contents(m, cur_parsed, &L.ld);
 			} else {
 				if (!strstr(err.msg, PATH))
-					fail_msg("claim %llu refused: message '%s' does not name the file",
-						 (unsigned long long)n, err.msg);
+					fail_msg("claim %" PRIu64 " refused: message '%s' does not name the file",
+						 n, err.msg);
 				assert_nothing_claimed();
 				assert_int_equal(L.a.nclaims, 0);
 			}
@@ -801,6 +805,173 @@ static void test_load_out_of_memory_fails_cleanly(void **state)
 	assert_non_null(strstr(err.msg, "no memory"));
 	assert_nothing_claimed();
 	assert_int_equal(mm_alloc_free_pages(&L.a), L.free0);
+}
+
+/* ==== verify mode: the digest read back through the page tables ==== */
+
+/* What tools/elfhash computes for m's bytes, written to a file. */
+static void elfhash_of(struct img *m, uint8_t ret_digest[32])
+{
+	const char *dir = getenv("TMPDIR");
+	char path[512];
+	uint64_t nseg;
+
+	snprintf(path, sizeof path, "%s/runway-test-elf.XXXXXX", dir ? dir : "/tmp");
+	img_write(m);
+	int fd = mkstemp(path);
+	if (fd < 0)
+		fail_msg("mkstemp(%s): %s", path, strerror(errno));
+	bool ok = write(fd, m->bytes, m->size) == (ssize_t)m->size;
+	close(fd);
+	int r = ok ? elfhash_file(path, ret_digest, &nseg) : -1;
+	unlink(path);
+	if (r)
+		fail_msg("tools/elfhash could not hash the image (see stderr)");
+}
+
+/* Take the page at v out of the mappings (splitting the one holding it). */
+static void unmap_page(struct mm_mapping *mp, size_t *n, size_t cap, uint64_t v)
+{
+	for (size_t i = 0; i < *n; i++) {
+		struct mm_mapping m = mp[i];
+		if (v < m.virt || v - m.virt >= m.size)
+			continue;
+		assert_true(*n < cap);
+		memmove(&mp[i + 2], &mp[i + 1], (*n - i - 1) * sizeof *mp);
+		mp[i] = (struct mm_mapping){ m.virt, m.phys, v - m.virt, m.flags };
+		uint64_t after = v + PAGE - m.virt;
+		mp[i + 1] = (struct mm_mapping){ v + PAGE, m.phys + after,
+						 m.size - after, m.flags };
+		/* Drop the empty halves. */
+		size_t k = 0;
+		for (size_t j = 0; j < *n + 1; j++)
+			if (mp[j].size)
+				mp[k++] = mp[j];
+		*n = k;
+		return;
+	}
+	fail_msg("0x%" PRIx64 " is not mapped to begin with", v);
+}
+
+/*
+ * Page tables for the loaded image as boot_entry builds them: the
+ * image's mappings, tables from one pool claimed from the allocator,
+ * phys_to_ptr into host memory.  A nonzero `hole` is left unmapped.
+ */
+static struct mm_pt tables_for(const struct elf_image *im, uint64_t hole)
+{
+	struct mm_mapping mp[64];
+	size_t n = elf_mappings(im, &L.ld, mp, 64);
+	struct rw_err err = { "" };
+	uint64_t pool;
+
+	assert_true(n > 0);
+	if (hole)
+		unmap_page(mp, &n, 64, hole);
+	struct mm_req req = { .pages = mm_pt_count(mp, n, false), .kind = MM_LOADER };
+	if (mm_alloc_run(&L.a, &req, &pool, &err))
+		fail_msg("page table pool: %s", err.msg);
+	struct mm_pt pt = { .pool = pool, .pool_pages = req.pages, .nx = true,
+			    .phys_to_ptr = p2v };
+	if (mm_pt_map_all(&pt, mp, n, &err))
+		fail_msg("mm_pt_map_all: %s", err.msg);
+	return pt;
+}
+
+/* Load m, build its tables and compare the digests. */
+static void expect_digest_of_elfhash(struct img *m, struct elf_image *im,
+				     bool place, uint64_t random)
+{
+	struct elf_file f = parsed_file(m);
+	struct rw_err err = { "" };
+	uint8_t got[32], want[32];
+	uint64_t align;
+
+	*im = *cur_parsed;
+	if (place && elf_place(im, PATH, true, random, &align, &err))
+		fail_msg("elf_place: %s", err.msg);
+	if (elf_load(&f, im, &L.a, p2v, NULL, &L.ld, &err))
+		fail_msg("elf_load: %s", err.msg);
+	struct mm_pt pt = tables_for(im, 0);
+	if (elf_hash_mapped(im, &pt, PATH, got, &err))
+		fail_msg("elf_hash_mapped: %s", err.msg);
+	elfhash_of(m, want);
+	assert_memory_equal(got, want, 32);
+}
+
+static void test_digest_of_a_loaded_kernel_equals_elfhash(void **state)
+{
+	(void)state;
+	struct elf_image im;
+	load_env(one_run, 1);
+	/* text and rodata share a page; data has bss */
+	expect_digest_of_elfhash(cur_img, &im, false, 0);
+	assert_int_equal(im.nseg, 3);
+	assert_true(im.seg[2].memsz > im.seg[2].filesz);
+}
+
+static void test_digest_follows_program_header_order(void **state)
+{
+	(void)state;
+	struct elf_image im;
+	struct elf64_phdr t = cur_img->ph[0];
+	cur_img->ph[0] = cur_img->ph[2];
+	cur_img->ph[2] = t;
+	load_env(one_run, 1);
+	expect_digest_of_elfhash(cur_img, &im, false, 0);
+	assert_int_equal(im.seg[0].phdr_index, 2); /* vaddr order differs */
+}
+
+/* A PIE linked at 0: text, then data whose bss fills a 2 MiB-aligned
+ * group of more than 2 MiB (a large page in the tables). */
+static struct img *pie_img(void)
+{
+	struct img *m = img_new(0x4000);
+	m->eh.e_type = ELF_ET_DYN;
+	img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, 0x1000, 0x1234, 0x1234);
+	struct elf64_phdr *d = img_phdr(m, PT_LOAD, PF_R | PF_W, 0x3000,
+					0x200000, 0x800, 0x280000);
+	d->p_align = 0x200000;
+	m->eh.e_entry = 0x1010;
+	free(cur_img);
+	cur_img = m;
+	return m;
+}
+
+static void test_digest_of_a_slid_pie_equals_elfhash(void **state)
+{
+	(void)state;
+	static const uint64_t randoms[] = { 0, 1, 77, 0xfedcba9876543210ull };
+	for (size_t i = 0; i < sizeof randoms / sizeof randoms[0]; i++) {
+		struct elf_image im;
+		struct img *m = pie_img();
+		load_env(one_run, 1);
+		expect_digest_of_elfhash(m, &im, true, randoms[i]);
+		assert_true(im.vlow >= ELF_WINDOW_BASE);
+		assert_int_equal(im.slide % 0x200000, 0);
+		teardown(NULL);
+		cur_parsed = calloc(1, sizeof *cur_parsed);
+		assert_non_null(cur_parsed);
+	}
+}
+
+static void test_digest_of_an_unmapped_page_names_address_and_phdr(void **state)
+{
+	(void)state;
+	load_env(one_run, 1);
+	struct rw_err err = { "" };
+	if (load(cur_img, cur_parsed, &err))
+		fail_msg("elf_load: %s", err.msg);
+	/* the last page of data's bss */
+	struct mm_pt pt = tables_for(cur_parsed, KBASE + 0x12000);
+	uint8_t digest[32];
+	memset(digest, 0x5a, sizeof digest);
+	assert_int_equal(elf_hash_mapped(cur_parsed, &pt, PATH, digest, &err), -1);
+	if (!strstr(err.msg, PATH) || !strstr(err.msg, "0xffffffff80012000") ||
+	    !strstr(err.msg, "phdr 2") || !strstr(err.msg, "not mapped"))
+		fail_msg("message '%s' does not name the file, address and phdr", err.msg);
+	for (size_t i = 0; i < sizeof digest; i++)
+		assert_int_equal(digest[i], 0x5a);
 }
 
 #define P(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -863,6 +1034,10 @@ int main(void)
 		P(test_load_failing_read_releases_everything),
 		P(test_load_failing_claim_releases_everything),
 		P(test_load_out_of_memory_fails_cleanly),
+		P(test_digest_of_a_loaded_kernel_equals_elfhash),
+		P(test_digest_follows_program_header_order),
+		P(test_digest_of_a_slid_pie_equals_elfhash),
+		P(test_digest_of_an_unmapped_page_names_address_and_phdr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
