@@ -30,7 +30,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Callable, List, NamedTuple, Tuple, Union
+from typing import Callable, List, NamedTuple, Optional, Tuple, Union
 
 HOLD_MS = 50          # each key is held this long ...
 KEY_GAP_S = 0.1       # ... and released this long before the next one
@@ -139,7 +139,7 @@ class Qmp:
         self._file.readline()  # the greeting
         self.call("qmp_capabilities")
 
-    def call(self, command: str, arguments: dict = None) -> dict:
+    def call(self, command: str, arguments: Optional[dict] = None) -> dict:
         """Send COMMAND and return QEMU's reply, which holds "return" or
         "error"; events that come first are skipped.  EOFError when QEMU
         has gone."""
