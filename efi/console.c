@@ -15,14 +15,14 @@ void con_init(void)
 
 	/* The widest text mode: long log lines stay on one line. */
 	for (UINTN mode = 0; mode < (UINTN)out->Mode->MaxMode; mode++) {
-		if (uefi_call_wrapper(out->QueryMode, 4, out, mode, &cols, &rows) ==
-			    EFI_SUCCESS && cols > best_cols) {
+		if (out->QueryMode(out, mode, &cols, &rows) == EFI_SUCCESS &&
+		    cols > best_cols) {
 			best = mode;
 			best_cols = cols;
 		}
 	}
 	if (best_cols && (INTN)best != out->Mode->Mode)
-		uefi_call_wrapper(out->SetMode, 2, out, best);
+		out->SetMode(out, best);
 }
 
 static void put_ascii(const char *s)
@@ -33,7 +33,7 @@ static void put_ascii(const char *s)
 	for (; *s; s++) {
 		if (n + 3 >= sizeof buf / sizeof buf[0]) {
 			buf[n] = 0;
-			uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, buf);
+			ST->ConOut->OutputString(ST->ConOut, buf);
 			n = 0;
 		}
 		if (*s == '\n')
@@ -41,7 +41,7 @@ static void put_ascii(const char *s)
 		buf[n++] = (CHAR16)(unsigned char)*s;
 	}
 	buf[n] = 0;
-	uefi_call_wrapper(ST->ConOut->OutputString, 2, ST->ConOut, buf);
+	ST->ConOut->OutputString(ST->ConOut, buf);
 }
 
 void con_printf(const char *f, ...)
@@ -57,7 +57,7 @@ void con_printf(const char *f, ...)
 
 static char last_error[1024];
 
-void con_error(const char *f, ...)
+EFI_STATUS con_fail(EFI_STATUS st, const char *f, ...)
 {
 	va_list ap;
 
@@ -67,6 +67,7 @@ void con_error(const char *f, ...)
 	put_ascii("runway: error: ");
 	put_ascii(last_error);
 	put_ascii("\n");
+	return st;
 }
 
 const char *con_last_error(void)
@@ -110,24 +111,25 @@ const char *efi_status_name(EFI_STATUS st)
 	}
 }
 
-BOOLEAN con_wait_key(UINTN seconds)
+bool con_read_key(unsigned seconds, EFI_INPUT_KEY *ret_key)
 {
-	EFI_EVENT timer, events[2];
-	UINTN which;
-	EFI_INPUT_KEY key;
+	EFI_EVENT timer = NULL, events[2] = { ST->ConIn->WaitForKey };
+	UINTN which = 0, n = 1;
 
-	if (uefi_call_wrapper(BS->CreateEvent, 5, EVT_TIMER, 0, NULL, NULL,
-			      &timer) != EFI_SUCCESS)
-		return FALSE;
-	uefi_call_wrapper(BS->SetTimer, 3, timer, TimerRelative,
-			  (UINT64)seconds * 10000000);
-	events[0] = ST->ConIn->WaitForKey;
-	events[1] = timer;
-	uefi_call_wrapper(BS->WaitForEvent, 3, 2, events, &which);
-	uefi_call_wrapper(BS->CloseEvent, 1, timer);
-	if (which == 0) {
-		uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, &key);
-		return TRUE;
+	if (seconds) {
+		if (BS->CreateEvent(EVT_TIMER, 0, NULL, NULL, &timer) != EFI_SUCCESS)
+			return false;
+		BS->SetTimer(timer, TimerRelative, (uint64_t)seconds * 10000000);
+		events[n++] = timer;
 	}
-	return FALSE;
+	for (;;) {
+		BS->WaitForEvent(n, events, &which);
+		/* A key event without a key (it was read elsewhere): wait on. */
+		if (which != 0 || ST->ConIn->ReadKeyStroke(ST->ConIn, ret_key) ==
+					  EFI_SUCCESS)
+			break;
+	}
+	if (timer)
+		BS->CloseEvent(timer);
+	return which == 0;
 }

@@ -1,6 +1,12 @@
 /*
  * loader.h - what the firmware-facing files of efi/ share.  Only efi/
  * includes <efi.h>; the pure modules never see it.
+ *
+ * Conventions: functions here return EFI_STATUS and report their own
+ * errors once, with con_fail (which logs and returns the status); output
+ * parameters come last, are named ret_*, and are untouched on failure.
+ * Firmware types stay at the firmware calls: Runway's own signatures use
+ * bool, size_t, uint64_t and char16_t-sized uint16_t.
  */
 #ifndef RUNWAY_EFI_LOADER_H
 #define RUNWAY_EFI_LOADER_H
@@ -9,24 +15,30 @@
 #include <efilib.h>
 
 #include "config.h"
+#include "cpu.h"
 #include "elf64.h"
 #include "fmt.h"
 #include "mm.h"
+#include "proto.h"
 
-#define RUNWAY_VERSION "0.3"
+#define RUNWAY_VERSION "0.4"
 
 /* ---- console.c: output to the firmware console ---- */
 void con_init(void);
 void con_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Machine-readable log line: "runway: <event> key=value ...". */
 #define log_event(...) con_printf("runway: " __VA_ARGS__)
-void con_error(const char *f, ...) __attribute__((format(printf, 1, 2)));
-/* The text of the last con_error ("" if none since con_clear_error). */
+/* Report an error ("runway: error: ..."; kept for the menu) and return st:
+ * `return con_fail(st, "...", ...);`. */
+EFI_STATUS con_fail(EFI_STATUS st, const char *f, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The text of the last error reported ("" if none since con_clear_error). */
 const char *con_last_error(void);
 void con_clear_error(void);
 const char *efi_status_name(EFI_STATUS st);
-/* Wait for a key press for at most `seconds`; true if one came. */
-BOOLEAN con_wait_key(UINTN seconds);
+/* Wait for a key press for at most `seconds` (0: for ever); true with
+ * *ret_key when one came. */
+bool con_read_key(unsigned seconds, EFI_INPUT_KEY *ret_key);
 
 /* ---- time.c: time stamp counter ---- */
 uint64_t tsc_now(void);
@@ -37,65 +49,163 @@ uint64_t tsc_to_us(uint64_t ticks);
 uint64_t random_u64(const char **ret_source);
 
 /* ---- file.c: files on the loader's own volume ---- */
-struct efi_file {
+struct vol_file {
 	EFI_FILE_HANDLE h;
 	uint64_t size;
 	char path[CONFIG_PATH_MAX];
 };
+/* The loader's volume and the directory it was started from ("\EFI\BOOT"). */
 EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
-			 CHAR16 **ret_dir);
+			 uint16_t **ret_dir);
+/* Open a config path ('/'-separated); reports nothing (EFI_INVALID_PARAMETER
+ * when the path cannot be an EFI path). */
 EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
-		     struct efi_file *ret_f);
-void file_close(struct efi_file *f);
+		     struct vol_file *ret_f);
+void file_close(struct vol_file *f);
 /* elf_file.read: read exactly len bytes at off. */
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len);
 /* Read f's bytes [0, len) into buf, 1 MiB per firmware call (some firmware
  * refuses larger reads); on failure *ret_off is the offset of the read
  * that failed. */
-EFI_STATUS file_read_chunked(struct efi_file *f, void *buf, uint64_t len,
+EFI_STATUS file_read_chunked(struct vol_file *f, void *buf, uint64_t len,
 			     uint64_t *ret_off);
-/* path ('/'-separated) as an EFI path ('\\', UCS-2) in out[0..cap). */
-void file_efi_path(const char *path, CHAR16 *out, UINTN cap);
-/* Read a whole small file into pool memory (caller frees with FreePool). */
-EFI_STATUS file_read_all(EFI_FILE_HANDLE root, const CHAR16 *path,
-			 char **ret_buf, UINTN *ret_len);
+/* Open an EFI path (UCS-2, '\\'-separated); path names it in messages. */
+EFI_STATUS file_open_w(EFI_FILE_HANDLE root, const uint16_t *wpath,
+		       const char *path, struct vol_file *ret_f);
+/* Read an open file whole into pool memory, with a NUL after it (the
+ * caller frees it with FreePool); a file over max bytes is refused.
+ * Reports its errors, naming `what` and the path. */
+EFI_STATUS file_read_whole(struct vol_file *f, const char *what, uint64_t max,
+			   void **ret_buf);
 
-/* ---- memmap.c: firmware memory map snapshots ---- */
-struct efi_map {
+/* ---- fwmap.c: firmware memory map snapshots ---- */
+struct fw_map {
 	void *buf;
-	UINTN size;      /* bytes of descriptors in buf */
-	UINTN cap;       /* bytes allocated */
+	size_t size;      /* bytes of descriptors in buf */
+	size_t cap;       /* bytes allocated */
 	UINTN key;
-	UINTN desc_size;
-	UINT32 desc_ver;
+	size_t desc_size;
+	uint32_t desc_ver;
 };
+/* The i-th descriptor, or NULL past the end (or when the firmware's
+ * descriptor size cannot hold one): the one walker over a firmware map. */
+static inline const struct mm_efi_desc *fw_map_desc(const struct fw_map *m,
+						    size_t i)
+{
+	if (m->desc_size < sizeof(struct mm_efi_desc) ||
+	    i >= m->size / m->desc_size)
+		return NULL;
+	return (const void *)((const uint8_t *)m->buf + i * m->desc_size);
+}
+static inline size_t fw_map_count(const struct fw_map *m)
+{
+	return m->desc_size ? m->size / m->desc_size : 0;
+}
 /* Take a snapshot, growing the buffer (with slack) as needed. */
-EFI_STATUS map_snapshot(struct efi_map *m);
+EFI_STATUS fw_map_snapshot(struct fw_map *m);
 /* Grow the buffer to hold `descs` descriptors, then take a snapshot. */
-EFI_STATUS map_reserve(struct efi_map *m, UINTN descs);
+EFI_STATUS fw_map_reserve(struct fw_map *m, size_t descs);
 /* Take a snapshot into the existing buffer; never allocates. */
-EFI_STATUS map_snapshot_noalloc(struct efi_map *m);
-void map_free(struct efi_map *m);
+EFI_STATUS fw_map_snapshot_noalloc(struct fw_map *m);
+void fw_map_free(struct fw_map *m);
+/* Bytes of conventional memory in the snapshot. */
+uint64_t fw_map_free_bytes(const struct fw_map *m);
+/* Pages currently claimed by Runway (loader code and Runway's own types). */
+uint64_t fw_claimed_pages(void);
+/* map-dump = yes: the firmware's descriptors, then the normalized map. */
+void fw_map_dump(const struct fw_map *m);
+void fw_regions_dump(const struct mm_region *r, size_t n);
 /* The seam for mm/: claims via AllocatePages(AllocateAddress). */
 extern const struct mm_fw efi_mm_fw;
 
-/* ---- sysinfo.c: what the boot info reports about the machine ---- */
-struct runway_boot_info;
-void sysinfo_fill(struct runway_boot_info *bi);
+/* ---- sysinfo.c: what the firmware tells about the machine ---- */
+void sysinfo_read(EFI_HANDLE image, struct machine_info *ret);
 
-/* ---- boot.c: load a native ELF kernel and jump to it ---- */
+/* ---- pin.c: the one path for SHA-256 pins ---- */
 /*
- * Run entry e: boot its kernel (returns only on failure, with every page
- * it claimed given back) or verify its file (returns EFI_SUCCESS after
- * printing the verify line, everything given back).
+ * Compare got with the pinned want: on a match log "sha256 path=PATH ok"
+ * and return EFI_SUCCESS, else report "<what> PATH: SHA-256 mismatch ..."
+ * (what may be "") and return EFI_SECURITY_VIOLATION.
  */
+EFI_STATUS pin_check(const char *what, const char *path, const uint8_t got[32],
+		     const uint8_t want[32]);
+/* The same for the SHA-256 of buf[0..size). */
+EFI_STATUS pin_check_buffer(const char *what, const char *path,
+			    const void *buf, uint64_t size,
+			    const uint8_t want[32]);
+
+/* ---- kernel.c: the load path (DESIGN.md steps 1-7) ---- */
+#define LOAD_MAPPINGS_MAX 512
+
+/* One load: scratch, bookkeeping and results, from open to release. */
+struct load {
+	bool verify;             /* verify mode: no hand-off page, no jump */
+	struct cpu_features cpu;
+	struct fw_map map;
+	struct mm_load_caps caps;
+	struct mm_region *reg, *final_reg; /* pool memory */
+	void *scratch;
+	struct mm_claim *claims;
+	struct mm_alloc alloc;
+	struct vol_file file;
+	struct elf_file ef;
+	struct elf_image img;
+	struct elf_load ld;
+	struct mm_mapping maps[LOAD_MAPPINGS_MAX + 2];
+	size_t nmaps;
+	struct mm_pt pt;
+	uint64_t handoff_page;   /* identity-mapped trampoline page */
+	uint64_t hhdm_size;
+	size_t frag_from, frag_claims;
+	uint64_t alloc_calls;    /* firmware claims for segments and tables */
+	struct loaded_kernel k;  /* the description protocols read */
+};
+
+/*
+ * Steps 1-7 for entry e: open and validate the file, place a relocatable
+ * kernel, check its pin, snapshot and normalize the memory map, claim
+ * the hand-off page (boot mode), load the segments run by run, relocate,
+ * and build the page tables.  Reports its own errors.  Everything claimed
+ * stays claimed until load_release.
+ */
+EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
+		       const struct config *cfg, const struct config_entry *e);
+/* Give back everything the load claimed and allocated. */
+void load_release(struct load *L);
+/* The "loaded" / "verify" line's common counters. */
+void load_log_line(const struct load *L, const char *event, const char *extra);
+
+/* ---- modules.c: modules, each in its own run ---- */
+EFI_STATUS modules_load(struct load *L, EFI_FILE_HANDLE root,
+			const struct config_entry *e);
+
+/* ---- verify.c: verify = PATH ---- */
+/* Load e's file as a kernel, hash it back through the page tables, log
+ * the verify line, and give everything back. */
+EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
+			const struct config_entry *e);
+
+/* ---- handoff.c: the hand-off page, ExitBootServices and the jump ---- */
+/* Claim the trampoline page (below 4 GiB, identity-mapped by the tables). */
+EFI_STATUS handoff_reserve(struct load *L);
+/* Final map, ExitBootServices (retried once on a stale key), the
+ * protocol's finish, and the jump.  Returns only if ExitBootServices
+ * fails twice. */
+EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
+				 const struct protocol *proto,
+				 struct proto_run *run);
+
+/* ---- boot.c: boot a kernel entry ---- */
+/* Returns only on failure, with every page it claimed given back. */
 EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		      const struct config *cfg, const struct config_entry *e);
 
-/* A pinned hash: EFI_SUCCESS when got equals want, else the mismatch is
- * reported for `what` (a path) and EFI_SECURITY_VIOLATION returned. */
-EFI_STATUS sha256_pin_check(const char *what, const uint8_t got[32],
-			    const uint8_t want[32]);
+/* ---- initrd.c: an initrd for Linux through LoadFile2 ---- */
+/* Serve data[0..size) on the LINUX_EFI_INITRD_MEDIA_GUID device path. */
+EFI_STATUS initrd_install(void *data, uint64_t size);
+/* Remove it.  When the firmware refuses (the program keeps it open) the
+ * data is still served and must stay allocated. */
+EFI_STATUS initrd_uninstall(void);
 
 /* ---- chainload.c: start another EFI program ---- */
 /*
@@ -112,9 +222,7 @@ EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
  * timeout (if used) runs out.  cmdline[0..cap) receives the command line
  * to use: the entry's own, or the one the user edited.
  */
-size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
-		   char *cmdline, size_t cap);
-/* Pages currently claimed by Runway (loader code and Runway's own types). */
-uint64_t claimed_pages(void);
+size_t menu_choose(const struct config *cfg, bool use_timeout, char *cmdline,
+		   size_t cap);
 
 #endif

@@ -8,48 +8,66 @@
 
 #include <string.h>
 
+#include "ucs2.h"
 
-/* Read runway.conf: from the loader's own directory, then the root. */
-static EFI_STATUS read_config(EFI_FILE_HANDLE root, const CHAR16 *dir,
+#define CONFIG_FILE_MAX (1ull << 20)
+
+/* Open runway.conf: in the loader's own directory, then at the root. */
+static EFI_STATUS open_config(EFI_FILE_HANDLE root, const uint16_t *dir,
+			      struct vol_file *ret_f)
+{
+	uint16_t path[CONFIG_PATH_MAX + 16];
+	EFI_STATUS st = EFI_NOT_FOUND;
+
+	if (dir[0] && ucs2_path_join(dir, L"runway.conf", path, CONFIG_PATH_MAX + 16))
+		st = file_open_w(root, path, "runway.conf", ret_f);
+	if (st == EFI_NOT_FOUND)
+		st = file_open_w(root, L"\\runway.conf", "/runway.conf", ret_f);
+	if (EFI_ERROR(st))
+		return con_fail(st, "runway.conf: cannot read it from the loader's directory or the volume root: %s",
+				efi_status_name(st));
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS read_config(EFI_FILE_HANDLE root, const uint16_t *dir,
 			      struct config *cfg)
 {
-	CHAR16 path[CONFIG_PATH_MAX + 16];
-	char *text = NULL;
-	UINTN len = 0;
-	EFI_STATUS st = EFI_NOT_FOUND;
+	struct vol_file f;
 	struct rw_err err;
+	char *text;
+	EFI_STATUS st = open_config(root, dir, &f);
 
-	if (dir[0]) {
-		UINTN n = 0;
-		for (; dir[n] && n < CONFIG_PATH_MAX; n++)
-			path[n] = dir[n];
-		const CHAR16 *name = L"\\runway.conf";
-		for (UINTN i = 0; name[i]; i++)
-			path[n++] = name[i];
-		path[n] = 0;
-		st = file_read_all(root, path, &text, &len);
-	}
-	if (st == EFI_NOT_FOUND)
-		st = file_read_all(root, L"\\runway.conf", &text, &len);
-	if (EFI_ERROR(st)) {
-		con_error("runway.conf: cannot read it from the loader's directory or the volume root: %s",
-			  efi_status_name(st));
+	if (EFI_ERROR(st))
 		return st;
-	}
+	st = file_read_whole(&f, "config", CONFIG_FILE_MAX, (void **)&text);
+	uint64_t len = f.size;
+	file_close(&f);
+	if (EFI_ERROR(st))
+		return st;
 	int r = config_parse(text, len, cfg, &err);
 	FreePool(text);
-	if (r) {
-		con_error("%s", err.msg);
-		return EFI_LOAD_ERROR;
-	}
+	if (r)
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
 	return EFI_SUCCESS;
 }
 
 static void power_off(void)
 {
 	log_event("poweroff\n");
-	uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, EFI_SUCCESS, 0,
-			  NULL);
+	RT->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
+}
+
+static EFI_STATUS dispatch(EFI_HANDLE image, EFI_FILE_HANDLE root,
+			   const struct config *cfg, const struct config_entry *e)
+{
+	switch (e->kind) {
+	case CONFIG_EFI:
+		return chain_entry(image, root, e);
+	case CONFIG_VERIFY:
+		return verify_entry(root, cfg, e);
+	default:
+		return boot_entry(image, root, cfg, e);
+	}
 }
 
 /* Run entry i (as e: edited or not) and report how it ended and what
@@ -59,63 +77,47 @@ static void run_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		      const struct config_entry *e, uint64_t baseline)
 {
 	con_clear_error();
-	EFI_STATUS st = e->kind == CONFIG_EFI ? chain_entry(image, root, e)
-					       : boot_entry(image, root, cfg, e);
-	uint64_t now = claimed_pages();
+	EFI_STATUS st = dispatch(image, root, cfg, e);
+	uint64_t now = fw_claimed_pages();
 
-	log_event("entry-done index=%zu status=%s claimed_pages=%llu baseline=%llu%s\n",
-		  i + 1, efi_status_name(st), (unsigned long long)now,
-		  (unsigned long long)baseline, now == baseline ? "" : " LEAK");
+	log_event("entry-done index=%zu status=%s claimed_pages=%" PRIu64
+		  " baseline=%" PRIu64 "%s\n",
+		  i + 1, efi_status_name(st), now, baseline,
+		  now == baseline ? "" : " LEAK");
 }
 
-EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+/* A broken config: power off (exit-after, if read before the broken
+ * line, still applies) or give the user time to read the error. */
+static EFI_STATUS config_failed(const struct config *cfg, EFI_STATUS st)
 {
-	EFI_FILE_HANDLE root;
-	CHAR16 *dir;
-	struct config *cfg;
-	EFI_STATUS st;
+	if (cfg->exit_after)
+		power_off();
+	EFI_INPUT_KEY key;
 
-	InitializeLib(image, systab);
-	/* The firmware's watchdog would reset the machine after 5 minutes
-	 * at a menu; Runway decides itself when to give up. */
-	uefi_call_wrapper(BS->SetWatchdogTimer, 4, 0, 0, 0, NULL);
-	con_init();
-	tsc_calibrate();
-	con_printf("Runway %s\n", RUNWAY_VERSION);
+	con_printf("Press a key to return to the firmware (30 s).\n");
+	con_read_key(30, &key);
+	return st;
+}
 
-	cfg = AllocateZeroPool(sizeof *cfg);
-	if (!cfg) {
-		con_error("no memory for the configuration");
-		return EFI_OUT_OF_RESOURCES;
-	}
-	st = vol_open_root(image, &root, &dir);
-	if (EFI_ERROR(st)) {
-		con_error("cannot open the loader's own volume: %s",
-			  efi_status_name(st));
-		return st;
-	}
-	st = read_config(root, dir, cfg);
-	if (EFI_ERROR(st)) {
-		/* exit-after, if read before the broken line, still applies. */
-		if (cfg->exit_after)
-			power_off();
-		con_printf("Press a key to return to the firmware (30 s).\n");
-		con_wait_key(30);
-		return st;
-	}
+static void run_all(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		    const struct config *cfg, uint64_t baseline)
+{
+	for (size_t i = 0; i < cfg->nentries; i++)
+		run_entry(image, root, cfg, i, &cfg->entries[i], baseline);
+	log_event("run-all done entries=%zu\n", cfg->nentries);
+	if (cfg->exit_after)
+		power_off();
+}
 
-	uint64_t baseline = claimed_pages();
-	if (cfg->run_all) {
-		for (size_t i = 0; i < cfg->nentries; i++)
-			run_entry(image, root, cfg, i, &cfg->entries[i], baseline);
-		log_event("run-all done entries=%zu\n", cfg->nentries);
-		if (cfg->exit_after)
-			power_off();
-	}
-	/* The chosen entry, with the command line the menu hands back. */
+/* The menu, for ever: the chosen entry with the command line the menu
+ * hands back. */
+static void menu_loop(EFI_HANDLE image, EFI_FILE_HANDLE root,
+		      const struct config *cfg, uint64_t baseline)
+{
 	static struct config_entry chosen;
 	static char cmdline[CONFIG_CMDLINE_MAX];
-	for (BOOLEAN first = !cfg->run_all;; first = FALSE) {
+
+	for (bool first = !cfg->run_all;; first = false) {
 		size_t i = menu_choose(cfg, first, cmdline, sizeof cmdline);
 		chosen = cfg->entries[i];
 		if (strcmp(cmdline, chosen.cmdline)) {
@@ -126,4 +128,37 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		if (cfg->exit_after)
 			power_off();
 	}
+}
+
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
+{
+	EFI_FILE_HANDLE root;
+	uint16_t *dir;
+	struct config *cfg;
+	EFI_STATUS st;
+
+	InitializeLib(image, systab);
+	/* The firmware's watchdog would reset the machine after 5 minutes
+	 * at a menu; Runway decides itself when to give up. */
+	BS->SetWatchdogTimer(0, 0, 0, NULL);
+	con_init();
+	tsc_calibrate();
+	con_printf("Runway %s\n", RUNWAY_VERSION);
+
+	cfg = AllocateZeroPool(sizeof *cfg);
+	if (!cfg)
+		return con_fail(EFI_OUT_OF_RESOURCES, "no memory for the configuration");
+	st = vol_open_root(image, &root, &dir);
+	if (EFI_ERROR(st))
+		return con_fail(st, "cannot open the loader's own volume: %s",
+				efi_status_name(st));
+	st = read_config(root, dir, cfg);
+	if (EFI_ERROR(st))
+		return config_failed(cfg, st);
+
+	uint64_t baseline = fw_claimed_pages();
+	if (cfg->run_all)
+		run_all(image, root, cfg, baseline);
+	menu_loop(image, root, cfg, baseline);
+	return EFI_SUCCESS;
 }

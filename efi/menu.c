@@ -1,6 +1,5 @@
 /*
- * menu.c - the boot menu and the accounting that proves failed entries
- * give everything back.
+ * menu.c - the boot menu.
  *
  * The menu lists the config's entries; arrow keys or a digit select,
  * Enter boots, e edits the selected entry's command line for this boot,
@@ -11,27 +10,9 @@
 
 #include <string.h>
 
-uint64_t claimed_pages(void)
-{
-	struct efi_map m = { 0 };
-	uint64_t pages = 0;
-
-	if (EFI_ERROR(map_snapshot(&m)))
-		return 0;
-	for (UINTN off = 0; off + m.desc_size <= m.size; off += m.desc_size) {
-		const struct mm_efi_desc *d = (const void *)((const uint8_t *)m.buf + off);
-		if (d->type == MM_EFI_LOADER_CODE ||
-		    d->type == MM_EFI_RUNWAY_KERNEL ||
-		    d->type == MM_EFI_RUNWAY_MODULE)
-			pages += d->pages;
-	}
-	map_free(&m);
-	return pages;
-}
-
 static void set_attr(UINTN attr)
 {
-	uefi_call_wrapper(ST->ConOut->SetAttribute, 2, ST->ConOut, attr);
+	ST->ConOut->SetAttribute(ST->ConOut, attr);
 }
 
 #define ATTR_NORMAL (EFI_LIGHTGRAY | EFI_BACKGROUND_BLACK)
@@ -41,7 +22,7 @@ static void set_attr(UINTN attr)
 static void draw(const struct config *cfg, size_t sel)
 {
 	set_attr(ATTR_NORMAL);
-	uefi_call_wrapper(ST->ConOut->ClearScreen, 1, ST->ConOut);
+	ST->ConOut->ClearScreen(ST->ConOut);
 	con_printf("Runway %s - UEFI boot loader\n\n", RUNWAY_VERSION);
 	for (size_t i = 0; i < cfg->nentries; i++) {
 		const struct config_entry *e = &cfg->entries[i];
@@ -62,24 +43,12 @@ static void draw(const struct config *cfg, size_t sel)
 	}
 }
 
-static void wait_key(EFI_INPUT_KEY *key)
-{
-	UINTN which;
-
-	for (;;) {
-		uefi_call_wrapper(BS->WaitForEvent, 3, 1, &ST->ConIn->WaitForKey, &which);
-		if (uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, key) ==
-		    EFI_SUCCESS)
-			return;
-	}
-}
-
 /*
  * Edit buf[0..cap) on one line: printable characters are appended,
- * Backspace deletes the last one, Ctrl-U clears the line.  TRUE on Enter,
- * FALSE on Esc (buf is then unspecified).
+ * Backspace deletes the last one, Ctrl-U clears the line.  true on Enter,
+ * false on Esc (buf is then unspecified).
  */
-static BOOLEAN edit_line(const char *title, char *buf, size_t cap)
+static bool edit_line(const char *title, char *buf, size_t cap)
 {
 	size_t n = strlen(buf);
 	EFI_INPUT_KEY key;
@@ -87,13 +56,13 @@ static BOOLEAN edit_line(const char *title, char *buf, size_t cap)
 	con_printf("\nCommand line for '%s' (Enter boots, Esc goes back, Ctrl-U clears):\n> %s",
 		   title, buf);
 	for (;;) {
-		wait_key(&key);
+		con_read_key(0, &key);
 		CHAR16 c = key.UnicodeChar;
 		if (key.ScanCode == SCAN_ESC)
-			return FALSE;
+			return false;
 		if (c == CHAR_CARRIAGE_RETURN || c == CHAR_LINEFEED) {
 			con_printf("\n");
-			return TRUE;
+			return true;
 		}
 		if (c == CHAR_BACKSPACE) {
 			if (n) {
@@ -113,33 +82,13 @@ static BOOLEAN edit_line(const char *title, char *buf, size_t cap)
 	}
 }
 
-/* Wait up to one second for a key; false on timeout. */
-static BOOLEAN key_or_tick(EFI_INPUT_KEY *key)
-{
-	EFI_EVENT timer, events[2];
-	UINTN which = 1;
-
-	if (uefi_call_wrapper(BS->CreateEvent, 5, EVT_TIMER, 0, NULL, NULL,
-			      &timer) != EFI_SUCCESS)
-		return FALSE;
-	uefi_call_wrapper(BS->SetTimer, 3, timer, TimerRelative, 10000000);
-	events[0] = ST->ConIn->WaitForKey;
-	events[1] = timer;
-	uefi_call_wrapper(BS->WaitForEvent, 3, 2, events, &which);
-	uefi_call_wrapper(BS->CloseEvent, 1, timer);
-	if (which != 0)
-		return FALSE;
-	return uefi_call_wrapper(ST->ConIn->ReadKeyStroke, 2, ST->ConIn, key) ==
-	       EFI_SUCCESS;
-}
-
-size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
-		   char *cmdline, size_t cap)
+size_t menu_choose(const struct config *cfg, bool use_timeout, char *cmdline,
+		   size_t cap)
 {
 	/* After an entry returns, the menu comes back on it. */
 	static size_t last = (size_t)-1;
 	size_t sel = last < cfg->nentries ? last : cfg->default_entry;
-	UINTN left = cfg->timeout;
+	unsigned left = cfg->timeout;
 	EFI_INPUT_KEY key;
 
 	fmt(cmdline, cap, "%s", cfg->entries[sel].cmdline);
@@ -149,15 +98,15 @@ size_t menu_choose(const struct config *cfg, BOOLEAN use_timeout,
 	for (;;) {
 		if (use_timeout)
 			con_printf("\rBooting '%s' in %u s. ", cfg->entries[sel].title,
-				   (unsigned)left);
-		if (!key_or_tick(&key)) {
+				   left);
+		if (!con_read_key(1, &key)) {
 			if (use_timeout && --left == 0) {
 				con_printf("\n");
 				return last = sel;
 			}
 			continue;
 		}
-		use_timeout = FALSE; /* any key stops the countdown */
+		use_timeout = false; /* any key stops the countdown */
 		if (key.ScanCode == SCAN_UP && sel > 0)
 			sel--;
 		else if (key.ScanCode == SCAN_DOWN && sel + 1 < cfg->nentries)

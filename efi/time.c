@@ -17,7 +17,7 @@ void tsc_calibrate(void)
 {
 	uint64_t t0 = tsc_now();
 
-	uefi_call_wrapper(BS->Stall, 1, 2000);
+	BS->Stall(2000);
 	uint64_t t = (tsc_now() - t0) / 2000;
 	ticks_per_us = t ? t : 1;
 }

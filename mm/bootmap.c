@@ -1,5 +1,5 @@
 /*
- * bootmap.c - the memory map handed to the kernel (DESIGN.md step 9).
+ * bootmap.c - the memory map handed to the kernel (DESIGN.md step 10).
  *
  * Runs after ExitBootServices, so it allocates nothing: it converts
  * normalized regions of the final firmware map into protocol entries in a

@@ -1,0 +1,131 @@
+/*
+ * handoff.c - the hand-off (DESIGN.md steps 5, 10 and 11): the trampoline
+ * page, ExitBootServices, the final memory map and the jump.
+ *
+ * The trampoline (trampoline.S) runs from a page below 4 GiB that both the
+ * firmware's tables and Runway's map at its physical address, so that it
+ * survives the CR3 switch.  Its parameters sit in the same page.  After
+ * ExitBootServices nothing allocates and nothing can fail but a firmware
+ * that breaks its own rules; if that happens, COM1 says so and the CPU
+ * halts (the firmware console is gone).
+ */
+#include "loader.h"
+
+#include <string.h>
+
+extern const char handoff_start[], handoff_end[];
+
+/* What trampoline.S reads; the offsets are its P_* constants. */
+struct handoff_params {
+	uint64_t arg;        /* RDI */
+	uint64_t entry;      /* RIP */
+	uint64_t cr3;
+	uint64_t stack_top;  /* RSP */
+	uint64_t gdtr;       /* address of the GDTR (mapped after the switch) */
+	uint64_t nxe;        /* set EFER.NXE first */
+	uint16_t code_sel, data_sel;
+};
+_Static_assert(offsetof(struct handoff_params, nxe) == 40, "trampoline.S P_NXE");
+_Static_assert(offsetof(struct handoff_params, code_sel) == 48, "trampoline.S P_CODE_SEL");
+_Static_assert(offsetof(struct handoff_params, data_sel) == 50, "trampoline.S P_DATA_SEL");
+
+/* The parameters' place in the hand-off page, after the code. */
+#define PARAMS_OFFSET 0xf00
+
+#define SIZE_4G (4ull << 30)
+
+EFI_STATUS handoff_reserve(struct load *L)
+{
+	struct mm_req req = { .pages = 1, .below = SIZE_4G, .kind = MM_LOADER };
+	struct rw_err err;
+	uint64_t page;
+
+	_Static_assert(sizeof(struct handoff_params) <= MM_PAGE_SIZE - PARAMS_OFFSET,
+		       "parameters fit the hand-off page");
+	if ((size_t)(handoff_end - handoff_start) > PARAMS_OFFSET)
+		return con_fail(EFI_LOAD_ERROR, "hand-off code is larger than %d bytes",
+				PARAMS_OFFSET);
+	if (mm_alloc_run(&L->alloc, &req, &page, &err))
+		return con_fail(EFI_OUT_OF_RESOURCES, "hand-off page: %s", err.msg);
+	/* The page is mapped at its physical address: the kernel's segments
+	 * must not want that virtual address. */
+	if (page < L->img.vhigh && L->img.vlow < page + MM_PAGE_SIZE)
+		return con_fail(EFI_UNSUPPORTED,
+				"%s: segments at 0x%" PRIx64 "..0x%" PRIx64
+				" cover the hand-off page 0x%" PRIx64,
+				L->file.path, L->img.vlow, L->img.vhigh, page);
+	memcpy((void *)(uintptr_t)page, handoff_start,
+	       (size_t)(handoff_end - handoff_start));
+	L->handoff_page = page;
+	return EFI_SUCCESS;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/* After ExitBootServices: say why on COM1 (as the firmware left it
+ * configured) and stop. */
+static __attribute__((noreturn)) void halt_after_exit(const char *why)
+{
+	for (const char *s = "runway: fatal after ExitBootServices: "; *s; s++)
+		outb(0x3f8, (uint8_t)*s);
+	for (; *why; why++)
+		outb(0x3f8, (uint8_t)*why);
+	outb(0x3f8, '\n');
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* ExitBootServices with the key of a snapshot taken just before; a stale
+ * key (an event changed the map) gets one more snapshot, without
+ * allocating (UEFI 2.10 section 7.4). */
+static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct fw_map *m)
+{
+	EFI_STATUS st = EFI_SUCCESS;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		st = fw_map_snapshot_noalloc(m);
+		if (EFI_ERROR(st))
+			return st;
+		st = BS->ExitBootServices(image, m->key);
+		if (st != EFI_INVALID_PARAMETER)
+			break;
+	}
+	return st;
+}
+
+EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
+				 const struct protocol *proto,
+				 struct proto_run *run)
+{
+	struct handoff_params *p =
+		(void *)(uintptr_t)(L->handoff_page + PARAMS_OFFSET);
+	EFI_STATUS st = exit_boot_services(image, &L->map);
+	size_t nreg;
+
+	if (EFI_ERROR(st))
+		return con_fail(st, "ExitBootServices: %s", efi_status_name(st));
+	__asm__ volatile("cli");
+	uint64_t tsc_exit = tsc_now();
+
+	if (mm_normalize(L->map.buf, L->map.size, L->map.desc_size, L->final_reg,
+			 L->caps.final_reg_cap, L->scratch, L->caps.scratch_size,
+			 &nreg, NULL))
+		halt_after_exit("the final memory map does not normalize");
+	if (proto->finish(run, L->final_reg, nreg, tsc_exit))
+		halt_after_exit("the final memory map does not fit the protocol's buffer");
+	*p = (struct handoff_params){
+		.arg = run->arg,
+		.entry = run->entry,
+		.cr3 = L->pt.root,
+		.stack_top = run->stack_top,
+		.gdtr = run->gdtr,
+		.nxe = L->cpu.nx,
+		.code_sel = run->code_sel,
+		.data_sel = run->data_sel,
+	};
+	((void (*)(const struct handoff_params *))(uintptr_t)L->handoff_page)(p);
+	halt_after_exit("the kernel returned");
+}

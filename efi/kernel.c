@@ -1,0 +1,331 @@
+/*
+ * kernel.c - the load path (DESIGN.md steps 1-7): from a path in
+ * the config to segments in claimed runs, relocated, with page tables.
+ *
+ * Everything that can fail happens here, while boot services are up, and
+ * every page claimed stays on the allocator's log so that load_release
+ * gives all of it back.  The pure work is done by elf/ and mm/; this file
+ * sizes their buffers, feeds them the firmware's map and files, and
+ * reports what they say.
+ */
+#include "loader.h"
+
+#include <string.h>
+
+#include "runway/boot.h"
+#include "sha256.h"
+
+#define SIZE_1G (1ull << 30)
+
+static void *identity(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)phys;
+}
+
+static const char *status_name(uint64_t st)
+{
+	return efi_status_name(st);
+}
+
+/* 1. the file and its headers: nothing is claimed yet */
+static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
+				 const char *path)
+{
+	struct rw_err err;
+	EFI_STATUS st = file_open(root, path, &L->file);
+
+	if (EFI_ERROR(st))
+		return con_fail(st, "%s: cannot open: %s", path, efi_status_name(st));
+	L->ef = (struct elf_file){
+		.path = L->file.path,
+		.size = L->file.size,
+		.ctx = &L->file,
+		.read = file_read_at,
+		.status_name = status_name,
+		.verify_only = L->verify,
+	};
+	if (elf_parse(&L->ef, &L->img, &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	return EFI_SUCCESS;
+}
+
+/* 2. a relocatable kernel's virtual base: random with kaslr */
+static EFI_STATUS place(struct load *L, const struct config_entry *e)
+{
+	const char *source = "off";
+	uint64_t random = 0, align;
+	struct rw_err err;
+
+	if (L->verify || L->img.type != ELF_ET_DYN)
+		return EFI_SUCCESS;
+	if (e->kaslr)
+		random = random_u64(&source);
+	if (elf_place(&L->img, e->path, e->kaslr, random, &align, &err))
+		return con_fail(EFI_UNSUPPORTED, "%s", err.msg);
+	log_event("kaslr path=%s source=%s base=0x%" PRIx64 " slide=0x%" PRIx64
+		  " align=0x%" PRIx64 " entry=0x%" PRIx64 "\n",
+		  e->path, source, L->img.vlow, L->img.slide, align, L->img.entry);
+	return EFI_SUCCESS;
+}
+
+/* 3. the pin: the whole file through a bounce buffer */
+static EFI_STATUS check_pin(struct load *L, const struct config_entry *e)
+{
+	const uint64_t chunk = 1ull << 20;
+	uint8_t *buf;
+	struct sha256 h;
+	uint8_t got[32];
+
+	if (!e->has_sha256)
+		return EFI_SUCCESS;
+	buf = AllocatePool(chunk);
+	if (!buf)
+		return con_fail(EFI_OUT_OF_RESOURCES, "%s: no memory to read it for its hash",
+				e->path);
+	sha256_init(&h);
+	for (uint64_t off = 0; off < L->file.size; off += chunk) {
+		uint64_t n = L->file.size - off < chunk ? L->file.size - off : chunk;
+		EFI_STATUS st = file_read_at(&L->file, off, buf, n);
+		if (EFI_ERROR(st)) {
+			FreePool(buf);
+			return con_fail(st, "%s: reading at offset %" PRIu64 " for its hash: %s",
+					e->path, off, efi_status_name(st));
+		}
+		sha256_update(&h, buf, n);
+	}
+	FreePool(buf);
+	sha256_final(&h, got);
+	return pin_check("", e->path, got, e->sha256);
+}
+
+/*
+ * Pool buffers sized from the current map (mm_load_caps): nothing is
+ * allocated later, in the claim loop or after ExitBootServices.
+ */
+static EFI_STATUS buffers(struct load *L, const struct config *cfg)
+{
+	EFI_STATUS st = fw_map_snapshot(&L->map);
+
+	if (EFI_ERROR(st))
+		return st;
+	mm_load_caps(fw_map_count(&L->map), fw_map_free_bytes(&L->map),
+		     cfg->fragment, &L->caps);
+	st = fw_map_reserve(&L->map, L->caps.map_descs);
+	if (EFI_ERROR(st))
+		return st;
+	L->reg = AllocatePool(L->caps.reg_cap * sizeof *L->reg);
+	L->final_reg = AllocatePool(L->caps.final_reg_cap * sizeof *L->final_reg);
+	L->scratch = AllocatePool(L->caps.scratch_size);
+	L->claims = AllocatePool(L->caps.claim_cap * sizeof *L->claims);
+	if (!L->reg || !L->final_reg || !L->scratch || !L->claims)
+		return EFI_OUT_OF_RESOURCES;
+	/* The allocations above changed the map: look again (the buffer has
+	 * slack, so this normally does not allocate). */
+	return fw_map_snapshot(&L->map);
+}
+
+/* The direct map covers all memory the map names, and at least 4 GiB. */
+static uint64_t hhdm_size(const struct mm_region *r, size_t n)
+{
+	uint64_t top = 4 * SIZE_1G;
+
+	for (size_t i = 0; i < n; i++)
+		if (r[i].end > top)
+			top = r[i].end;
+	return (top + SIZE_1G - 1) & ~(SIZE_1G - 1);
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* 4. the memory map, normalized into free runs for the allocator */
+static EFI_STATUS map_memory(struct load *L, const struct config *cfg,
+			     const char *path)
+{
+	struct rw_err err;
+	size_t nreg;
+	EFI_STATUS st = buffers(L, cfg);
+
+	if (EFI_ERROR(st))
+		return con_fail(st, "memory map: %s", efi_status_name(st));
+	if (mm_normalize(L->map.buf, L->map.size, L->map.desc_size, L->reg,
+			 L->caps.reg_cap, L->scratch, L->caps.scratch_size, &nreg,
+			 &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	if (cfg->map_dump) {
+		fw_map_dump(&L->map);
+		fw_regions_dump(L->reg, nreg);
+	}
+	L->hhdm_size = hhdm_size(L->reg, nreg);
+	mm_alloc_init(&L->alloc, &efi_mm_fw, L->reg, nreg, L->caps.reg_cap,
+		      L->claims, L->caps.claim_cap);
+	L->alloc.per_page = cfg->claim_per_page;
+	const uint64_t hhdm = RUNWAY_HHDM_OFFSET;
+	if (overlaps(L->img.vlow, L->img.vhigh - L->img.vlow, hhdm, L->hhdm_size))
+		return con_fail(EFI_UNSUPPORTED,
+				"%s: segments at 0x%" PRIx64 "..0x%" PRIx64
+				" overlap the direct map at 0x%" PRIx64 "..0x%" PRIx64,
+				path, L->img.vlow, L->img.vhigh, hhdm, hhdm + L->hhdm_size);
+	return EFI_SUCCESS;
+}
+
+/* Debug (fragment = SIZE): claim every other piece of free memory so
+ * that the fallback to several runs is exercised. */
+static EFI_STATUS fragment(struct load *L, const struct config *cfg)
+{
+	struct rw_err err;
+	uint64_t calls = L->alloc.calls;
+
+	L->frag_from = L->alloc.nclaims;
+	if (!cfg->fragment)
+		return EFI_SUCCESS;
+	if (mm_fragment(&L->alloc, MM_PAGES(cfg->fragment), &L->frag_claims, &err))
+		return con_fail(EFI_OUT_OF_RESOURCES, "%s", err.msg);
+	log_event("fragment size=%" PRIu64 " claims=%zu calls=%" PRIu64
+		  " largest_free_pages=%" PRIu64 "\n",
+		  cfg->fragment, L->frag_claims, L->alloc.calls - calls,
+		  L->alloc.largest);
+	return EFI_SUCCESS;
+}
+
+/* 6. the segments: one claim per run, filled in place, relocated */
+static EFI_STATUS load_segments(struct load *L, const char *path)
+{
+	struct rw_err err;
+	uint64_t nrel;
+
+	if (elf_load(&L->ef, &L->img, &L->alloc, identity, NULL, &L->ld, &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	if (!L->img.slide && (L->verify || !L->img.dyn.present))
+		return EFI_SUCCESS;
+	if (elf_relocate(&L->ef, &L->img, &L->ld, identity, NULL, &nrel, &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	log_event("relocated path=%s relocs=%" PRIu64 " slide=0x%" PRIx64 "\n",
+		  path, nrel, L->img.slide);
+	return EFI_SUCCESS;
+}
+
+/* Keep the mapping list sorted by virtual address. */
+static void add_mapping(struct load *L, uint64_t virt, uint64_t phys,
+			uint64_t size, uint32_t flags)
+{
+	size_t k = L->nmaps++;
+
+	while (k > 0 && L->maps[k - 1].virt > virt) {
+		L->maps[k] = L->maps[k - 1];
+		k--;
+	}
+	L->maps[k] = (struct mm_mapping){ virt, phys, size, flags };
+}
+
+/* 7. page tables: counted exactly, claimed in one run, built */
+static EFI_STATUS build_tables(struct load *L, const char *path)
+{
+	struct rw_err err;
+	struct mm_req req = { .kind = MM_LOADER };
+
+	L->nmaps = elf_mappings(&L->img, &L->ld, L->maps, LOAD_MAPPINGS_MAX);
+	if (L->nmaps == 0)
+		return con_fail(EFI_UNSUPPORTED, "%s: more than %d mappings", path,
+				LOAD_MAPPINGS_MAX);
+	if (L->handoff_page)
+		add_mapping(L, L->handoff_page, L->handoff_page, MM_PAGE_SIZE,
+			    MM_MAP_EXEC);
+	add_mapping(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
+	req.pages = mm_pt_count(L->maps, L->nmaps, L->cpu.huge_1g);
+	L->pt = (struct mm_pt){
+		.pool_pages = req.pages,
+		.nx = L->cpu.nx,
+		.huge_1g = L->cpu.huge_1g,
+		.phys_to_ptr = identity,
+	};
+	if (mm_alloc_run(&L->alloc, &req, &L->pt.pool, &err))
+		return con_fail(EFI_OUT_OF_RESOURCES, "page tables (%" PRIu64 " pages): %s",
+				req.pages, err.msg);
+	if (mm_pt_map_all(&L->pt, L->maps, L->nmaps, &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	return EFI_SUCCESS;
+}
+
+/* 6-7, timed and counted: the firmware calls the load line reports. */
+static EFI_STATUS load_and_map(struct load *L, const char *path)
+{
+	uint64_t calls = L->alloc.calls;
+	EFI_STATUS st;
+
+	L->k.tsc_load_start = tsc_now();
+	st = load_segments(L, path);
+	if (!EFI_ERROR(st))
+		st = build_tables(L, path);
+	L->k.tsc_load_done = tsc_now();
+	L->alloc_calls = L->alloc.calls - calls;
+	/* Not timed: OVMF scrubs the pages it gets back, which under
+	 * emulation costs seconds for half of memory. */
+	if (L->frag_claims)
+		mm_alloc_release_span(&L->alloc, L->frag_from,
+				      L->frag_from + L->frag_claims);
+	L->frag_claims = 0;
+	return st;
+}
+
+EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
+		       const struct config *cfg, const struct config_entry *e)
+{
+	EFI_STATUS st;
+
+	memset(L, 0, sizeof *L);
+	L->k.tsc_entry = tsc_now();
+	L->verify = e->kind == CONFIG_VERIFY;
+	L->cpu = cpu_features();
+	/* Runway builds 4-level tables and does not leave paging to change
+	 * its depth: refuse rather than guess. */
+	if (!L->verify && L->cpu.la57_on)
+		return con_fail(EFI_UNSUPPORTED,
+				"the firmware runs with 5-level paging (CR4.LA57); Runway hands over 4-level tables only");
+	st = open_and_parse(L, root, e->path);
+	if (!EFI_ERROR(st))
+		st = place(L, e);
+	if (!EFI_ERROR(st))
+		st = check_pin(L, e);
+	if (!EFI_ERROR(st))
+		st = map_memory(L, cfg, e->path);
+	if (!EFI_ERROR(st) && !L->verify)
+		st = handoff_reserve(L);
+	if (!EFI_ERROR(st))
+		st = fragment(L, cfg);
+	if (!EFI_ERROR(st))
+		st = load_and_map(L, e->path);
+	return st;
+}
+
+void load_release(struct load *L)
+{
+	mm_alloc_rollback(&L->alloc, 0);
+	file_close(&L->file);
+	fw_map_free(&L->map);
+	if (L->reg)
+		FreePool(L->reg);
+	if (L->final_reg)
+		FreePool(L->final_reg);
+	if (L->scratch)
+		FreePool(L->scratch);
+	if (L->claims)
+		FreePool(L->claims);
+	L->reg = L->final_reg = NULL;
+	L->scratch = NULL;
+	L->claims = NULL;
+}
+
+void load_log_line(const struct load *L, const char *event, const char *extra)
+{
+	log_event("%s path=%s bytes=%" PRIu64 " segments=%zu runs=%zu alloc_calls=%" PRIu64
+		  " pt_pages=%" PRIu64 " us=%" PRIu64 " shared_pages=%" PRIu64
+		  " refused=%" PRIu64 " splits=%" PRIu64 "%s\n",
+		  event, L->file.path, L->ld.bytes_read, L->img.nseg, L->ld.npieces,
+		  L->alloc_calls, L->pt.pool_pages,
+		  tsc_to_us(L->k.tsc_load_done - L->k.tsc_load_start),
+		  L->ld.shared_pages, L->alloc.refused, L->alloc.splits, extra);
+}

@@ -1,0 +1,118 @@
+/*
+ * proto.h - the protocol seam: one description of a loaded kernel, and the
+ * boot protocols that turn it into what a kernel of that protocol receives.
+ *
+ * The load path (efi/kernel.c: read, validate, claim runs, relocate, build
+ * page tables, load modules) fills a struct loaded_kernel.  A protocol
+ * (proto/<name>.c, chosen by an entry's `protocol = NAME`) then claims and
+ * fills its own structures before ExitBootServices (prepare), writes the
+ * final memory map after it (finish), and says where to jump and with what.
+ *
+ * Pure logic: nothing here calls firmware.  Memory comes from the mm_alloc
+ * allocator and is written through a phys-to-pointer callback, so the same
+ * protocol code runs in the loader and in host tests.
+ *
+ * Adding a protocol: one file in proto/ defining a `const struct protocol`,
+ * and one line in the table of proto/proto.c.
+ */
+#ifndef RUNWAY_PROTO_H
+#define RUNWAY_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "elf64.h"
+#include "fmt.h"
+#include "mm.h"
+
+/* A module as loaded: its own run of pages. */
+struct loaded_module {
+	uint64_t phys;          /* page-aligned */
+	uint64_t size;          /* bytes of file content */
+	const char *path;       /* as written in the config */
+	const char *string;     /* "" if none */
+};
+
+/* A linear framebuffer as the firmware set it up (GOP). */
+struct fb_info {
+	bool present;
+	uint64_t phys, size;
+	uint32_t width, height;  /* pixels */
+	uint32_t pitch;          /* bytes per scan line */
+	uint32_t bpp;            /* bits per pixel */
+	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+};
+
+/* What the firmware tells about the machine (efi/sysinfo.c). */
+struct machine_info {
+	struct fb_info fb;
+	uint64_t acpi1_rsdp;       /* physical; 0 if none */
+	uint64_t acpi2_rsdp;       /* physical; 0 if none */
+	uint64_t smbios32_entry;   /* physical; 0 if none */
+	uint64_t smbios64_entry;   /* physical (SMBIOS 3); 0 if none */
+	uint64_t efi_system_table; /* physical */
+	uint64_t efi_image_handle;
+};
+
+/* Everything the load path produced: the one input of every protocol. */
+struct loaded_kernel {
+	const char *path;
+	const char *cmdline;
+	const struct elf_image *img;  /* segments, entry, span, slide */
+	const struct elf_load *ld;    /* the physical pieces they landed in */
+	uint64_t hhdm_offset;         /* direct map: virt = phys + offset */
+	uint64_t hhdm_size;           /* bytes of physical memory it maps */
+	size_t nmodules;
+	struct loaded_module modules[CONFIG_MAX_MODULES];
+	struct machine_info machine;
+	size_t map_cap;               /* regions the final map may have */
+	uint64_t tsc_entry;           /* this boot attempt began */
+	uint64_t tsc_load_start;      /* kernel load began */
+	uint64_t tsc_load_done;       /* segments filled, tables built */
+};
+
+/* One hand-off in progress: the protocol's working state and its answer. */
+struct proto_run {
+	const struct loaded_kernel *k;
+	struct mm_alloc *alloc;
+	void *(*p2v)(void *ctx, uint64_t phys); /* pointer to write phys */
+	void *p2v_ctx;
+	void *state;          /* the protocol's own, from prepare to finish */
+	/* Set by prepare: the 64-bit jump (DESIGN.md step 11). */
+	uint64_t entry;       /* RIP */
+	uint64_t arg;         /* RDI */
+	uint64_t stack_top;   /* RSP (virtual, 16-byte aligned) */
+	uint64_t gdtr;        /* virtual address of a 10-byte GDTR */
+	uint16_t code_sel, data_sel;
+};
+
+struct protocol {
+	const char *name;
+	/*
+	 * Before ExitBootServices: claim (through run->alloc) and fill what
+	 * the kernel receives, with room for the final memory map of up to
+	 * run->k->map_cap regions, and set the jump fields of run.  Returns 0,
+	 * or -1 with err set; the caller gives back what was claimed.
+	 */
+	int (*prepare)(struct proto_run *run, struct rw_err *err);
+	/*
+	 * After ExitBootServices: write the final memory map (normalized
+	 * regions of the firmware's last map) and the time stamp taken when
+	 * ExitBootServices returned.  Allocates nothing.  Returns 0, or -1
+	 * when the map does not fit (prepare sized it: a bug).
+	 */
+	int (*finish)(struct proto_run *run, const struct mm_region *reg,
+		      size_t nreg, uint64_t tsc_exit);
+};
+
+/* The protocol named `name` ("" is the default, runway); NULL if none. */
+const struct protocol *proto_find(const char *name);
+
+/* The known protocol names, comma-separated, for error messages. */
+const char *proto_names(void);
+
+extern const struct protocol proto_runway;
+
+#endif
