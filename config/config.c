@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sha256.h"
+#include "ucs2.h"
 
 struct value {
 	const char *s;
@@ -52,6 +53,24 @@ static int set_string(char *dst, size_t cap, const struct value *v,
 			       v->line, v->key, v->n, cap - 1);
 	memcpy(dst, v->s, v->n);
 	dst[v->n] = '\0';
+	return 0;
+}
+
+/* A file path: it must be one the firmware can open as written (lib/ucs2.c
+ * says what that is), so that the loader never opens another file. */
+static int set_path(char *dst, size_t cap, const struct value *v,
+		    struct rw_err *err)
+{
+	uint16_t wpath[CONFIG_PATH_MAX + 1];
+	struct rw_err why;
+
+	if (v->n == 0)
+		return fail_value(err, v, "a path");
+	if (set_string(dst, cap, v, err))
+		return -1;
+	if (!ucs2_path_from_config(dst, wpath, CONFIG_PATH_MAX + 1, &why))
+		return rw_fail(err, "runway.conf:%u: '%s' path '%s': %s", v->line,
+			       v->key, dst, why.msg);
 	return 0;
 }
 
@@ -126,9 +145,7 @@ static int add_module(struct config_entry *e, const struct value *v,
 		p++;
 	str.s = v->s + p;
 	str.n = v->n - p;
-	if (path.n == 0)
-		return fail_value(err, v, "a path");
-	if (set_string(m->path, sizeof m->path, &path, err) ||
+	if (set_path(m->path, sizeof m->path, &path, err) ||
 	    set_string(m->string, sizeof m->string, &str, err))
 		return -1;
 	e->nmodules++;
@@ -246,9 +263,7 @@ static int set_kind(struct config_entry *e, enum config_kind kind,
 		return rw_fail(err, "runway.conf:%u: entry '%s' already has a '%s'",
 			       v->line, e->title, config_kind_name(e->kind));
 	e->kind = kind;
-	if (v->n == 0)
-		return fail_value(err, v, "a path");
-	return set_string(e->path, sizeof e->path, v, err);
+	return set_path(e->path, sizeof e->path, v, err);
 }
 
 static int set_initrd(struct config_entry *e, const struct value *v,
@@ -257,9 +272,7 @@ static int set_initrd(struct config_entry *e, const struct value *v,
 	if (e->initrd[0])
 		return rw_fail(err, "runway.conf:%u: entry '%s' already has an 'initrd'",
 			       v->line, e->title);
-	if (v->n == 0)
-		return fail_value(err, v, "a path");
-	return set_string(e->initrd, sizeof e->initrd, v, err);
+	return set_path(e->initrd, sizeof e->initrd, v, err);
 }
 
 static int entry_key(struct config_entry *e, const struct value *k,

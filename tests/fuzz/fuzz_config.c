@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "fuzz_common.h"
+#include "ucs2.h"
 
 #define TERMINATED(a) (memchr((a), 0, sizeof(a)) != NULL)
 
@@ -40,6 +41,27 @@ static void check_strings(const struct config *c)
 		for (size_t m = 0; m < e->nmodules; m++)
 			CHECK(TERMINATED(e->modules[m].path) && TERMINATED(e->modules[m].string),
 			      "entry %zu module %zu: a string is not NUL-terminated", i, m);
+	}
+}
+
+/* Every path the parser accepts is one the loader can open as written. */
+static void check_path(const char *path, size_t i, const char *what)
+{
+	uint16_t w[CONFIG_PATH_MAX + 1];
+
+	CHECK(ucs2_path_from_config(path, w, CONFIG_PATH_MAX + 1, NULL),
+	      "entry %zu: %s '%s' was accepted but is no EFI path", i, what, path);
+}
+
+static void check_paths(const struct config *c)
+{
+	for (size_t i = 0; i < c->nentries; i++) {
+		const struct config_entry *e = &c->entries[i];
+		check_path(e->path, i, "path");
+		if (e->initrd[0])
+			check_path(e->initrd, i, "initrd");
+		for (size_t m = 0; m < e->nmodules; m++)
+			check_path(e->modules[m].path, i, "module");
 	}
 }
 
@@ -199,6 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_strings(&cfg);
 	if (rc == 0) {
 		check_ok(&cfg);
+		check_paths(&cfg);
 		/*
 		 * A NUL byte inside a value cuts the C string short (reported):
 		 * the round trip holds for NUL-free text only.

@@ -640,10 +640,34 @@ static void test_config_md_examples_parse(void **state)
 	assert_true(blocks >= 20);
 }
 
+static void test_paths_the_firmware_cannot_open_rejected_with_line(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /boot/../kernel.elf\n", "runway.conf:1:", "'kernel'",
+		    "..");
+	PARSE_FAILS("timeout = 0\nefi = /EFI/caf\xc3\xa9.efi\n", "runway.conf:2:",
+		    "'efi'");
+	PARSE_FAILS("verify = /boot/\n", "runway.conf:1:", "'verify'");
+	PARSE_FAILS("efi = /a.efi\ninitrd = /boot/./initrd.img\n", "runway.conf:2:",
+		    "'initrd'");
+	PARSE_FAILS("kernel = /k.elf\nmodule = /m/../x.bin str\n", "runway.conf:2:",
+		    "'module'");
+}
+
+static void test_paths_in_either_separator_accepted(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = boot\\kernel.elf\nmodule = //boot//m.bin\n");
+	assert_string_equal(cfg->entries[0].path, "boot\\kernel.elf");
+	assert_string_equal(cfg->entries[0].modules[0].path, "//boot//m.bin");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
+		T(test_paths_the_firmware_cannot_open_rejected_with_line),
+		T(test_paths_in_either_separator_accepted),
 		T(test_shipped_examples_parse),
 		T(test_readme_menu_example_parses),
 		T(test_config_md_examples_parse),
