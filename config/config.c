@@ -208,19 +208,20 @@ const char *config_protocol_name(const struct config_entry *e)
 	return e->protocol[0] ? e->protocol : CONFIG_PROTOCOL_DEFAULT;
 }
 
-/* Start a new entry at line; *ret points at it. */
-static int new_entry(struct config *cfg, unsigned line,
-		     struct config_entry **ret, struct rw_err *err)
+/* Start a new entry at line: the entry, or NULL with err set. */
+static struct config_entry *new_entry(struct config *cfg, unsigned line,
+				      struct rw_err *err)
 {
-	if (cfg->nentries == CONFIG_MAX_ENTRIES)
-		return rw_fail(err, "runway.conf:%u: more than %d entries",
-			       line, CONFIG_MAX_ENTRIES);
+	if (cfg->nentries == CONFIG_MAX_ENTRIES) {
+		rw_fail(err, "runway.conf:%u: more than %d entries", line,
+			CONFIG_MAX_ENTRIES);
+		return NULL;
+	}
 	struct config_entry *e = &cfg->entries[cfg->nentries++];
 	memset(e, 0, sizeof *e);
 	e->kaslr = true;
 	e->line = line;
-	*ret = e;
-	return 0;
+	return e;
 }
 
 /*
@@ -396,11 +397,14 @@ static int apply_key(struct config *cfg, struct config_entry **cur,
 	if (equals(k, "entry")) {
 		if (*cur && entry_check(*cur, err))
 			return -1;
-		if (new_entry(cfg, v->line, cur, err))
+		*cur = new_entry(cfg, v->line, err);
+		if (!*cur)
 			return -1;
 		return set_string((*cur)->title, sizeof (*cur)->title, v, err);
 	}
-	if (!*cur && new_entry(cfg, v->line, cur, err))
+	if (!*cur)
+		*cur = new_entry(cfg, v->line, err);
+	if (!*cur)
 		return -1;
 	return entry_key(*cur, k, v, err);
 }
@@ -433,7 +437,7 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 		i = 3;
 	while (i < len) {
 		size_t n = find(text + i, len - i, '\n');
-		struct value k, v;
+		struct value k = { 0 }, v = { 0 };
 		int r = split_line(text + i, n, ++line, &k, &v, err);
 		if (r < 0 || (r > 0 && apply_key(cfg, &cur, &k, &v, err)))
 			return -1;

@@ -118,8 +118,9 @@ static EFI_STATUS load_image(struct chain *c, EFI_HANDLE image)
 		return con_fail(st, "%s: LoadImage: %s%s", path, efi_status_name(st),
 				load_hint(st));
 	st = BS->HandleProtocol(c->child, &LoadedImageProtocol, (void **)&c->child_li);
-	if (EFI_ERROR(st))
-		return con_fail(st, "%s: its LoadedImage: %s", path, efi_status_name(st));
+	if (EFI_ERROR(st) || !c->child_li)
+		return con_fail(EFI_ERROR(st) ? st : EFI_NOT_FOUND, "%s: its LoadedImage: %s",
+				path, efi_status_name(st));
 	/* A driver would stay resident, pointing at Runway's buffers. */
 	if (c->child_li->ImageCodeType != EfiLoaderCode)
 		return con_fail(EFI_UNSUPPORTED,
@@ -206,8 +207,8 @@ static void chain_release(struct chain *c)
 		EFI_STATUS st = initrd_uninstall();
 		if (EFI_ERROR(st)) {
 			/* Still served: leak it rather than free it. */
-			con_fail(st, "initrd %s: removing its LoadFile2 protocol: %s; its memory stays allocated",
-				 c->e->initrd, efi_status_name(st));
+			con_report("initrd %s: removing its LoadFile2 protocol: %s; its memory stays allocated",
+				   c->e->initrd, efi_status_name(st));
 			c->initrd = NULL;
 		}
 	}

@@ -57,7 +57,7 @@ void con_printf(const char *f, ...)
 
 static char last_error[1024];
 
-EFI_STATUS con_fail(EFI_STATUS st, const char *f, ...)
+void con_report(const char *f, ...)
 {
 	va_list ap;
 
@@ -67,7 +67,6 @@ EFI_STATUS con_fail(EFI_STATUS st, const char *f, ...)
 	put_ascii("runway: error: ");
 	put_ascii(last_error);
 	put_ascii("\n");
-	return st;
 }
 
 const char *con_last_error(void)

@@ -28,10 +28,11 @@ void con_init(void);
 void con_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Machine-readable log line: "runway: <event> key=value ...". */
 #define log_event(...) con_printf("runway: " __VA_ARGS__)
-/* Report an error ("runway: error: ..."; kept for the menu) and return st:
- * `return con_fail(st, "...", ...);`. */
-EFI_STATUS con_fail(EFI_STATUS st, const char *f, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Report an error ("runway: error: ..."; the text is kept for the menu). */
+void con_report(const char *f, ...) __attribute__((format(printf, 1, 2)));
+/* Report and return st, in one expression: `return con_fail(st, "...", ...);`
+ * (a macro, so that the analyzer sees which status comes back). */
+#define con_fail(st, ...) (con_report(__VA_ARGS__), (EFI_STATUS)(st))
 /* The text of the last error reported ("" if none since con_clear_error). */
 const char *con_last_error(void);
 void con_clear_error(void);

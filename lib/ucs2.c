@@ -155,7 +155,7 @@ static bool check_path(const char *path, size_t *ret_units, struct rw_err *err)
 bool ucs2_path_from_config(const char *path, uint16_t *out, size_t cap,
 			   struct rw_err *err)
 {
-	size_t units, n = 0;
+	size_t units = 0, n = 0;
 	bool sep = true;
 
 	if (!check_path(path, &units, err))
