@@ -1,7 +1,7 @@
 /*
- * boot.c - boot a kernel entry: the load path, the modules, the protocol,
- * the hand-off (DESIGN.md steps 1-11).  Returns only when something failed, and
- * then every page the attempt claimed has been given back.
+ * boot.c - boot a kernel entry: the load path, the protocol, the modules,
+ * the hand-off (DESIGN.md steps 1-11).  Returns only when something
+ * failed, and then every page the attempt claimed has been given back.
  */
 #include "loader.h"
 
@@ -13,9 +13,67 @@ static void *identity(void *ctx, uint64_t phys)
 	return (void *)(uintptr_t)phys;
 }
 
-/* The description every protocol reads (the modules are in already). */
-static void describe(struct load *L, EFI_HANDLE image,
-		     const struct config_entry *e)
+static void proto_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_event("%s\n", line);
+}
+
+/* The entry's protocol, or the one the image asks for when it names none
+ * (after loading: detection reads the image). */
+static EFI_STATUS choose(const struct config_entry *e, struct load *L,
+			 const struct protocol **proto)
+{
+	uint64_t t = tsc_now();
+
+	if (e->protocol[0])
+		return EFI_SUCCESS; /* found before loading */
+	*proto = proto_detect(&L->k, identity, NULL);
+	/* Not part of the load's time: the scan reads the whole image. */
+	L->untimed += tsc_now() - t;
+	log_event("protocol path=%s detected=%s us=%" PRIu64 "\n", e->path,
+		  (*proto)->name, tsc_to_us(tsc_now() - t));
+	return EFI_SUCCESS;
+}
+
+/* 9a. what the protocol reads from the image before the page tables */
+static EFI_STATUS plan(struct load *L, const struct protocol *proto,
+		       struct proto_run *run, struct module_source *src)
+{
+	struct rw_err err;
+
+	*run = (struct proto_run){
+		.k = &L->k,
+		.alloc = &L->alloc,
+		.p2v = identity,
+		.load_file = modules_load_file,
+		.load_ctx = src,
+		.log = proto_log,
+	};
+	uint64_t t = tsc_now();
+	int r = proto->plan ? proto->plan(run, &err) : 0;
+
+	L->untimed += tsc_now() - t;
+	if (r)
+		return con_fail(EFI_UNSUPPORTED, "%s", err.msg);
+	return EFI_SUCCESS;
+}
+
+/* 9b. what the kernel receives, in the entry's protocol */
+static EFI_STATUS prepare(struct load *L, EFI_HANDLE image,
+			  const struct protocol *proto, struct proto_run *run)
+{
+	struct rw_err err;
+
+	sysinfo_read(image, &L->k.machine);
+	if (proto->prepare(run, &err))
+		return con_fail(EFI_OUT_OF_RESOURCES, "%s protocol: %s", proto->name,
+				err.msg);
+	return EFI_SUCCESS;
+}
+
+/* The description every protocol reads; modules and machine come later. */
+static void describe(struct load *L, const struct config_entry *e)
 {
 	struct loaded_kernel *k = &L->k;
 
@@ -26,24 +84,6 @@ static void describe(struct load *L, EFI_HANDLE image,
 	k->hhdm_offset = RUNWAY_HHDM_OFFSET;
 	k->hhdm_size = L->hhdm_size;
 	k->map_cap = L->caps.final_reg_cap;
-	sysinfo_read(image, &k->machine);
-}
-
-/* 9. what the kernel receives, in the entry's protocol */
-static EFI_STATUS prepare(struct load *L, const struct protocol *proto,
-			  struct proto_run *run)
-{
-	struct rw_err err;
-
-	*run = (struct proto_run){
-		.k = &L->k,
-		.alloc = &L->alloc,
-		.p2v = identity,
-	};
-	if (proto->prepare(run, &err))
-		return con_fail(EFI_OUT_OF_RESOURCES, "%s protocol: %s", proto->name,
-				err.msg);
-	return EFI_SUCCESS;
 }
 
 EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
@@ -51,21 +91,30 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 {
 	static struct load L;
 	struct proto_run run;
+	struct module_source src = { .L = &L, .root = root };
 	const struct protocol *proto = proto_find(e->protocol);
 	EFI_STATUS st;
 
 	if (!proto)
 		return con_fail(EFI_UNSUPPORTED, "entry '%s': unknown protocol '%s' (known: %s)",
 				e->title, e->protocol, proto_names());
-	st = kernel_load(&L, root, cfg, e);
+	st = kernel_load(&L, root, cfg, e, e->protocol[0] && proto->one_run);
+	if (!EFI_ERROR(st)) {
+		describe(&L, e);
+		st = choose(e, &L, &proto);
+	}
+	if (!EFI_ERROR(st))
+		st = plan(&L, proto, &run, &src);
+	if (!EFI_ERROR(st))
+		st = kernel_map(&L, run.identity_map);
 	if (!EFI_ERROR(st))
 		st = modules_load(&L, root, e);
+	if (!EFI_ERROR(st))
+		st = prepare(&L, image, proto, &run);
 	if (!EFI_ERROR(st)) {
-		describe(&L, image, e);
-		st = prepare(&L, proto, &run);
-	}
-	if (!EFI_ERROR(st)) {
-		load_log_line(&L, "loaded", "");
+		char extra[32];
+		fmt(extra, sizeof extra, " protocol=%s", proto->name);
+		load_log_line(&L, "loaded", extra);
 		log_event("jump protocol=%s entry=0x%" PRIx64 " hhdm_size=0x%" PRIx64
 			  " huge_1g=%d nx=%d\n",
 			  proto->name, run.entry, L.hhdm_size, L.cpu.huge_1g, L.cpu.nx);

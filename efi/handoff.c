@@ -114,6 +114,10 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 			 L->caps.final_reg_cap, L->scratch, L->caps.scratch_size,
 			 &nreg, NULL))
 		halt_after_exit("the final memory map does not normalize");
+	run->efi_map = (uint64_t)(uintptr_t)L->map.buf;
+	run->efi_map_size = L->map.size;
+	run->efi_desc_size = L->map.desc_size;
+	run->efi_desc_version = L->map.desc_ver;
 	if (proto->finish(run, L->final_reg, nreg, tsc_exit))
 		halt_after_exit("the final memory map does not fit the protocol's buffer");
 	*p = (struct handoff_params){

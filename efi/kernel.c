@@ -222,7 +222,8 @@ static void add_mapping(struct load *L, uint64_t virt, uint64_t phys,
 }
 
 /* 7. page tables: counted exactly, claimed in one run, built */
-static EFI_STATUS build_tables(struct load *L, const char *path)
+static EFI_STATUS build_tables(struct load *L, const char *path,
+			       bool identity_map)
 {
 	struct rw_err err;
 	struct mm_req req = { .kind = MM_LOADER };
@@ -231,7 +232,12 @@ static EFI_STATUS build_tables(struct load *L, const char *path)
 	if (L->nmaps == 0)
 		return con_fail(EFI_UNSUPPORTED, "%s: more than %d mappings", path,
 				LOAD_MAPPINGS_MAX);
-	if (L->handoff_page)
+	/* The hand-off page at its physical address; an identity map (for
+	 * a protocol that promises one) covers it already. */
+	if (identity_map)
+		add_mapping(L, MM_PAGE_SIZE, MM_PAGE_SIZE, L->hhdm_size - MM_PAGE_SIZE,
+			    MM_MAP_WRITE | MM_MAP_EXEC);
+	else if (L->handoff_page)
 		add_mapping(L, L->handoff_page, L->handoff_page, MM_PAGE_SIZE,
 			    MM_MAP_EXEC);
 	add_mapping(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
@@ -250,29 +256,9 @@ static EFI_STATUS build_tables(struct load *L, const char *path)
 	return EFI_SUCCESS;
 }
 
-/* 6-7, timed and counted: the firmware calls the load line reports. */
-static EFI_STATUS load_and_map(struct load *L, const char *path)
-{
-	uint64_t calls = L->alloc.calls;
-	EFI_STATUS st;
-
-	L->k.tsc_load_start = tsc_now();
-	st = load_segments(L, path);
-	if (!EFI_ERROR(st))
-		st = build_tables(L, path);
-	L->k.tsc_load_done = tsc_now();
-	L->alloc_calls = L->alloc.calls - calls;
-	/* Not timed: OVMF scrubs the pages it gets back, which under
-	 * emulation costs seconds for half of memory. */
-	if (L->frag_claims)
-		mm_alloc_release_span(&L->alloc, L->frag_from,
-				      L->frag_from + L->frag_claims);
-	L->frag_claims = 0;
-	return st;
-}
-
 EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
-		       const struct config *cfg, const struct config_entry *e)
+		       const struct config *cfg, const struct config_entry *e,
+		       bool one_run)
 {
 	EFI_STATUS st;
 
@@ -296,8 +282,29 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 		st = handoff_reserve(L);
 	if (!EFI_ERROR(st))
 		st = fragment(L, cfg);
-	if (!EFI_ERROR(st))
-		st = load_and_map(L, e->path);
+	if (EFI_ERROR(st))
+		return st;
+	/* 6-7 are timed and counted: the firmware calls the load line reports. */
+	L->img.one_run = one_run;
+	L->calls_before = L->alloc.calls;
+	L->k.tsc_load_start = tsc_now();
+	st = load_segments(L, e->path);
+	L->k.phys_base = L->ld.npieces ? L->ld.piece[0].base : 0;
+	return st;
+}
+
+EFI_STATUS kernel_map(struct load *L, bool identity_map)
+{
+	EFI_STATUS st = build_tables(L, L->file.path, identity_map);
+
+	L->k.tsc_load_done = tsc_now();
+	L->alloc_calls = L->alloc.calls - L->calls_before;
+	/* Not timed: OVMF scrubs the pages it gets back, which under
+	 * emulation costs seconds for half of memory. */
+	if (L->frag_claims)
+		mm_alloc_release_span(&L->alloc, L->frag_from,
+				      L->frag_from + L->frag_claims);
+	L->frag_claims = 0;
 	return st;
 }
 
@@ -324,8 +331,8 @@ void load_log_line(const struct load *L, const char *event, const char *extra)
 	log_event("%s path=%s bytes=%" PRIu64 " segments=%zu runs=%zu alloc_calls=%" PRIu64
 		  " pt_pages=%" PRIu64 " us=%" PRIu64 " shared_pages=%" PRIu64
 		  " refused=%" PRIu64 " splits=%" PRIu64 "%s\n",
-		  event, L->file.path, L->ld.bytes_read, L->img.nseg, L->ld.npieces,
+		  event, L->file.path, L->ld.bytes_read, L->img.nseg, L->ld.nruns,
 		  L->alloc_calls, L->pt.pool_pages,
-		  tsc_to_us(L->k.tsc_load_done - L->k.tsc_load_start),
+		  tsc_to_us(L->k.tsc_load_done - L->k.tsc_load_start - L->untimed),
 		  L->ld.shared_pages, L->alloc.refused, L->alloc.splits, extra);
 }

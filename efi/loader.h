@@ -21,7 +21,6 @@
 #include "mm.h"
 #include "proto.h"
 
-#define RUNWAY_VERSION "0.4"
 
 /* ---- console.c: output to the firmware console ---- */
 void con_init(void);
@@ -158,19 +157,26 @@ struct load {
 	uint64_t handoff_page;   /* identity-mapped trampoline page */
 	uint64_t hhdm_size;
 	size_t frag_from, frag_claims;
+	uint64_t calls_before;   /* allocator calls before the segments */
+	uint64_t untimed;        /* ticks between segments and tables spent
+				  * on other things (protocol detection) */
 	uint64_t alloc_calls;    /* firmware claims for segments and tables */
 	struct loaded_kernel k;  /* the description protocols read */
 };
 
 /*
- * Steps 1-7 for entry e: open and validate the file, place a relocatable
+ * Steps 1-6 for entry e: open and validate the file, place a relocatable
  * kernel, check its pin, snapshot and normalize the memory map, claim
- * the hand-off page (boot mode), load the segments run by run, relocate,
- * and build the page tables.  Reports its own errors.  Everything claimed
+ * the hand-off page (boot mode), load the segments (in one physical run
+ * when one_run) and relocate.  Reports its own errors.  Everything claimed
  * stays claimed until load_release.
  */
 EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
-		       const struct config *cfg, const struct config_entry *e);
+		       const struct config *cfg, const struct config_entry *e,
+		       bool one_run);
+/* Step 7: the page tables (with an identity map of [4 KiB, direct map
+ * size) when asked). */
+EFI_STATUS kernel_map(struct load *L, bool identity_map);
 /* Give back everything the load claimed and allocated. */
 void load_release(struct load *L);
 /* The "loaded" / "verify" line's common counters. */
@@ -179,6 +185,13 @@ void load_log_line(const struct load *L, const char *event, const char *extra);
 /* ---- modules.c: modules, each in its own run ---- */
 EFI_STATUS modules_load(struct load *L, EFI_FILE_HANDLE root,
 			const struct config_entry *e);
+/* proto_run.load_file for a protocol: ctx is a struct module_source. */
+struct module_source {
+	struct load *L;
+	EFI_FILE_HANDLE root;
+};
+int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
+		      struct rw_err *err);
 
 /* ---- verify.c: verify = PATH ---- */
 /* Load e's file as a kernel, hash it back through the page tables, log

@@ -1,7 +1,8 @@
 /*
- * modules.c - the entry's modules (`module = PATH [STRING]`), each read
- * into its own run of pages (one claim), pinned when the entry says so,
- * and described for the protocol.
+ * modules.c - files loaded for the kernel: the entry's modules
+ * (`module = PATH [STRING]`) and the files a protocol asks for (Limine's
+ * kernel file and internal modules).  Each goes into its own run of
+ * pages (one claim), typed as module memory.
  */
 #include "loader.h"
 
@@ -10,68 +11,78 @@
 /* Reads of at most this size: one firmware call each. */
 #define MODULE_READ_CHUNK (64ull << 20)
 
-static EFI_STATUS read_into(struct vol_file *f, uint8_t *dst)
+static int read_into(struct vol_file *f, uint8_t *dst, struct rw_err *err)
 {
 	for (uint64_t off = 0; off < f->size; off += MODULE_READ_CHUNK) {
 		uint64_t n = f->size - off < MODULE_READ_CHUNK ? f->size - off
 							       : MODULE_READ_CHUNK;
 		EFI_STATUS st = file_read_at(f, off, dst + off, n);
 		if (EFI_ERROR(st))
-			return con_fail(st, "module %s: reading %" PRIu64 " bytes at offset %" PRIu64 ": %s",
-					f->path, n, off, efi_status_name(st));
+			return rw_fail(err, "reading %" PRIu64 " bytes at offset %" PRIu64 ": %s",
+				       n, off, efi_status_name(st));
 	}
-	return EFI_SUCCESS;
+	return 0;
 }
 
-/* Load one module into its own run (one claim). */
-static EFI_STATUS load_module(struct load *L, EFI_FILE_HANDLE root,
-			      const struct config_module *cm,
-			      struct loaded_module *ret)
+/* Read path into its own run; on failure err says why (without the path)
+ * and nothing stays claimed past the allocator's log. */
+static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *path,
+		    struct loaded_module *ret, struct rw_err *err)
 {
 	struct vol_file f;
-	struct rw_err err;
+	struct rw_err why;
 	uint64_t base;
-	EFI_STATUS st = file_open(root, cm->path, &f);
+	EFI_STATUS st = file_open(root, path, &f);
 
 	if (EFI_ERROR(st))
-		return con_fail(st, "module %s: cannot open: %s", cm->path,
-				efi_status_name(st));
+		return rw_fail(err, "cannot open: %s", efi_status_name(st));
 	struct mm_req req = { .pages = MM_PAGES(f.size ? f.size : 1), .kind = MM_MODULE };
-	if (mm_alloc_run(&L->alloc, &req, &base, &err)) {
+	if (mm_alloc_run(&L->alloc, &req, &base, &why)) {
 		file_close(&f);
-		return con_fail(EFI_OUT_OF_RESOURCES, "module %s (%" PRIu64 " bytes): %s",
-				cm->path, f.size, err.msg);
+		return rw_fail(err, "%" PRIu64 " bytes: %s", f.size, why.msg);
 	}
 	uint8_t *dst = (uint8_t *)(uintptr_t)base;
-	st = read_into(&f, dst);
+	int r = read_into(&f, dst, err);
 	file_close(&f);
-	if (EFI_ERROR(st))
-		return st;
+	if (r)
+		return -1;
 	memset(dst + f.size, 0, (req.pages << MM_PAGE_SHIFT) - f.size);
-	if (cm->has_sha256) {
-		st = pin_check_buffer("module", cm->path, dst, f.size, cm->sha256);
-		if (EFI_ERROR(st))
-			return st;
-	}
-	*ret = (struct loaded_module){
-		.phys = base,
-		.size = f.size,
-		.path = cm->path,
-		.string = cm->string,
-	};
-	log_event("module path=%s bytes=%" PRIu64 " phys=0x%" PRIx64 "\n", cm->path,
+	*ret = (struct loaded_module){ .phys = base, .size = f.size, .path = path };
+	log_event("module path=%s bytes=%" PRIu64 " phys=0x%" PRIx64 "\n", path,
 		  f.size, base);
-	return EFI_SUCCESS;
+	return 0;
+}
+
+int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
+		      struct rw_err *err)
+{
+	struct module_source *src = ctx;
+	struct rw_err why;
+
+	if (load_one(src->L, src->root, path, ret, &why))
+		return rw_fail(err, "%s: %s", path, why.msg);
+	ret->string = "";
+	return 0;
 }
 
 EFI_STATUS modules_load(struct load *L, EFI_FILE_HANDLE root,
 			const struct config_entry *e)
 {
 	for (size_t m = 0; m < e->nmodules; m++) {
-		EFI_STATUS st = load_module(L, root, &e->modules[m], &L->k.modules[m]);
-		if (EFI_ERROR(st))
-			return st;
+		const struct config_module *cm = &e->modules[m];
+		struct loaded_module *lm = &L->k.modules[m];
+		struct rw_err err;
+		if (load_one(L, root, cm->path, lm, &err))
+			return con_fail(EFI_LOAD_ERROR, "module %s: %s", cm->path, err.msg);
+		lm->string = cm->string;
 		L->k.nmodules = m + 1;
+		if (cm->has_sha256) {
+			uint8_t *bytes = (uint8_t *)(uintptr_t)lm->phys;
+			EFI_STATUS st = pin_check_buffer("module", cm->path, bytes,
+							 lm->size, cm->sha256);
+			if (EFI_ERROR(st))
+				return st;
+		}
 	}
 	return EFI_SUCCESS;
 }

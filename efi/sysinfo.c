@@ -5,6 +5,10 @@
  */
 #include "loader.h"
 
+#include <string.h>
+
+#include "unixtime.h"
+
 static EFI_GUID acpi20_guid = ACPI_20_TABLE_GUID;
 static EFI_GUID acpi10_guid = ACPI_TABLE_GUID;
 static EFI_GUID smbios3_guid = SMBIOS3_TABLE_GUID;
@@ -18,45 +22,146 @@ static uint64_t config_table(EFI_GUID *guid)
 	return 0;
 }
 
+/* A GOP mode as geometry and masks; false for PixelBltOnly (no linear
+ * framebuffer). */
+static bool mode_of(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info,
+		    struct fb_mode *m)
+{
+	switch (info->PixelFormat) {
+	case PixelRedGreenBlueReserved8BitPerColor:
+		m->red_mask = 0x0000ff;
+		m->green_mask = 0x00ff00;
+		m->blue_mask = 0xff0000;
+		m->reserved_mask = 0xff000000;
+		break;
+	case PixelBlueGreenRedReserved8BitPerColor:
+		m->red_mask = 0xff0000;
+		m->green_mask = 0x00ff00;
+		m->blue_mask = 0x0000ff;
+		m->reserved_mask = 0xff000000;
+		break;
+	case PixelBitMask:
+		m->red_mask = info->PixelInformation.RedMask;
+		m->green_mask = info->PixelInformation.GreenMask;
+		m->blue_mask = info->PixelInformation.BlueMask;
+		m->reserved_mask = info->PixelInformation.ReservedMask;
+		break;
+	default:
+		return false;
+	}
+	m->width = info->HorizontalResolution;
+	m->height = info->VerticalResolution;
+	/* GOP pixels are 32 bits in the three formats above. */
+	m->bpp = 32;
+	m->pitch = info->PixelsPerScanLine * 4;
+	return true;
+}
+
+/* Every mode GOP offers with a linear framebuffer (up to FB_MODES_MAX). */
+static void read_modes(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, struct fb_info *fb)
+{
+	for (UINT32 i = 0; i < gop->Mode->MaxMode && fb->nmodes < FB_MODES_MAX; i++) {
+		EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info;
+		UINTN size;
+		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info)))
+			continue;
+		if (mode_of(info, &fb->modes[fb->nmodes]))
+			fb->nmodes++;
+		FreePool(info);
+	}
+}
+
 static void read_framebuffer(struct fb_info *fb)
 {
 	EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
+	struct fb_mode m;
 
 	if (EFI_ERROR(LibLocateProtocol(&gop_guid, (void **)&gop)) || !gop ||
-	    !gop->Mode || !gop->Mode->Info)
+	    !gop->Mode || !gop->Mode->Info || !mode_of(gop->Mode->Info, &m))
 		return;
-	EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gop->Mode->Info;
-	switch (info->PixelFormat) {
-	case PixelRedGreenBlueReserved8BitPerColor:
-		fb->red_mask = 0x0000ff;
-		fb->green_mask = 0x00ff00;
-		fb->blue_mask = 0xff0000;
-		fb->reserved_mask = 0xff000000;
-		break;
-	case PixelBlueGreenRedReserved8BitPerColor:
-		fb->red_mask = 0xff0000;
-		fb->green_mask = 0x00ff00;
-		fb->blue_mask = 0x0000ff;
-		fb->reserved_mask = 0xff000000;
-		break;
-	case PixelBitMask:
-		fb->red_mask = info->PixelInformation.RedMask;
-		fb->green_mask = info->PixelInformation.GreenMask;
-		fb->blue_mask = info->PixelInformation.BlueMask;
-		fb->reserved_mask = info->PixelInformation.ReservedMask;
-		break;
-	default: /* PixelBltOnly: no linear framebuffer */
-		return;
-	}
 	fb->present = true;
 	fb->phys = gop->Mode->FrameBufferBase;
 	fb->size = gop->Mode->FrameBufferSize;
-	fb->width = info->HorizontalResolution;
-	fb->height = info->VerticalResolution;
-	/* GOP pixels are 32 bits in the three formats above. */
-	fb->bpp = 32;
-	fb->pitch = info->PixelsPerScanLine * 4;
+	fb->width = m.width;
+	fb->height = m.height;
+	fb->bpp = m.bpp;
+	fb->pitch = m.pitch;
+	fb->red_mask = m.red_mask;
+	fb->green_mask = m.green_mask;
+	fb->blue_mask = m.blue_mask;
+	fb->reserved_mask = m.reserved_mask;
+	read_modes(gop, fb);
+}
+
+/* The RTC as UNIX time (taken as UTC, as OVMF and QEMU keep it); 0 when
+ * the firmware cannot say. */
+static int64_t boot_time(void)
+{
+	EFI_TIME t;
+
+	if (EFI_ERROR(RT->GetTime(&t, NULL)))
+		return 0;
+	int64_t s = unix_time(t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second);
+	return s < 0 ? 0 : s;
+}
+
+/* The GPT header's disk GUID (UEFI 2.10 section 5.3.2: LBA 1, "EFI PART",
+ * DiskGUID at byte 56), read from the disk holding the partition whose
+ * device path is `part` (truncated at `hd`). */
+static void read_disk_guid(EFI_DEVICE_PATH *part, EFI_DEVICE_PATH *hd,
+			   uint8_t ret_guid[16])
+{
+	EFI_DEVICE_PATH *disk_path = DuplicateDevicePath(part);
+	EFI_DEVICE_PATH *dp;
+	EFI_HANDLE disk;
+	EFI_BLOCK_IO *bio;
+
+	if (!disk_path)
+		return;
+	/* the same path ended where the partition node was */
+	SetDevicePathEndNode((EFI_DEVICE_PATH *)((uint8_t *)disk_path +
+						 ((uint8_t *)hd - (uint8_t *)part)));
+	dp = disk_path;
+	if (!EFI_ERROR(BS->LocateDevicePath(&BlockIoProtocol, &dp, &disk)) &&
+	    !EFI_ERROR(BS->HandleProtocol(disk, &BlockIoProtocol, (void **)&bio)) &&
+	    bio->Media->BlockSize >= 512 && bio->Media->BlockSize <= 4096) {
+		uint8_t *block = AllocatePool(bio->Media->BlockSize);
+		if (block && !EFI_ERROR(bio->ReadBlocks(bio, bio->Media->MediaId, 1,
+							bio->Media->BlockSize, block)) &&
+		    !memcmp(block, "EFI PART", 8))
+			memcpy(ret_guid, block + 56, 16);
+		if (block)
+			FreePool(block);
+	}
+	FreePool(disk_path);
+}
+
+/* Partition number and GUIDs of the volume the loader came from. */
+static void read_volume(EFI_HANDLE image, struct volume_info *v)
+{
+	EFI_LOADED_IMAGE *li;
+	EFI_DEVICE_PATH *part;
+
+	if (EFI_ERROR(BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&li)) ||
+	    EFI_ERROR(BS->HandleProtocol(li->DeviceHandle, &DevicePathProtocol,
+					 (void **)&part)))
+		return;
+	for (EFI_DEVICE_PATH *dp = part; !IsDevicePathEnd(dp) &&
+	     DevicePathNodeLength(dp) >= 4; dp = NextDevicePathNode(dp)) {
+		if (DevicePathType(dp) != MEDIA_DEVICE_PATH ||
+		    DevicePathSubType(dp) != MEDIA_HARDDRIVE_DP)
+			continue;
+		HARDDRIVE_DEVICE_PATH *hd = (HARDDRIVE_DEVICE_PATH *)dp;
+		v->partition_index = hd->PartitionNumber;
+		if (hd->SignatureType == SIGNATURE_TYPE_GUID) {
+			memcpy(v->gpt_part_guid, hd->Signature, 16);
+			read_disk_guid(part, dp, v->gpt_disk_guid);
+		} else if (hd->SignatureType == SIGNATURE_TYPE_MBR) {
+			memcpy(&v->mbr_disk_id, hd->Signature, 4);
+		}
+		return;
+	}
 }
 
 void sysinfo_read(EFI_HANDLE image, struct machine_info *ret)
@@ -69,4 +174,6 @@ void sysinfo_read(EFI_HANDLE image, struct machine_info *ret)
 	ret->smbios32_entry = config_table(&smbios_guid);
 	ret->efi_system_table = (uint64_t)(uintptr_t)ST;
 	ret->efi_image_handle = (uint64_t)(uintptr_t)image;
+	ret->boot_time = boot_time();
+	read_volume(image, &ret->volume);
 }

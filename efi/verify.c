@@ -27,8 +27,10 @@ EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
 			const struct config_entry *e)
 {
 	static struct load L;
-	EFI_STATUS st = kernel_load(&L, root, cfg, e);
+	EFI_STATUS st = kernel_load(&L, root, cfg, e, false);
 
+	if (!EFI_ERROR(st))
+		st = kernel_map(&L, false);
 	if (!EFI_ERROR(st))
 		st = report(&L);
 	/* A verify never boots: everything goes back, success or not. */

@@ -2,8 +2,10 @@
  * load.c - claim, fill and describe a kernel's segments (DESIGN.md steps
  * 6 and 7).
  *
- * Segments whose pages touch form a group, the unit of allocation: one run
- * of physical pages per group when one fits (one firmware call), else the
+ * The whole image goes into one run of physical pages when the holes
+ * between its segments are small (one firmware call, and physical offsets
+ * equal virtual ones).  Otherwise segments whose pages touch form a group,
+ * the unit of allocation: one run per group when one fits, else the
  * fewest runs the free memory allows, stitched together virtually by the
  * page tables.  File bytes are read straight into their final pages in
  * large chunks; only the bytes no file data covers are zeroed.
@@ -159,16 +161,57 @@ static int fill_group(const struct elf_image *img, const struct elf_group *g,
 	return 0;
 }
 
-int elf_load(const struct elf_file *f, const struct elf_image *img,
-	     struct mm_alloc *a, elf_phys_to_ptr p2v, void *p2v_ctx,
-	     struct elf_load *ret_load, struct rw_err *err)
+/* Holes between groups small enough to claim them with the image. */
+static bool span_worth_one_run(const struct elf_image *img,
+			       const struct elf_load *ld)
 {
-	struct elf_load *ld = ret_load;
-	size_t mark = a->nclaims;
-	struct rw_err why;
+	uint64_t span = (img->vhigh - img->vlow) >> 12, used = 0;
 
-	memset(ld, 0, sizeof *ld);
-	plan_groups(img, ld);
+	for (size_t gi = 0; gi < ld->ngroups; gi++)
+		used += ld->group[gi].pages;
+	return span - used <= 16 || span - used <= span / 16;
+}
+
+/* One run of `pages`, 2 MiB-aligned when the virtual base is (so that the
+ * tables can use large pages), else page-aligned. */
+static int claim_run(struct mm_alloc *a, uint64_t vbase, uint64_t pages,
+		     uint64_t *ret_base, struct rw_err *why)
+{
+	struct mm_req req = { .pages = pages, .kind = MM_KERNEL };
+
+	if (!(vbase & (SIZE_2M - 1)) && (pages << 12) >= SIZE_2M) {
+		req.align = SIZE_2M;
+		if (mm_alloc_run(a, &req, ret_base, why) == 0)
+			return 0;
+	}
+	req.align = 0;
+	return mm_alloc_run(a, &req, ret_base, why);
+}
+
+/* The whole span [vlow, vhigh) in one run; each group is its part. */
+static int claim_span(const struct elf_image *img, struct elf_load *ld,
+		      struct mm_alloc *a, struct rw_err *why)
+{
+	uint64_t base;
+
+	if (claim_run(a, img->vlow, (img->vhigh - img->vlow) >> 12, &base, why))
+		return -1;
+	for (size_t gi = 0; gi < ld->ngroups; gi++) {
+		struct elf_group *g = &ld->group[gi];
+		g->first_piece = gi;
+		g->npieces = 1;
+		ld->piece[gi] = (struct mm_claim){ base + (g->vbase - img->vlow), g->pages };
+	}
+	ld->npieces = ld->ngroups;
+	ld->nruns = 1;
+	return 0;
+}
+
+/* Each group on its own: one run when one fits, else pieces. */
+static int claim_groups(const struct elf_file *f, struct elf_load *ld,
+			struct mm_alloc *a, struct rw_err *err)
+{
+	struct rw_err why;
 
 	for (size_t gi = 0; gi < ld->ngroups; gi++) {
 		struct elf_group *g = &ld->group[gi];
@@ -192,14 +235,43 @@ int elf_load(const struct elf_file *f, const struct elf_image *img,
 			r = mm_alloc_pieces(a, &req, &ld->piece[ld->npieces],
 					    ELF_MAX_PIECES - ld->npieces, &n, &why);
 		}
-		if (r) {
-			rw_fail(err, "%s: no memory for segment group %zu (0x%" PRIx64 ", %" PRIu64 " pages): %s",
-				f->path, gi, g->vbase, g->pages, why.msg);
-			goto fail;
-		}
+		if (r)
+			return rw_fail(err, "%s: no memory for segment group %zu (0x%" PRIx64 ", %" PRIu64 " pages): %s",
+				       f->path, gi, g->vbase, g->pages, why.msg);
 		g->npieces = n;
 		ld->npieces += n;
 	}
+	ld->nruns = ld->npieces;
+	return 0;
+}
+
+/* Where the image goes: one run, or group by group. */
+static int claim(const struct elf_file *f, const struct elf_image *img,
+		 struct elf_load *ld, struct mm_alloc *a, struct rw_err *err)
+{
+	struct rw_err why;
+
+	if (!img->one_run && !span_worth_one_run(img, ld))
+		return claim_groups(f, ld, a, err);
+	if (claim_span(img, ld, a, &why) == 0)
+		return 0;
+	if (img->one_run)
+		return rw_fail(err, "%s: no run of %" PRIu64 " pages for the whole image, which its protocol needs in one piece: %s",
+			       f->path, (img->vhigh - img->vlow) >> 12, why.msg);
+	return claim_groups(f, ld, a, err);
+}
+
+int elf_load(const struct elf_file *f, const struct elf_image *img,
+	     struct mm_alloc *a, elf_phys_to_ptr p2v, void *p2v_ctx,
+	     struct elf_load *ret_load, struct rw_err *err)
+{
+	struct elf_load *ld = ret_load;
+	size_t mark = a->nclaims;
+
+	memset(ld, 0, sizeof *ld);
+	plan_groups(img, ld);
+	if (claim(f, img, ld, a, err))
+		goto fail;
 
 	struct fill_ctx fc = { .f = f, .ld = ld, .p2v = p2v, .p2v_ctx = p2v_ctx,
 			       .err = err };

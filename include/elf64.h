@@ -70,6 +70,10 @@ struct elf_image {
 	struct elf_dynamic dyn;
 	size_t nseg;
 	struct elf_segment seg[ELF_MAX_SEGMENTS]; /* sorted by vaddr */
+	/* Load policy, set by the caller before elf_load: the whole span in
+	 * one physical run or nothing (the Limine protocol promises a
+	 * physically contiguous image). */
+	bool one_run;
 };
 
 /*
@@ -120,6 +124,8 @@ struct elf_load {
 	struct elf_group group[ELF_MAX_SEGMENTS];
 	size_t npieces;
 	struct mm_claim piece[ELF_MAX_PIECES]; /* physical pieces, in virtual order */
+	size_t nruns;          /* physical runs claimed: 1 when the whole span
+				* went into one run, else npieces */
 	uint64_t bytes_read;
 	uint64_t reads;
 	uint64_t shared_pages; /* pages holding bytes of two segments */

@@ -27,6 +27,8 @@
 #include "fmt.h"
 #include "mm.h"
 
+#define RUNWAY_VERSION "0.4"
+
 /* A module as loaded: its own run of pages. */
 struct loaded_module {
 	uint64_t phys;          /* page-aligned */
@@ -34,6 +36,16 @@ struct loaded_module {
 	const char *path;       /* as written in the config */
 	const char *string;     /* "" if none */
 };
+
+/* A video mode: its geometry and pixel layout. */
+struct fb_mode {
+	uint32_t width, height;  /* pixels */
+	uint32_t pitch;          /* bytes per scan line */
+	uint32_t bpp;            /* bits per pixel */
+	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+};
+
+#define FB_MODES_MAX 32
 
 /* A linear framebuffer as the firmware set it up (GOP). */
 struct fb_info {
@@ -43,6 +55,16 @@ struct fb_info {
 	uint32_t pitch;          /* bytes per scan line */
 	uint32_t bpp;            /* bits per pixel */
 	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+	size_t nmodes;           /* the modes GOP offers with a linear buffer */
+	struct fb_mode modes[FB_MODES_MAX];
+};
+
+/* Where the loader's files come from. */
+struct volume_info {
+	uint32_t partition_index;  /* 1-based; 0: unknown or unpartitioned */
+	uint32_t mbr_disk_id;      /* 0: not an MBR disk */
+	uint8_t gpt_disk_guid[16]; /* zero when unknown (EFI GUID byte order) */
+	uint8_t gpt_part_guid[16];
 };
 
 /* What the firmware tells about the machine (efi/sysinfo.c). */
@@ -54,6 +76,8 @@ struct machine_info {
 	uint64_t smbios64_entry;   /* physical (SMBIOS 3); 0 if none */
 	uint64_t efi_system_table; /* physical */
 	uint64_t efi_image_handle;
+	int64_t boot_time;         /* UNIX seconds from the RTC; 0 if unknown */
+	struct volume_info volume;
 };
 
 /* Everything the load path produced: the one input of every protocol. */
@@ -62,6 +86,9 @@ struct loaded_kernel {
 	const char *cmdline;
 	const struct elf_image *img;  /* segments, entry, span, slide */
 	const struct elf_load *ld;    /* the physical pieces they landed in */
+	uint64_t phys_base;           /* where vlow landed (the image is
+					 * physically contiguous when
+					 * ld->nruns == 1) */
 	uint64_t hhdm_offset;         /* direct map: virt = phys + offset */
 	uint64_t hhdm_size;           /* bytes of physical memory it maps */
 	size_t nmodules;
@@ -79,7 +106,24 @@ struct proto_run {
 	struct mm_alloc *alloc;
 	void *(*p2v)(void *ctx, uint64_t phys); /* pointer to write phys */
 	void *p2v_ctx;
-	void *state;          /* the protocol's own, from prepare to finish */
+	void *state;          /* the protocol's own, from plan to finish */
+	/* Read a file of the loader's volume into its own run of pages
+	 * (module memory); for files the kernel asks for itself. */
+	int (*load_file)(void *ctx, const char *path, struct loaded_module *ret,
+			 struct rw_err *err);
+	void *load_ctx;
+	/* Log a machine-readable line ("limine ..."; the loader adds
+	 * "runway: "); may be NULL. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+	/* Set by plan: the page tables also map [4 KiB, hhdm_size) at its
+	 * physical address (read, write, execute). */
+	bool identity_map;
+	/* Set before finish: the firmware's final memory map, as it stays in
+	 * loader memory. */
+	uint64_t efi_map;     /* physical */
+	uint64_t efi_map_size, efi_desc_size;
+	uint32_t efi_desc_version;
 	/* Set by prepare: the 64-bit jump (DESIGN.md step 11). */
 	uint64_t entry;       /* RIP */
 	uint64_t arg;         /* RDI */
@@ -90,6 +134,19 @@ struct proto_run {
 
 struct protocol {
 	const char *name;
+	/* The whole image must be in one physical run (elf_image.one_run). */
+	bool one_run;
+	/* Optional: does the loaded image ask for this protocol?  For entries
+	 * without `protocol =`. */
+	bool (*detect)(const struct loaded_kernel *k, void *(*p2v)(void *, uint64_t),
+		       void *p2v_ctx);
+	/*
+	 * Optional, after the segments are loaded and relocated and before
+	 * the page tables are built (run->k has the image but no modules or
+	 * machine information yet): read what the kernel asks for, and set
+	 * run->identity_map.  Returns 0, or -1 with err set.
+	 */
+	int (*plan)(struct proto_run *run, struct rw_err *err);
 	/*
 	 * Before ExitBootServices: claim (through run->alloc) and fill what
 	 * the kernel receives, with room for the final memory map of up to
@@ -110,9 +167,15 @@ struct protocol {
 /* The protocol named `name` ("" is the default, runway); NULL if none. */
 const struct protocol *proto_find(const char *name);
 
+/* For an entry without `protocol =`: the first protocol whose detect
+ * says yes, else runway. */
+const struct protocol *proto_detect(const struct loaded_kernel *k,
+				    void *(*p2v)(void *, uint64_t), void *p2v_ctx);
+
 /* The known protocol names, comma-separated, for error messages. */
 const char *proto_names(void);
 
 extern const struct protocol proto_runway;
+extern const struct protocol proto_limine;
 
 #endif

@@ -9,6 +9,7 @@
 
 static const struct protocol *const protocols[] = {
 	&proto_runway,
+	&proto_limine,
 };
 
 #define NPROTOCOLS (sizeof protocols / sizeof protocols[0])
@@ -36,4 +37,13 @@ const char *proto_names(void)
 		n += fmt(names + n, sizeof names - n, "%s%s", i ? ", " : "",
 			 protocols[i]->name);
 	return names;
+}
+
+const struct protocol *proto_detect(const struct loaded_kernel *k,
+				    void *(*p2v)(void *, uint64_t), void *p2v_ctx)
+{
+	for (size_t i = 0; i < NPROTOCOLS; i++)
+		if (protocols[i]->detect && protocols[i]->detect(k, p2v, p2v_ctx))
+			return protocols[i];
+	return &proto_runway;
 }

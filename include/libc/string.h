@@ -12,6 +12,8 @@ void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
+void *memchr(const void *p, int c, size_t n);
+char *strrchr(const char *s, int c);
 int strcmp(const char *a, const char *b);
 
 #endif

@@ -644,8 +644,21 @@ static void check_load(const struct elf_image *img, const struct elf_load *ld,
 	for (size_t i = 0; i < fw->nlive; i++)
 		if (fw->live[i].kind == MM_KERNEL)
 			kernel += fw->live[i].pages;
-	CHECK(kernel - kernel_before == planned, "%" PRIu64 " kernel pages claimed, %" PRIu64 " planned",
-	      kernel - kernel_before, planned);
+	/* One run for the whole image (its holes claimed too, physical
+	 * offsets equal to virtual ones), or the groups' pages exactly. */
+	uint64_t want = planned;
+	CHECK(ld->nruns == 1 || ld->nruns == ld->npieces, "%zu runs, %zu pieces",
+	      ld->nruns, ld->npieces);
+	if (ld->nruns == 1) {
+		want = (img->vhigh - img->vlow) >> 12;
+		for (size_t gi = 0; gi < ld->ngroups; gi++)
+			CHECK(ld->piece[gi].base - ld->piece[0].base ==
+			      ld->group[gi].vbase - ld->group[0].vbase,
+			      "one run, but group %zu is not at its virtual offset", gi);
+	}
+	CHECK(!img->one_run || ld->nruns == 1, "one run asked, %zu made", ld->nruns);
+	CHECK(kernel - kernel_before == want, "%" PRIu64 " kernel pages claimed, %" PRIu64 " expected",
+	      kernel - kernel_before, want);
 	/* pieces are physically disjoint */
 	for (size_t i = 0; i < ld->npieces; i++)
 		for (size_t j = 0; j < i; j++) {
@@ -827,6 +840,13 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 		struct rw_err ferr;
 		frag_from = a.nclaims;
 		CHECK(!mm_fragment(&a, pp, &frag_n, &ferr), "mm_fragment: %s", ferr.msg);
+		/* once in two: the whole image in one run or nothing */
+		if ((h >> 44) & 1) {
+			static struct elf_image whole;
+			whole = *img;
+			whole.one_run = true;
+			img = &whole;
+		}
 		break;
 	}
 	}
@@ -837,6 +857,7 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 	struct rw_err err;
 	memset(&err, 0xff, sizeof err);
 	int rc = elf_load(&f, img, &a, p2v, NULL, &ld, &err);
+	bool one_run = img->one_run;
 	uint64_t reads = fc.calls;
 	if (getenv("FUZZ_DEBUG"))
 		fprintf(stderr, "pass %d: %s, %zu groups, %zu pieces, %" PRIu64 " reads, %" PRIu64 " refusals%s%s\n",
@@ -859,6 +880,9 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 			check_load(img, &ld, &fw, kernel_before, data);
 	} else {
 		CHECK(memchr(err.msg, 0, sizeof err.msg) && err.msg[0], "error message");
+		if (one_run)
+			CHECK(strstr(err.msg, "one piece"), "one run refused without saying so: %s",
+			      err.msg);
 		CHECK(a.nclaims == mark, "failed load left %zu claims", a.nclaims - mark);
 		for (size_t i = 0; i < fw.nlive; i++)
 			CHECK(fw.live[i].kind == MM_LOADER, "failed load left kernel memory claimed");

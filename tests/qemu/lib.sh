@@ -31,7 +31,7 @@ boot() {
 	[ $# -gt 0 ] && shift
 	img=$OUT/$name.img
 	log=$OUT/$name.log
-	tools/mkimg.sh -o "$img" -c "$conf" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
+	tools/mkimg.sh -o "$img" -e "$BUILD/BOOTX64.EFI" -c "$conf" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
 		rc=99
 		echo "mkimg failed" >"$log"
 		cat "$OUT/$name.mkimg.log" >>"$log"

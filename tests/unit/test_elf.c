@@ -561,10 +561,78 @@ static void test_load_shared_page_gets_both_segments(void **state)
 		assert_int_equal(pg[i], pattern(0x2c00 + (i - 0xc00)));
 }
 
+/* The three-segment kernel with its data 1 MiB away: holes too large to
+ * claim with the image. */
+static struct img *far_kernel_img(void)
+{
+	struct img *m = img_new(0x5000);
+	img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, KBASE, 0x1800, 0x1800);
+	img_phdr(m, PT_LOAD, PF_R, 0x2c00, KBASE + 0x1c00, 0x600, 0x600);
+	img_phdr(m, PT_LOAD, PF_R | PF_W, 0x4000, KBASE + 0x100000, 0x900, 0x3000);
+	m->eh.e_entry = KBASE + 0x40;
+	return m;
+}
+
+static void test_load_whole_image_in_one_firmware_call_when_holes_are_small(void **state)
+{
+	(void)state;
+	load_env(one_run, 1);
+	struct rw_err err = { "" };
+	if (load(cur_img, cur_parsed, &err))
+		fail_msg("elf_load: %s", err.msg);
+	assert_int_equal(L.ld.ngroups, 2);
+	assert_int_equal(L.f.claim_calls, 1);
+	assert_int_equal(L.ld.nruns, 1);
+	assert_int_equal(L.ld.npieces, 2);
+	/* physical offsets equal virtual ones */
+	assert_int_equal(L.ld.piece[1].base - L.ld.piece[0].base,
+			 L.ld.group[1].vbase - L.ld.group[0].vbase);
+	assert_int_equal(fake_claimed_pages(&L.f), 0x13); /* the span, holes too */
+	check_contents(cur_img, cur_parsed, &L.ld);
+	assert_fake_clean(&L.f);
+}
+
+static void test_load_one_run_required_and_missing_is_refused(void **state)
+{
+	(void)state;
+	/* two 16-page runs: the 19-page span fits neither */
+	static const struct fake_desc two[] = {
+		{ MM_EFI_CONVENTIONAL, 0x100000, 16 },
+		{ MM_EFI_CONVENTIONAL, 0x200000, 16 },
+	};
+	load_env(two, 2);
+	struct elf_file f = parsed_file(cur_img);
+	struct rw_err err = { "" };
+	cur_parsed->one_run = true;
+	assert_int_equal(elf_load(&f, cur_parsed, &L.a, p2v, NULL, &L.ld, &err), -1);
+	assert_non_null(strstr(err.msg, PATH));
+	assert_non_null(strstr(err.msg, "one piece"));
+	assert_nothing_claimed();
+}
+
+static void test_load_without_one_run_falls_back_to_groups(void **state)
+{
+	(void)state;
+	static const struct fake_desc two[] = {
+		{ MM_EFI_CONVENTIONAL, 0x100000, 16 },
+		{ MM_EFI_CONVENTIONAL, 0x200000, 16 },
+	};
+	load_env(two, 2);
+	struct rw_err err = { "" };
+	if (load(cur_img, cur_parsed, &err))
+		fail_msg("elf_load: %s", err.msg);
+	assert_int_equal(L.ld.nruns, 2);
+	assert_int_equal(fake_claimed_pages(&L.f), 6);
+	check_contents(cur_img, cur_parsed, &L.ld);
+	assert_fake_clean(&L.f);
+}
+
 static void test_load_one_firmware_call_per_segment_group(void **state)
 {
 	(void)state;
 	load_env(one_run, 1);
+	free(cur_img);
+	cur_img = far_kernel_img();
 	struct rw_err err = { "" };
 	if (load(cur_img, cur_parsed, &err))
 		fail_msg("elf_load: %s", err.msg);
@@ -574,6 +642,7 @@ static void test_load_one_firmware_call_per_segment_group(void **state)
 	assert_int_equal(L.a.calls, 2);
 	assert_int_equal(L.f.claim_calls, 2);
 	assert_int_equal(L.ld.npieces, 2);
+	assert_int_equal(L.ld.nruns, 2);
 	for (size_t i = 0; i < L.f.nlog; i++)
 		assert_int_equal(L.f.log[i].kind, MM_KERNEL);
 	assert_int_equal(fake_claimed_pages(&L.f), 6);
@@ -784,6 +853,8 @@ static void test_load_failing_claim_releases_everything(void **state)
 {
 	(void)state;
 	load_env(one_run, 1);
+	free(cur_img);
+	cur_img = far_kernel_img();
 	/* The first group's claim works, every later one is refused. */
 	L.f.fail_from = 2;
 	struct rw_err err = { "" };
@@ -1028,6 +1099,9 @@ int main(void)
 		P(test_verify_mode_accepts_writable_executable),
 		P(test_three_segments_on_one_page_union_rejected),
 		P(test_load_one_firmware_call_per_segment_group),
+		P(test_load_whole_image_in_one_firmware_call_when_holes_are_small),
+		P(test_load_one_run_required_and_missing_is_refused),
+		P(test_load_without_one_run_falls_back_to_groups),
 		P(test_load_mappings_carry_segment_permissions),
 		P(test_load_fragmented_memory_uses_pieces),
 		P(test_load_2mib_aligned_segment_gets_2mib_aligned_memory),

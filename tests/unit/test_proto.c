@@ -229,12 +229,18 @@ static void test_find_unknown_name_gives_null(void **state)
 	assert_null(proto_find(" runway"));
 }
 
-static void test_names_list_runway(void **state)
+static void test_names_list_every_protocol(void **state)
 {
 	(void)state;
-	assert_string_equal(proto_names(), "runway");
+	assert_string_equal(proto_names(), "runway, limine");
 	/* Asked again, the same answer (it is built once). */
-	assert_string_equal(proto_names(), "runway");
+	assert_string_equal(proto_names(), "runway, limine");
+}
+
+static void test_find_limine_by_name(void **state)
+{
+	(void)state;
+	assert_ptr_equal(proto_find("limine"), &proto_limine);
 }
 
 /* ---- prepare: what it claims ---- */
@@ -824,7 +830,8 @@ int main(void)
 		T(test_find_empty_name_gives_runway),
 		T(test_find_runway_by_name),
 		T(test_find_unknown_name_gives_null),
-		T(test_names_list_runway),
+		T(test_names_list_every_protocol),
+		T(test_find_limine_by_name),
 		T(test_prepare_makes_one_loader_claim_below_4gib),
 		T(test_prepare_claims_below_4gib_when_memory_above_is_free),
 		T(test_prepare_writes_only_inside_its_claim),
