@@ -198,10 +198,11 @@ static int known_request(uint64_t v)
 	return -1;
 }
 
-/* Every request and the base revision tag inside [from, to). */
+/* Every request and the base revision tag inside [from, to).  The scan
+ * goes on to the last 24 bytes, where a tag still fits. */
 static int find_requests(struct rw_err *err)
 {
-	for (uint64_t v = lim.vlow; v + 48 <= lim.vhigh; v += 8) {
+	for (uint64_t v = lim.vlow; v + 24 <= lim.vhigh; v += 8) {
 		if (words_are(v, base_tag, 2) && v >= lim.from && v + 24 <= lim.to) {
 			lim.tag_found = true;
 			lim.asked_revision = word(v + 16);
@@ -501,15 +502,16 @@ static int respond_kernel_file(const struct proto_run *run, struct rw_err *err)
 	return resp[1] ? 0 : rw_fail(err, "limine: no room for the kernel file response");
 }
 
-/* The kernel's directory joined with a relative path. */
-static void beside_kernel(const char *kernel, const char *rel, char *out, size_t cap)
+/* The kernel's directory joined with a relative path; false when that
+ * does not fit out (refused, never cut: a cut path may name another file). */
+static bool beside_kernel(const char *kernel, const char *rel, char *out, size_t cap)
 {
 	const char *slash = strrchr(kernel, '/');
 	int dir = slash ? (int)(slash - kernel) : 0;
 
 	while (*rel == '/')
 		rel++;
-	fmt(out, cap, "%.*s/%s", dir, kernel, rel);
+	return fmt(out, cap, "%.*s/%s", dir, kernel, rel) < cap;
 }
 
 /* Internal modules (module request revision 1): loaded first, listed first. */
@@ -533,15 +535,18 @@ static int load_internal(const struct proto_run *run, uint64_t *ptrs, size_t *n,
 		struct rw_err why;
 		if (!at(list + 8 * i, 8) || !at(im, 24) || !rel || !cmd)
 			return rw_fail(err, "limine: internal module %" PRIu64 " points outside the kernel image", i);
-		beside_kernel(run->k->path, rel, path, sizeof path);
 		m.path = path;
-		if (run->load_file(run->load_ctx, path, &m, &why)) {
-			if (flags & LIM_INTERNAL_MODULE_REQUIRED)
-				return rw_fail(err, "limine: required internal module %s: %s", path, why.msg);
-			say(run, "limine internal module %s skipped: %s", path, why.msg);
+		/* why names the path (load_file's message) or says it is too long */
+		if (!beside_kernel(run->k->path, rel, path, sizeof path))
+			rw_fail(&why, "its path beside %s is longer than %d bytes",
+				run->k->path, CONFIG_PATH_MAX - 1);
+		else if (!run->load_file(run->load_ctx, path, &m, &why)) {
+			ptrs[(*n)++] = make_file(run, &m, cmd);
 			continue;
 		}
-		ptrs[(*n)++] = make_file(run, &m, cmd);
+		if (flags & LIM_INTERNAL_MODULE_REQUIRED)
+			return rw_fail(err, "limine: required internal module %" PRIu64 ": %s", i, why.msg);
+		say(run, "limine internal module %" PRIu64 " skipped: %s", i, why.msg);
 	}
 	return 0;
 }
@@ -740,16 +745,42 @@ static uint64_t limine_type(uint32_t runway_type)
 	}
 }
 
-/* Append an entry, merging with the last one of the same type. */
-static void push_entry(size_t *n, uint64_t base, uint64_t length, uint64_t type)
+/* Append [base, end) (if not empty), merging with the last entry of the
+ * same type; false when the room prepare sized (all but the framebuffer's
+ * entry) is full. */
+static bool push_entry(size_t *n, uint64_t base, uint64_t end, uint64_t type)
 {
 	struct lim_memmap_entry *last = *n ? &lim.mm_entries[*n - 1] : NULL;
 
+	if (end <= base)
+		return true;
 	if (last && last->type == type && last->base + last->length == base) {
-		last->length += length;
-		return;
+		last->length += end - base;
+		return true;
 	}
-	lim.mm_entries[(*n)++] = (struct lim_memmap_entry){ base, length, type };
+	if (*n >= lim.mm_cap - 1)
+		return false;
+	lim.mm_entries[(*n)++] = (struct lim_memmap_entry){ base, end - base, type };
+	return true;
+}
+
+/* One entry of mm_boot_map's map.  Bootloader-reclaimable entries, like
+ * usable ones (which mm_boot_map trims), are whole pages (PROTOCOL.md,
+ * Memory Map Feature): partial pages at their ends become reserved.  At
+ * most three entries, as for usable memory. */
+static bool push_converted(size_t *n, const struct runway_mmap_entry *e)
+{
+	uint64_t type = limine_type(e->type), end = e->base + e->length;
+	uint64_t lo = mm_page_up(e->base), hi = end & ~(MM_PAGE_SIZE - 1);
+
+	if (type != LIM_MEM_BOOTLOADER_RECLAIMABLE)
+		return push_entry(n, e->base, end, type);
+	if (lo > end)
+		lo = end;
+	if (hi < lo)
+		hi = lo;
+	return push_entry(n, e->base, lo, LIM_MEM_RESERVED) && push_entry(n, lo, hi, type) &&
+	       push_entry(n, hi, end, LIM_MEM_RESERVED);
 }
 
 /* The framebuffer gets its own entry where the firmware's map has a hole
@@ -784,8 +815,8 @@ static int limine_finish(struct proto_run *run, const struct mm_region *reg,
 	if (m == 0)
 		return -1;
 	for (size_t i = 0; i < m; i++)
-		push_entry(&n, lim.scratch[i].base, lim.scratch[i].length,
-			   limine_type(lim.scratch[i].type));
+		if (!push_converted(&n, &lim.scratch[i]))
+			return -1;
 	n = add_framebuffer(run, n);
 	for (size_t i = 0; i < n; i++)
 		lim.mm_ptrs[i] = lim.mm_entries_virt + i * sizeof lim.mm_entries[0];
