@@ -136,6 +136,7 @@ $(BUILD)/libpure.a: $(HOST_OBJ)
 -include $(EFI_PROGRAM_OBJ:.o=.d) $(HOST_OBJ:.o=.d)
 
 -include tests/kernel/kernel.mk
+-include tests/limine/limine.mk
 -include tests/unit/unit.mk
 -include tools/elfhash.mk
 -include bench/bench.mk
