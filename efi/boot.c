@@ -60,23 +60,27 @@ static EFI_STATUS plan(struct load *L, const struct protocol *proto,
 }
 
 /* 9b. what the kernel receives, in the entry's protocol */
-static EFI_STATUS prepare(struct load *L, EFI_HANDLE image,
-			  const struct protocol *proto, struct proto_run *run)
+static EFI_STATUS prepare(struct load *L, const struct protocol *proto,
+			  struct proto_run *run)
 {
 	struct rw_err err;
 
-	sysinfo_read(image, &L->k.machine);
 	if (proto->prepare(run, &err))
 		return con_fail(EFI_OUT_OF_RESOURCES, "%s protocol: %s", proto->name,
 				err.msg);
+	if (run->mp.count && !handoff_can_start_aps(L))
+		return con_fail(EFI_OUT_OF_RESOURCES,
+				"%s protocol: %zu processors to start, but no free page below 1 MiB to start them from",
+				proto->name, run->mp.count);
 	return EFI_SUCCESS;
 }
 
-/* The description every protocol reads; modules and machine come later. */
-static void describe(struct load *L, const struct config_entry *e)
+/* The description every protocol reads; the modules come later. */
+static void describe(struct load *L, EFI_HANDLE image, const struct config_entry *e)
 {
 	struct loaded_kernel *k = &L->k;
 
+	sysinfo_read(image, &k->machine);
 	k->path = e->path;
 	k->cmdline = e->cmdline;
 	k->img = &L->img;
@@ -100,7 +104,7 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 				e->title, e->protocol, proto_names());
 	st = kernel_load(&L, root, cfg, e, e->protocol[0] && proto->one_run);
 	if (!EFI_ERROR(st)) {
-		describe(&L, e);
+		describe(&L, image, e);
 		st = choose(e, &L, &proto);
 	}
 	if (!EFI_ERROR(st))
@@ -110,7 +114,7 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	if (!EFI_ERROR(st))
 		st = modules_load(&L, root, e);
 	if (!EFI_ERROR(st))
-		st = prepare(&L, image, proto, &run);
+		st = prepare(&L, proto, &run);
 	if (!EFI_ERROR(st)) {
 		char extra[32];
 		fmt(extra, sizeof extra, " protocol=%s", proto->name);

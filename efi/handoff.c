@@ -13,7 +13,8 @@
 
 #include <string.h>
 
-extern const char handoff_start[], handoff_end[];
+extern const char trampoline_start[], trampoline_end[], handoff_start[];
+extern const char ap_start[], ap_pm32[], ap_lm64[];
 
 /* What trampoline.S reads; the offsets are its P_* constants. */
 struct handoff_params {
@@ -29,23 +30,68 @@ _Static_assert(offsetof(struct handoff_params, nxe) == 40, "trampoline.S P_NXE")
 _Static_assert(offsetof(struct handoff_params, code_sel) == 48, "trampoline.S P_CODE_SEL");
 _Static_assert(offsetof(struct handoff_params, data_sel) == 50, "trampoline.S P_DATA_SEL");
 
-/* The parameters' place in the hand-off page, after the code. */
+/* The hand-off page (trampoline.S has the same numbers). */
+#define AP_DATA_OFFSET 0xd00
 #define PARAMS_OFFSET 0xf00
 
+#define SIZE_1M (1ull << 20)
 #define SIZE_4G (4ull << 30)
+
+/* What the APs read (trampoline.S, D_* offsets). */
+struct ap_boot {
+	uint64_t gdt[4];          /* null, 32-bit code 0x08, data 0x10, 64-bit code 0x18 */
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint32_t base;
+		uint16_t pad;
+	} gdtr32;
+	struct __attribute__((packed)) {
+		uint32_t offset;
+		uint16_t sel;
+		uint16_t pad;
+	} far32, far64;
+	uint64_t cr3;
+	uint64_t efer;            /* bits to set: LME, NXE */
+	uint64_t kernel_gdtr;     /* virtual address of the protocol's GDTR */
+	uint16_t code_sel, data_sel;
+	uint32_t pad;
+	uint64_t table;           /* struct proto_mp_cpu[count], virtual */
+	uint64_t count;
+	uint64_t goto_offset;
+};
+_Static_assert(offsetof(struct ap_boot, gdtr32) == 0x20, "trampoline.S D_GDTR32");
+_Static_assert(offsetof(struct ap_boot, far32) == 0x28, "trampoline.S D_FAR32");
+_Static_assert(offsetof(struct ap_boot, far64) == 0x30, "trampoline.S D_FAR64");
+_Static_assert(offsetof(struct ap_boot, cr3) == 0x38, "trampoline.S D_CR3");
+_Static_assert(offsetof(struct ap_boot, kernel_gdtr) == 0x48, "trampoline.S D_KGDTR");
+_Static_assert(offsetof(struct ap_boot, code_sel) == 0x50, "trampoline.S D_CODE_SEL");
+_Static_assert(offsetof(struct ap_boot, table) == 0x58, "trampoline.S D_TABLE");
+_Static_assert(offsetof(struct ap_boot, goto_offset) == 0x68, "trampoline.S D_GOTO");
+_Static_assert(AP_DATA_OFFSET + sizeof(struct ap_boot) <= PARAMS_OFFSET, "hand-off page layout");
+
+/* One page below 1 MiB if the firmware has one (APs can start there),
+ * else below 4 GiB. */
+static int claim_page(struct load *L, uint64_t *ret_page, struct rw_err *err)
+{
+	struct mm_req req = { .pages = 1, .below = SIZE_1M, .kind = MM_LOADER };
+	struct rw_err low;
+
+	if (mm_alloc_run(&L->alloc, &req, ret_page, &low) == 0)
+		return 0;
+	req.below = SIZE_4G;
+	return mm_alloc_run(&L->alloc, &req, ret_page, err);
+}
 
 EFI_STATUS handoff_reserve(struct load *L)
 {
-	struct mm_req req = { .pages = 1, .below = SIZE_4G, .kind = MM_LOADER };
 	struct rw_err err;
 	uint64_t page;
 
 	_Static_assert(sizeof(struct handoff_params) <= MM_PAGE_SIZE - PARAMS_OFFSET,
 		       "parameters fit the hand-off page");
-	if ((size_t)(handoff_end - handoff_start) > PARAMS_OFFSET)
-		return con_fail(EFI_LOAD_ERROR, "hand-off code is larger than %d bytes",
-				PARAMS_OFFSET);
-	if (mm_alloc_run(&L->alloc, &req, &page, &err))
+	if ((size_t)(trampoline_end - trampoline_start) > AP_DATA_OFFSET)
+		return con_fail(EFI_LOAD_ERROR, "hand-off code does not fit its page");
+	if (claim_page(L, &page, &err))
 		return con_fail(EFI_OUT_OF_RESOURCES, "hand-off page: %s", err.msg);
 	/* The page is mapped at its physical address: the kernel's segments
 	 * must not want that virtual address. */
@@ -54,10 +100,42 @@ EFI_STATUS handoff_reserve(struct load *L)
 				"%s: segments at 0x%" PRIx64 "..0x%" PRIx64
 				" cover the hand-off page 0x%" PRIx64,
 				L->file.path, L->img.vlow, L->img.vhigh, page);
-	memcpy((void *)(uintptr_t)page, handoff_start,
-	       (size_t)(handoff_end - handoff_start));
+	memcpy((void *)(uintptr_t)page, trampoline_start,
+	       (size_t)(trampoline_end - trampoline_start));
 	L->handoff_page = page;
 	return EFI_SUCCESS;
+}
+
+bool handoff_can_start_aps(const struct load *L)
+{
+	return L->handoff_page && L->handoff_page < SIZE_1M;
+}
+
+/* What the APs read: their way to long mode and to the kernel's table. */
+void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
+			  void *data)
+{
+	struct ap_boot *b = data;
+	uint32_t page = (uint32_t)L->handoff_page;
+
+	*b = (struct ap_boot){
+		.gdt = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull,
+			 0x00af9a000000ffffull },
+		.cr3 = L->pt.root,
+		.efer = 0x100 | (L->cpu.nx ? 0x800 : 0),
+		.kernel_gdtr = run->gdtr,
+		.code_sel = run->code_sel,
+		.data_sel = run->data_sel,
+		.table = run->mp.cpus_virt,
+		.count = run->mp.count,
+		.goto_offset = run->mp.goto_offset,
+	};
+	b->gdtr32.limit = sizeof b->gdt - 1;
+	b->gdtr32.base = page + AP_DATA_OFFSET;
+	b->far32.offset = page + (uint32_t)(ap_pm32 - ap_start);
+	b->far32.sel = 0x08;
+	b->far64.offset = page + (uint32_t)(ap_lm64 - ap_start);
+	b->far64.sel = 0x18;
 }
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -130,6 +208,8 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 		.code_sel = run->code_sel,
 		.data_sel = run->data_sel,
 	};
-	((void (*)(const struct handoff_params *))(uintptr_t)L->handoff_page)(p);
+	mp_start_aps(L, run, (void *)(uintptr_t)(L->handoff_page + AP_DATA_OFFSET));
+	((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
+		(uint64_t)(handoff_start - trampoline_start)))(p);
 	halt_after_exit("the kernel returned");
 }

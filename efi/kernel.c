@@ -221,12 +221,34 @@ static void add_mapping(struct load *L, uint64_t virt, uint64_t phys,
 	L->maps[k] = (struct mm_mapping){ virt, phys, size, flags };
 }
 
+/* The direct map of [0, hhdm_size); the framebuffer's part
+ * write-combining. */
+static void add_direct_map(struct load *L)
+{
+	const struct fb_info *fb = &L->k.machine.fb;
+	uint64_t fb_lo = fb->phys & ~(MM_PAGE_SIZE - 1);
+	uint64_t fb_hi = mm_page_up(fb->phys + fb->size);
+
+	if (!fb->present || !fb->size || fb_hi > L->hhdm_size || fb_hi <= fb_lo) {
+		add_mapping(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
+		return;
+	}
+	if (fb_lo)
+		add_mapping(L, RUNWAY_HHDM_OFFSET, 0, fb_lo, MM_MAP_WRITE);
+	add_mapping(L, RUNWAY_HHDM_OFFSET + fb_lo, fb_lo, fb_hi - fb_lo,
+		    MM_MAP_WRITE | MM_MAP_WC);
+	if (fb_hi < L->hhdm_size)
+		add_mapping(L, RUNWAY_HHDM_OFFSET + fb_hi, fb_hi, L->hhdm_size - fb_hi,
+			    MM_MAP_WRITE);
+}
+
 /* 7. page tables: counted exactly, claimed in one run, built */
 static EFI_STATUS build_tables(struct load *L, const char *path,
 			       bool identity_map)
 {
 	struct rw_err err;
-	struct mm_req req = { .kind = MM_LOADER };
+	/* Below 4 GiB: an AP starting in 32-bit mode loads CR3 from 32 bits. */
+	struct mm_req req = { .kind = MM_LOADER, .below = 4ull << 30 };
 
 	L->nmaps = elf_mappings(&L->img, &L->ld, L->maps, LOAD_MAPPINGS_MAX);
 	if (L->nmaps == 0)
@@ -240,7 +262,7 @@ static EFI_STATUS build_tables(struct load *L, const char *path,
 	else if (L->handoff_page)
 		add_mapping(L, L->handoff_page, L->handoff_page, MM_PAGE_SIZE,
 			    MM_MAP_EXEC);
-	add_mapping(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
+	add_direct_map(L);
 	req.pages = mm_pt_count(L->maps, L->nmaps, L->cpu.huge_1g);
 	L->pt = (struct mm_pt){
 		.pool_pages = req.pages,

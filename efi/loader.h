@@ -44,6 +44,8 @@ bool con_read_key(unsigned seconds, EFI_INPUT_KEY *ret_key);
 uint64_t tsc_now(void);
 void tsc_calibrate(void);
 uint64_t tsc_to_us(uint64_t ticks);
+/* Busy-wait (usable after ExitBootServices). */
+void tsc_delay_us(uint64_t us);
 
 /* ---- random.c: KASLR entropy; names its source ---- */
 uint64_t random_u64(const char **ret_source);
@@ -202,12 +204,22 @@ EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
 /* ---- handoff.c: the hand-off page, ExitBootServices and the jump ---- */
 /* Claim the trampoline page (below 4 GiB, identity-mapped by the tables). */
 EFI_STATUS handoff_reserve(struct load *L);
+/* Can an AP be started in the hand-off page (below 1 MiB)? */
+bool handoff_can_start_aps(const struct load *L);
+/* Fill the page's AP block for run->mp. */
+void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
+			  void *data);
 /* Final map, ExitBootServices (retried once on a stale key), the
  * protocol's finish, and the jump.  Returns only if ExitBootServices
  * fails twice. */
 EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 				 const struct protocol *proto,
 				 struct proto_run *run);
+
+/* ---- mp.c: application processors, after ExitBootServices ---- */
+/* Start run->mp's APs with INIT-SIPI-SIPI through the local APIC; the
+ * ones that do not report in are dropped from the protocol's list. */
+void mp_start_aps(const struct load *L, struct proto_run *run, void *ap_data);
 
 /* ---- boot.c: boot a kernel entry ---- */
 /* Returns only on failure, with every page it claimed given back. */

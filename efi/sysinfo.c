@@ -175,5 +175,6 @@ void sysinfo_read(EFI_HANDLE image, struct machine_info *ret)
 	ret->efi_system_table = (uint64_t)(uintptr_t)ST;
 	ret->efi_image_handle = (uint64_t)(uintptr_t)image;
 	ret->boot_time = boot_time();
+	ret->bsp_apic_id = cpuid(1, 0).b >> 24;
 	read_volume(image, &ret->volume);
 }

@@ -26,3 +26,11 @@ uint64_t tsc_to_us(uint64_t ticks)
 {
 	return ticks / ticks_per_us;
 }
+
+void tsc_delay_us(uint64_t us)
+{
+	uint64_t end = tsc_now() + us * ticks_per_us;
+
+	while (tsc_now() < end)
+		__asm__ volatile("pause");
+}

@@ -1,13 +1,19 @@
 /*
- * trampoline.S - the last instructions Runway runs (DESIGN.md step 11).
+ * trampoline.S - the last instructions Runway runs (DESIGN.md step 11),
+ * and the first ones of the application processors a protocol wants
+ * started.
  *
- * This code is copied to the start of a page that is identity-mapped in
- * both the firmware's tables and Runway's, so execution survives the CR3
- * switch.  It is position-independent and reads nothing but its parameter
- * block, which lies in the same page (struct handoff_params in
- * efi/handoff.c; offsets below).
- *
- *   void handoff(const struct handoff_params *p)   rdi (identity address)
+ * Both are copied into the hand-off page, which lies below 1 MiB when the
+ * firmware has a free page there (a SIPI can only start a processor at
+ * such an address) and is mapped at its physical address in both the
+ * firmware's tables and Runway's, so execution survives the CR3 switch.
+ * The code is copied as one piece to the start of the page (a SIPI
+ * starts an AP at a page boundary: ap_start comes first).  Layout of the
+ * page (efi/handoff.c has the same numbers):
+ *   0x000  ap_start: 16-bit, then 32-bit, then 64-bit code for the APs;
+ *          handoff_start: the BSP's jump to the kernel; zero_regs
+ *   0xd00  struct ap_boot: what the APs read
+ *   0xf00  struct handoff_params: what the BSP reads
  */
 #define P_ARG       0
 #define P_ENTRY     8
@@ -18,9 +24,127 @@
 #define P_CODE_SEL  48
 #define P_DATA_SEL  50
 
+#define AP_DATA     0xd00
+#define D_GDTR32    0x20
+#define D_FAR32     0x28
+#define D_FAR64     0x30
+#define D_CR3       0x38
+#define D_EFER      0x40
+#define D_KGDTR     0x48
+#define D_CODE_SEL  0x50
+#define D_DATA_SEL  0x52
+#define D_TABLE     0x58
+#define D_COUNT     0x60
+#define D_GOTO      0x68
+
 	.text
-	.globl handoff_start, handoff_end
+	.globl trampoline_start, trampoline_end, handoff_start
+	.globl ap_start, ap_pm32, ap_lm64
+
+
+/*
+ * An AP after INIT-SIPI-SIPI: real mode, CS = page >> 4, IP = 0.  It
+ * enters protected mode with the page's own GDT, turns on PAE, loads
+ * Runway's tables (below 4 GiB), sets EFER.LME (and NXE), turns on paging,
+ * enters 64-bit mode, loads the kernel's GDT and selectors, finds its
+ * entry in the table by its APIC ID, takes its stack, says it started,
+ * and waits for a jump address in its info structure.
+ */
 	.balign 16
+	.code16
+trampoline_start:		/* == ap_start: the page's first byte */
+ap_start:
+	cli
+	cld
+	xor	%ebx, %ebx
+	mov	%cs, %bx
+	shl	$4, %ebx		/* ebx = the page's physical address */
+	mov	%cs, %ax
+	mov	%ax, %ds
+	lgdtl	AP_DATA + D_GDTR32
+	mov	%cr0, %eax
+	and	$0x9fffffff, %eax	/* caches on: CD and NW off */
+	or	$1, %eax		/* PE */
+	mov	%eax, %cr0
+	ljmpl	*AP_DATA + D_FAR32
+
+	.code32
+ap_pm32:
+	mov	$0x10, %ax
+	mov	%ax, %ds
+	mov	%ax, %es
+	mov	%ax, %ss
+	mov	%cr4, %eax
+	or	$0x20, %eax		/* PAE */
+	mov	%eax, %cr4
+	mov	AP_DATA + D_CR3(%ebx), %eax
+	mov	%eax, %cr3
+	mov	$0xc0000080, %ecx
+	rdmsr
+	or	AP_DATA + D_EFER(%ebx), %eax
+	wrmsr
+	mov	%cr0, %eax
+	or	$0x80010000, %eax	/* PG, WP */
+	mov	%eax, %cr0
+	ljmpl	*AP_DATA + D_FAR64(%ebx)
+
+	.code64
+ap_lm64:
+	movl	%ebx, %r12d		/* the page, zero-extended */
+	mov	$0x277, %ecx		/* the PAT, as set_pat (no stack yet) */
+	mov	$0x00070406, %eax
+	mov	$0x00070105, %edx
+	wrmsr
+	/* Which AP is this?  Its entry gives the stack the far return
+	 * below needs. */
+	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx		/* initial APIC ID */
+	mov	AP_DATA + D_TABLE(%r12), %rsi
+	mov	AP_DATA + D_COUNT(%r12), %rcx
+4:	test	%rcx, %rcx
+	jz	ap_lost
+	cmp	%ebx, (%rsi)
+	je	5f
+	add	$24, %rsi
+	dec	%rcx
+	jmp	4b
+5:	mov	16(%rsi), %rsp
+	mov	AP_DATA + D_KGDTR(%r12), %rax
+	lgdt	(%rax)
+	movzwq	AP_DATA + D_CODE_SEL(%r12), %rax
+	pushq	%rax
+	lea	3f(%rip), %rax
+	pushq	%rax
+	lretq
+3:	movzwl	AP_DATA + D_DATA_SEL(%r12), %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%eax, %fs
+	mov	%eax, %gs
+	mov	8(%rsi), %rdi
+	mov	AP_DATA + D_GOTO(%r12), %r13
+	/* Parked: say so in the table (the hand-off page itself is
+	 * read-only now). */
+	movl	$1, 4(%rsi)
+6:	pause
+	mov	(%rdi,%r13), %rax	/* goto_address: an atomic 8-byte load */
+	test	%rax, %rax
+	jz	6b
+	pushq	$0
+	pushq	%rax
+	call	zero_regs
+	ret
+ap_lost:
+	cli
+	hlt
+	jmp	ap_lost
+
+/*
+ *   void handoff(const struct handoff_params *p)   rdi (identity address)
+ */
+	.code64
 handoff_start:
 	cli
 	mov	%rdi, %rsi
@@ -39,6 +163,7 @@ handoff_start:
 	mov	%cr0, %rax
 	or	$0x10000, %rax
 	mov	%rax, %cr0
+	call	set_pat
 	mov	P_GDTR(%rsi), %rax
 	lgdt	(%rax)
 	movzwq	P_CODE_SEL(%rsi), %rax
@@ -54,14 +179,40 @@ handoff_start:
 	mov	%eax, %gs
 	mov	P_STACK(%rsi), %rsp
 	mov	P_ARG(%rsi), %rdi
-	mov	P_ENTRY(%rsi), %r11
-	xor	%ebp, %ebp
 	pushq	$0		/* a null return address, as after a call */
+	pushq	P_ENTRY(%rsi)	/* popped by the ret below */
+	call	zero_regs
+	ret
+
+/*
+ * The PAT layout the Limine protocol specifies (and harmless for Runway's,
+ * whose tables use entry 0 only): WB, WT, UC-, UC, WP, WC, then UC-, UC.
+ * Needs a stack; clobbers eax, ecx, edx.
+ */
+set_pat:
+	mov	$0x277, %ecx
+	mov	$0x00070406, %eax
+	mov	$0x00070105, %edx
+	wrmsr
+	ret
+
+/* Every general-purpose register but RSP and RDI to 0, as both
+ * protocols promise at entry. */
+zero_regs:
 	xor	%eax, %eax
 	xor	%ebx, %ebx
 	xor	%ecx, %ecx
 	xor	%edx, %edx
 	xor	%esi, %esi
-	jmp	*%r11
-handoff_end:
+	xor	%ebp, %ebp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+	ret
+trampoline_end:
 	.section .note.GNU-stack,"",@progbits

@@ -259,7 +259,7 @@ size_t mm_boot_map(const struct mm_region *r, size_t nreg,
 
 #define MM_MAP_WRITE 0x1u
 #define MM_MAP_EXEC  0x2u
-#define MM_MAP_WC    0x4u /* reserved for framebuffers; cached today */
+#define MM_MAP_WC    0x4u /* write-combining (PAT entry 5): framebuffers */
 
 /* A virtual range to map. */
 struct mm_mapping {

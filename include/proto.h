@@ -77,6 +77,7 @@ struct machine_info {
 	uint64_t efi_system_table; /* physical */
 	uint64_t efi_image_handle;
 	int64_t boot_time;         /* UNIX seconds from the RTC; 0 if unknown */
+	uint32_t bsp_apic_id;      /* the processor Runway runs on */
 	struct volume_info volume;
 };
 
@@ -98,6 +99,29 @@ struct loaded_kernel {
 	uint64_t tsc_entry;           /* this boot attempt began */
 	uint64_t tsc_load_start;      /* kernel load began */
 	uint64_t tsc_load_done;       /* segments filled, tables built */
+};
+
+/* An application processor to start, as the AP finds itself (by APIC
+ * ID) in the table the loader hands it (efi/trampoline.S, ap_start). */
+struct proto_mp_cpu {
+	uint32_t apic_id;
+	uint32_t started;      /* set to 1 by the AP when it parks */
+	uint64_t info;         /* virtual address the AP keeps in RDI */
+	uint64_t stack_top;    /* virtual */
+};
+_Static_assert(sizeof(struct proto_mp_cpu) == 24, "trampoline.S reads this table");
+
+/* Set by a protocol's prepare when the kernel wants its APs started. */
+struct proto_mp {
+	size_t count;                /* APs in the table */
+	struct proto_mp_cpu *cpus;   /* host pointer to the table */
+	uint64_t cpus_virt;          /* its virtual address (for the APs) */
+	uint64_t goto_offset;        /* where in *info an AP polls for its jump */
+	uint64_t *cpu_count;         /* host: the response's count (BSP
+				      * included), lowered for APs that did not
+				      * start */
+	uint64_t *cpu_ptrs;          /* host: the response's pointers (BSP
+				      * first, then the table's order) */
 };
 
 /* One hand-off in progress: the protocol's working state and its answer. */
@@ -130,6 +154,7 @@ struct proto_run {
 	uint64_t stack_top;   /* RSP (virtual, 16-byte aligned) */
 	uint64_t gdtr;        /* virtual address of a 10-byte GDTR */
 	uint16_t code_sel, data_sel;
+	struct proto_mp mp;   /* APs to start after ExitBootServices */
 };
 
 struct protocol {

@@ -14,7 +14,10 @@
 /* Intel SDM vol. 3A, section 4.5: 4-level paging entry bits. */
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
+#define PTE_PWT  (1ull << 3)
 #define PTE_PS   (1ull << 7)  /* large page, in PDPTEs and PDEs */
+#define PTE_PAT4K (1ull << 7) /* PAT index bit 2, in 4 KiB PTEs */
+#define PTE_PATLG (1ull << 12) /* the same, in 2 MiB and 1 GiB entries */
 #define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -125,6 +128,10 @@ static int map_one(struct mm_pt *pt, uint64_t virt, uint64_t phys,
 		leaf |= PTE_W;
 	if (!(flags & MM_MAP_EXEC) && pt->nx)
 		leaf |= PTE_NX;
+	/* Write-combining is PAT entry 5 (PAT=1, PCD=0, PWT=1) in the layout
+	 * the hand-off programs (efi/trampoline.S, set_pat). */
+	if (flags & MM_MAP_WC)
+		leaf |= PTE_PWT | (size == SIZE_4K ? PTE_PAT4K : PTE_PATLG);
 
 	uint64_t *pml4 = table(pt, pt->root);
 	uint64_t *pdpt = next_table(pt, &pml4[idx(virt, 39)], err);
@@ -197,6 +204,8 @@ bool mm_pt_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_phys,
 			flags &= ~MM_MAP_EXEC;
 		if (shift == 12 || (e & PTE_PS)) {
 			uint64_t size = 1ull << shift;
+			if ((e & PTE_PWT) && (e & (shift == 12 ? PTE_PAT4K : PTE_PATLG)))
+				flags |= MM_MAP_WC;
 			uint64_t base = e & PTE_ADDR & ~(size - 1);
 			*ret_phys = base | (virt & (size - 1));
 			*ret_flags = flags;

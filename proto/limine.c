@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "limine_spec.h"
 #include "runway/boot.h"
 
@@ -28,6 +29,7 @@
 #define LIM_STACK_MIN (UINT64_C(64) << 10)
 #define LIM_STACK_MAX (UINT64_C(64) << 20)
 #define LIM_STRING_MAX 1024
+#define LIM_CPUS_MAX 256
 
 static const uint64_t request_id[LIM_REQ_COUNT][2] = {
 	[LIM_REQ_BOOTLOADER_INFO] = { 0xf55038d8e2a1202full, 0x279426fcf5f59740ull },
@@ -93,6 +95,8 @@ static struct lim_state {
 	size_t nrequests, nunknown, noutside;
 	uint64_t stack_size;
 	uint64_t entry;
+	size_t ncpus;                 /* the MADT's processors (MP request) */
+	struct acpi_cpu cpus[LIM_CPUS_MAX];
 	struct arena arena;
 	/* for finish */
 	struct lim_memmap_entry *mm_entries;  /* host, mm_cap of them */
@@ -626,8 +630,6 @@ static int respond_simple(const struct proto_run *run)
 		say(run, "limine request=dtb ignored: no device tree on x86");
 	if (lim.req[LIM_REQ_TERMINAL])
 		say(run, "limine request=terminal ignored: deprecated, not provided");
-	if (lim.req[LIM_REQ_MP])
-		say(run, "limine request=mp not answered yet: the processors stay with the firmware");
 	return 0;
 }
 
@@ -653,6 +655,7 @@ static uint64_t arena_bytes(const struct proto_run *run)
 	uint64_t mm = 3 * run->k->map_cap + 1;
 
 	return 16 * 1024 + /* GDT, fixed responses, strings */
+	       (lim.ncpus + 1) * (sizeof(struct lim_mp_info) + 8 + sizeof(struct proto_mp_cpu)) +
 	       files * (sizeof(struct lim_file) + CONFIG_PATH_MAX + 2 * LIM_STRING_MAX + 64) +
 	       FB_MODES_MAX * (sizeof(struct lim_video_mode) + 32) +
 	       mm * (sizeof(struct lim_memmap_entry) + 8 + sizeof(struct runway_mmap_entry) + 16);
@@ -687,17 +690,106 @@ static int build_gdt(struct proto_run *run, struct rw_err *err)
 	return 0;
 }
 
+static const void *acpi_p2v(void *ctx, uint64_t phys, uint64_t len)
+{
+	const struct proto_run *run = ctx;
+
+	(void)len;
+	return run->p2v(run->p2v_ctx, phys);
+}
+
+/* The processors the MADT lists, for the MP request. */
+static void find_cpus(struct proto_run *run)
+{
+	const struct machine_info *mi = &run->k->machine;
+	uint64_t rsdp = mi->acpi2_rsdp ? mi->acpi2_rsdp : mi->acpi1_rsdp;
+
+	lim.ncpus = 0;
+	if (lim.req[LIM_REQ_MP] && rsdp)
+		lim.ncpus = acpi_madt_cpus(rsdp, acpi_p2v, run, lim.cpus, LIM_CPUS_MAX);
+}
+
+/* Each AP's stack, of the kernel's stack size, in one claim. */
+static int claim_ap_stacks(struct proto_run *run, size_t naps, uint64_t *ret_base,
+			   struct rw_err *err)
+{
+	struct mm_req req = { .pages = naps * MM_PAGES(lim.stack_size), .kind = MM_LOADER };
+	struct rw_err why;
+
+	if (mm_alloc_run(run->alloc, &req, ret_base, &why))
+		return rw_fail(err, "limine: stacks for %zu application processors (%" PRIu64
+			       " pages): %s", naps, req.pages, why.msg);
+	return 0;
+}
+
+/* The MP response: the BSP first, then every other processor the MADT
+ * lists, each with an info structure and (for APs) a stack; the loader
+ * starts the APs after ExitBootServices (run->mp). */
+static int respond_mp(struct proto_run *run, struct rw_err *err)
+{
+	uint32_t bsp = run->k->machine.bsp_apic_id, bsp_uid = 0;
+	size_t naps = 0;
+	uint64_t stacks = 0, ptrs_virt, infos_virt, table_virt;
+
+	for (size_t i = 0; i < lim.ncpus; i++) {
+		if (lim.cpus[i].apic_id == bsp)
+			bsp_uid = lim.cpus[i].processor_uid;
+		else
+			naps++;
+	}
+	if (naps && claim_ap_stacks(run, naps, &stacks, err))
+		return -1;
+	uint64_t *r = respond(run, LIM_REQ_MP, 32, 0);
+	uint64_t *ptrs = take((naps + 1) * 8, &ptrs_virt);
+	struct lim_mp_info *info = take((naps + 1) * sizeof *info, &infos_virt);
+	struct proto_mp_cpu *table = take((naps + 1) * sizeof *table, &table_virt);
+	if (!r || !ptrs || !info || !table)
+		return rw_fail(err, "limine: no room for the MP response");
+	info[0] = (struct lim_mp_info){ .processor_id = bsp_uid, .lapic_id = bsp };
+	ptrs[0] = infos_virt;
+	for (size_t i = 0, n = 0; i < lim.ncpus; i++) {
+		if (lim.cpus[i].apic_id == bsp)
+			continue;
+		info[1 + n] = (struct lim_mp_info){
+			.processor_id = lim.cpus[i].processor_uid,
+			.lapic_id = lim.cpus[i].apic_id,
+		};
+		ptrs[1 + n] = infos_virt + (1 + n) * sizeof *info;
+		table[n] = (struct proto_mp_cpu){
+			.apic_id = lim.cpus[i].apic_id,
+			.info = ptrs[1 + n],
+			.stack_top = stacks + run->k->hhdm_offset +
+				     (n + 1) * MM_PAGES(lim.stack_size) * MM_PAGE_SIZE,
+		};
+		n++;
+	}
+	r[1] = (uint64_t)bsp << 32; /* flags 0: x2APIC left as the firmware set it */
+	r[2] = naps + 1;
+	r[3] = ptrs_virt;
+	run->mp = (struct proto_mp){
+		.count = naps,
+		.cpus = table,
+		.cpus_virt = table_virt,
+		.goto_offset = offsetof(struct lim_mp_info, goto_address),
+		.cpu_count = &r[2],
+		.cpu_ptrs = ptrs,
+	};
+	say(run, "limine mp cpus=%zu bsp_lapic_id=%u", naps + 1, bsp);
+	return 0;
+}
+
 static int limine_prepare(struct proto_run *run, struct rw_err *err)
 {
 	const struct loaded_kernel *k = run->k;
+	struct rw_err why;
+	uint64_t base;
+
+	find_cpus(run);
 	uint64_t bytes = arena_bytes(run);
 	struct mm_req req = {
 		.pages = MM_PAGES(lim.stack_size) + MM_PAGES(bytes),
 		.kind = MM_LOADER,
 	};
-	struct rw_err why;
-	uint64_t base;
-
 	if (mm_alloc_run(run->alloc, &req, &base, &why))
 		return rw_fail(err, "limine: stack and responses (%" PRIu64 " pages): %s",
 			       req.pages, why.msg);
@@ -715,6 +807,8 @@ static int limine_prepare(struct proto_run *run, struct rw_err *err)
 	if (lim.req[LIM_REQ_KERNEL_FILE] && respond_kernel_file(run, err))
 		return -1;
 	if (lim.req[LIM_REQ_MODULE] && respond_modules(run, err))
+		return -1;
+	if (lim.req[LIM_REQ_MP] && respond_mp(run, err))
 		return -1;
 	run->entry = lim.entry;
 	run->arg = 0;
