@@ -221,25 +221,24 @@ static void add_mapping(struct load *L, uint64_t virt, uint64_t phys,
 	L->maps[k] = (struct mm_mapping){ virt, phys, size, flags };
 }
 
-/* The direct map of [0, hhdm_size); the framebuffer's part
- * write-combining. */
-static void add_direct_map(struct load *L)
+/* Physical [from, to) at virtual offset + phys, with flags; the
+ * framebuffer's part write-combining. */
+static void map_physical(struct load *L, uint64_t offset, uint64_t from,
+			 uint64_t to, uint32_t flags)
 {
 	const struct fb_info *fb = &L->k.machine.fb;
-	uint64_t fb_lo = fb->phys & ~(MM_PAGE_SIZE - 1);
-	uint64_t fb_hi = mm_page_up(fb->phys + fb->size);
+	uint64_t lo = fb->phys & ~(MM_PAGE_SIZE - 1);
+	uint64_t hi = mm_page_up(fb->phys + fb->size);
 
-	if (!fb->present || !fb->size || fb_hi > L->hhdm_size || fb_hi <= fb_lo) {
-		add_mapping(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
+	if (!fb->present || !fb->size || hi <= lo || lo < from || hi > to) {
+		add_mapping(L, offset + from, from, to - from, flags);
 		return;
 	}
-	if (fb_lo)
-		add_mapping(L, RUNWAY_HHDM_OFFSET, 0, fb_lo, MM_MAP_WRITE);
-	add_mapping(L, RUNWAY_HHDM_OFFSET + fb_lo, fb_lo, fb_hi - fb_lo,
-		    MM_MAP_WRITE | MM_MAP_WC);
-	if (fb_hi < L->hhdm_size)
-		add_mapping(L, RUNWAY_HHDM_OFFSET + fb_hi, fb_hi, L->hhdm_size - fb_hi,
-			    MM_MAP_WRITE);
+	if (lo > from)
+		add_mapping(L, offset + from, from, lo - from, flags);
+	add_mapping(L, offset + lo, lo, hi - lo, flags | MM_MAP_WC);
+	if (hi < to)
+		add_mapping(L, offset + hi, hi, to - hi, flags);
 }
 
 /* 7. page tables: counted exactly, claimed in one run, built */
@@ -257,12 +256,12 @@ static EFI_STATUS build_tables(struct load *L, const char *path,
 	/* The hand-off page at its physical address; an identity map (for
 	 * a protocol that promises one) covers it already. */
 	if (identity_map)
-		add_mapping(L, MM_PAGE_SIZE, MM_PAGE_SIZE, L->hhdm_size - MM_PAGE_SIZE,
-			    MM_MAP_WRITE | MM_MAP_EXEC);
+		map_physical(L, 0, MM_PAGE_SIZE, L->hhdm_size,
+			     MM_MAP_WRITE | MM_MAP_EXEC);
 	else if (L->handoff_page)
 		add_mapping(L, L->handoff_page, L->handoff_page, MM_PAGE_SIZE,
 			    MM_MAP_EXEC);
-	add_direct_map(L);
+	map_physical(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
 	req.pages = mm_pt_count(L->maps, L->nmaps, L->cpu.huge_1g);
 	L->pt = (struct mm_pt){
 		.pool_pages = req.pages,

@@ -153,7 +153,7 @@ struct load {
 	struct elf_file ef;
 	struct elf_image img;
 	struct elf_load ld;
-	struct mm_mapping maps[LOAD_MAPPINGS_MAX + 2];
+	struct mm_mapping maps[LOAD_MAPPINGS_MAX + 8]; /* + identity and direct maps, three parts each */
 	size_t nmaps;
 	struct mm_pt pt;
 	uint64_t handoff_page;   /* identity-mapped trampoline page */

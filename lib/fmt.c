@@ -54,98 +54,132 @@ static size_t utoa(char *tmp, uint64_t v, unsigned base, int upper)
 	return n;
 }
 
-size_t fmt_v(char *buf, size_t size, const char *f, va_list ap)
+/* A conversion's flags, width, precision and length. */
+struct spec {
+	int left;
+	char pad;
+	int width;
+	int prec;   /* -1: none */
+	int lng;    /* count of l and z modifiers */
+};
+
+/* Read the spec after a '%'; returns the conversion character's place. */
+static const char *parse_spec(const char *f, va_list *ap, struct spec *sp)
+{
+	*sp = (struct spec){ .pad = ' ', .prec = -1 };
+	for (;; f++) {
+		if (*f == '-')
+			sp->left = 1;
+		else if (*f == '0')
+			sp->pad = '0';
+		else
+			break;
+	}
+	while (*f >= '0' && *f <= '9')
+		sp->width = sp->width * 10 + (*f++ - '0');
+	if (*f == '.') {
+		f++;
+		sp->prec = 0;
+		if (*f == '*') {
+			sp->prec = va_arg(*ap, int);
+			f++;
+		}
+		while (*f >= '0' && *f <= '9')
+			sp->prec = sp->prec * 10 + (*f++ - '0');
+	}
+	while (*f == 'l' || *f == 'z') {
+		sp->lng++;
+		f++;
+	}
+	return f;
+}
+
+static void put_string(struct out *o, const char *s, const struct spec *sp)
+{
+	size_t n = 0;
+
+	if (!s)
+		s = "(null)";
+	while ((sp->prec < 0 || n < (size_t)sp->prec) && s[n])
+		n++;
+	put_padded(o, s, n, sp->width, sp->left, ' ');
+}
+
+static void put_signed(struct out *o, int64_t v, const struct spec *sp)
+{
+	char tmp[24];
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t off = 0;
+
+	if (v < 0)
+		tmp[off++] = '-';
+	size_t n = off + utoa(tmp + off, mag, 10, 0);
+	put_padded(o, tmp, n, sp->width, sp->left, sp->pad);
+}
+
+static void put_unsigned(struct out *o, uint64_t v, char conv, const struct spec *sp)
+{
+	char tmp[24];
+	size_t n = utoa(tmp, v, conv == 'u' ? 10 : 16, conv == 'X');
+
+	put_padded(o, tmp, n, sp->width, sp->left, sp->pad);
+}
+
+/* One conversion; an unknown one is printed as written. */
+static void convert(struct out *o, char conv, const struct spec *sp, va_list *ap)
+{
+	char c;
+
+	switch (conv) {
+	case 's':
+		put_string(o, va_arg(*ap, const char *), sp);
+		break;
+	case 'c':
+		c = (char)va_arg(*ap, int);
+		put_padded(o, &c, 1, sp->width, sp->left, ' ');
+		break;
+	case 'd':
+	case 'i':
+		put_signed(o, sp->lng ? va_arg(*ap, int64_t) : va_arg(*ap, int), sp);
+		break;
+	case 'u':
+	case 'x':
+	case 'X':
+		put_unsigned(o, sp->lng ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned),
+			     conv, sp);
+		break;
+	case 'p':
+		put_unsigned(o, (uint64_t)(uintptr_t)va_arg(*ap, void *), 'x', sp);
+		break;
+	case '%':
+		put(o, '%');
+		break;
+	default:
+		put(o, '%');
+		put(o, conv);
+		break;
+	}
+}
+
+size_t fmt_v(char *buf, size_t size, const char *f, va_list ap_in)
 {
 	struct out o = { buf, size, 0 };
+	struct spec sp;
+	va_list ap;
 
+	/* A copy, so that it can be handed on by address. */
+	va_copy(ap, ap_in);
 	for (; *f; f++) {
 		if (*f != '%') {
 			put(&o, *f);
 			continue;
 		}
-		f++;
-		int left = 0;
-		char pad = ' ';
-		for (;; f++) {
-			if (*f == '-')
-				left = 1;
-			else if (*f == '0')
-				pad = '0';
-			else
-				break;
-		}
-		int width = 0;
-		while (*f >= '0' && *f <= '9')
-			width = width * 10 + (*f++ - '0');
-		int prec = -1;
-		if (*f == '.') {
-			f++;
-			prec = 0;
-			if (*f == '*') {
-				prec = va_arg(ap, int);
-				f++;
-			}
-			while (*f >= '0' && *f <= '9')
-				prec = prec * 10 + (*f++ - '0');
-		}
-		int lng = 0;
-		while (*f == 'l' || *f == 'z') {
-			lng++;
-			f++;
-		}
-		char tmp[24];
-		size_t n;
-		switch (*f) {
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			if (!s)
-				s = "(null)";
-			n = 0;
-			while ((prec < 0 || n < (size_t)prec) && s[n])
-				n++;
-			put_padded(&o, s, n, width, left, ' ');
+		f = parse_spec(f + 1, &ap, &sp);
+		if (!*f)
 			break;
-		}
-		case 'c':
-			tmp[0] = (char)va_arg(ap, int);
-			put_padded(&o, tmp, 1, width, left, ' ');
-			break;
-		case 'd':
-		case 'i': {
-			int64_t v = lng ? va_arg(ap, int64_t) : va_arg(ap, int);
-			uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
-			size_t off = 0;
-			if (v < 0)
-				tmp[off++] = '-';
-			n = off + utoa(tmp + off, mag, 10, 0);
-			put_padded(&o, tmp, n, width, left, pad);
-			break;
-		}
-		case 'u':
-		case 'x':
-		case 'X':
-		case 'p': {
-			uint64_t v;
-			if (*f == 'p')
-				v = (uint64_t)(uintptr_t)va_arg(ap, void *);
-			else
-				v = lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned);
-			n = utoa(tmp, v, *f == 'u' ? 10 : 16, *f == 'X');
-			put_padded(&o, tmp, n, width, left, pad);
-			break;
-		}
-		case '%':
-			put(&o, '%');
-			break;
-		case '\0':
-			f--;
-			break;
-		default:
-			put(&o, '%');
-			put(&o, *f);
-			break;
-		}
+		convert(&o, *f, &sp, &ap);
 	}
+	va_end(ap);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return o.len;
