@@ -150,7 +150,7 @@ run: deps all
 		$(BUILD)/kernel/demo.elf=/boot/kernel.elf
 	ovmf/run.sh --timeout 120 $(BUILD)/demo.img
 
-test: deps all $(UNIT_TESTS) fuzzers
+test: deps all $(UNIT_TESTS) fuzzers $(TK_HOST_TEST) $(LM_HOST_TEST)
 	tests/run.sh
 
 bench: deps bench-alloc bench-boot

@@ -58,6 +58,7 @@ struct ap_boot {
 	uint64_t table;           /* struct proto_mp_cpu[count], virtual */
 	uint64_t count;
 	uint64_t goto_offset;
+	uint64_t x2apic;          /* switch to x2APIC mode, find self by x2APIC ID */
 };
 _Static_assert(offsetof(struct ap_boot, gdtr32) == 0x20, "trampoline.S D_GDTR32");
 _Static_assert(offsetof(struct ap_boot, far32) == 0x28, "trampoline.S D_FAR32");
@@ -67,6 +68,7 @@ _Static_assert(offsetof(struct ap_boot, kernel_gdtr) == 0x48, "trampoline.S D_KG
 _Static_assert(offsetof(struct ap_boot, code_sel) == 0x50, "trampoline.S D_CODE_SEL");
 _Static_assert(offsetof(struct ap_boot, table) == 0x58, "trampoline.S D_TABLE");
 _Static_assert(offsetof(struct ap_boot, goto_offset) == 0x68, "trampoline.S D_GOTO");
+_Static_assert(offsetof(struct ap_boot, x2apic) == 0x70, "trampoline.S D_X2APIC");
 _Static_assert(AP_DATA_OFFSET + sizeof(struct ap_boot) <= PARAMS_OFFSET, "hand-off page layout");
 
 /* One page below 1 MiB if the firmware has one (APs can start there),
@@ -129,6 +131,7 @@ void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
 		.table = run->mp.cpus_virt,
 		.count = run->mp.count,
 		.goto_offset = run->mp.goto_offset,
+		.x2apic = run->mp.x2apic,
 	};
 	b->gdtr32.limit = sizeof b->gdt - 1;
 	b->gdtr32.base = page + AP_DATA_OFFSET;

@@ -11,6 +11,7 @@
 
 #define IA32_APIC_BASE 0x1b
 #define APIC_BASE_X2APIC (1ull << 10)
+#define APIC_BASE_ENABLE (1ull << 11)
 #define X2APIC_ICR 0x830
 #define XAPIC_ICR_LOW 0x300
 #define XAPIC_ICR_HIGH 0x310
@@ -62,6 +63,13 @@ void mp_start_aps(const struct load *L, struct proto_run *run, void *ap_data)
 {
 	struct proto_mp *mp = &run->mp;
 	uint64_t base = rdmsr(IA32_APIC_BASE);
+
+	/* x2APIC asked for (and the CPU has it: the protocol checked): the
+	 * BSP first, each AP in the trampoline. */
+	if (mp->x2apic && !(base & APIC_BASE_X2APIC)) {
+		base |= APIC_BASE_ENABLE | APIC_BASE_X2APIC;
+		wrmsr(IA32_APIC_BASE, base);
+	}
 	struct lapic a = {
 		.x2apic = base & APIC_BASE_X2APIC,
 		.mmio = (volatile uint32_t *)(uintptr_t)(base & 0x000ffffffffff000ull),

@@ -176,5 +176,8 @@ void sysinfo_read(EFI_HANDLE image, struct machine_info *ret)
 	ret->efi_image_handle = (uint64_t)(uintptr_t)image;
 	ret->boot_time = boot_time();
 	ret->bsp_apic_id = cpuid(1, 0).b >> 24;
+	ret->x2apic = (cpuid(1, 0).c & (1u << 21)) && cpuid(0, 0).a >= 0xb;
+	if (ret->x2apic)
+		ret->bsp_x2apic_id = cpuid(0xb, 0).d;
 	read_volume(image, &ret->volume);
 }

@@ -36,6 +36,7 @@
 #define D_TABLE     0x58
 #define D_COUNT     0x60
 #define D_GOTO      0x68
+#define D_X2APIC    0x70
 
 	.text
 	.globl trampoline_start, trampoline_end, handoff_start
@@ -97,10 +98,21 @@ ap_lm64:
 	wrmsr
 	/* Which AP is this?  Its entry gives the stack the far return
 	 * below needs. */
-	mov	$1, %eax
+	cmpq	$0, AP_DATA + D_X2APIC(%r12)
+	je	7f
+	mov	$0x1b, %ecx		/* IA32_APIC_BASE: EN and EXTD */
+	rdmsr
+	or	$0xc00, %eax
+	wrmsr
+	mov	$0xb, %eax
+	xor	%ecx, %ecx
+	cpuid
+	mov	%edx, %ebx		/* x2APIC ID */
+	jmp	8f
+7:	mov	$1, %eax
 	cpuid
 	shr	$24, %ebx		/* initial APIC ID */
-	mov	AP_DATA + D_TABLE(%r12), %rsi
+8:	mov	AP_DATA + D_TABLE(%r12), %rsi
 	mov	AP_DATA + D_COUNT(%r12), %rcx
 4:	test	%rcx, %rcx
 	jz	ap_lost

@@ -77,7 +77,9 @@ struct machine_info {
 	uint64_t efi_system_table; /* physical */
 	uint64_t efi_image_handle;
 	int64_t boot_time;         /* UNIX seconds from the RTC; 0 if unknown */
-	uint32_t bsp_apic_id;      /* the processor Runway runs on */
+	uint32_t bsp_apic_id;      /* the processor Runway runs on (xAPIC ID) */
+	bool x2apic;               /* the CPU has x2APIC (CPUID.1:ECX[21]) */
+	uint32_t bsp_x2apic_id;    /* CPUID 0xB EDX when it has */
 	struct volume_info volume;
 };
 
@@ -117,6 +119,8 @@ struct proto_mp {
 	struct proto_mp_cpu *cpus;   /* host pointer to the table */
 	uint64_t cpus_virt;          /* its virtual address (for the APs) */
 	uint64_t goto_offset;        /* where in *info an AP polls for its jump */
+	bool x2apic;                 /* BSP and APs to x2APIC mode; the table
+				      * holds x2APIC IDs */
 	uint64_t *cpu_count;         /* host: the response's count (BSP
 				      * included), lowered for APs that did not
 				      * start */

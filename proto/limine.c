@@ -727,7 +727,10 @@ static int claim_ap_stacks(struct proto_run *run, size_t naps, uint64_t *ret_bas
  * starts the APs after ExitBootServices (run->mp). */
 static int respond_mp(struct proto_run *run, struct rw_err *err)
 {
-	uint32_t bsp = run->k->machine.bsp_apic_id, bsp_uid = 0;
+	const struct machine_info *mi = &run->k->machine;
+	/* Request flags bit 0: x2APIC, if the CPU has it. */
+	bool x2 = (field(LIM_REQ_MP, 48) & 1) && mi->x2apic;
+	uint32_t bsp = x2 ? mi->bsp_x2apic_id : mi->bsp_apic_id, bsp_uid = 0;
 	size_t naps = 0;
 	uint64_t stacks = 0, ptrs_virt, infos_virt, table_virt;
 
@@ -763,7 +766,7 @@ static int respond_mp(struct proto_run *run, struct rw_err *err)
 		};
 		n++;
 	}
-	r[1] = (uint64_t)bsp << 32; /* flags 0: x2APIC left as the firmware set it */
+	r[1] = (uint64_t)bsp << 32 | (x2 ? 1 : 0); /* flags bit 0: x2APIC on */
 	r[2] = naps + 1;
 	r[3] = ptrs_virt;
 	run->mp = (struct proto_mp){
@@ -773,8 +776,9 @@ static int respond_mp(struct proto_run *run, struct rw_err *err)
 		.goto_offset = offsetof(struct lim_mp_info, goto_address),
 		.cpu_count = &r[2],
 		.cpu_ptrs = ptrs,
+		.x2apic = x2,
 	};
-	say(run, "limine mp cpus=%zu bsp_lapic_id=%u", naps + 1, bsp);
+	say(run, "limine mp cpus=%zu bsp_lapic_id=%u x2apic=%d", naps + 1, bsp, x2);
 	return 0;
 }
 

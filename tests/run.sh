@@ -25,12 +25,25 @@ run() {
 	fi
 }
 
+# host_check NAME BINARY: a self-checking host program, one line for it.
+host_check() {
+	if "$2" >"$BUILD/test-host.txt" 2>&1; then
+		echo "ok - $1" | tee -a "$out"
+	else
+		sed 's/^/# /' "$BUILD/test-host.txt"
+		echo "not ok - $1: $2 failed" | tee -a "$out"
+	fi
+}
+
 run tests/unit/run.sh
+host_check "test kernel's checks on the host" "$BUILD/kernel/host/host_test"
+host_check "Limine test kernel's checks on the host" "$BUILD/limine/host/host_test"
 run tests/fuzz/run.sh --replay
 run tests/fuzz/run.sh "${FUZZ_SHORT_SECONDS:-10}"
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
 run tests/qemu/test_elf.sh
+run tests/qemu/test_limine.sh
 run tests/qemu/test_chain.sh
 run tests/qemu/test_menu.sh
 run tests/qemu/test_matrix.sh
