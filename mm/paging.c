@@ -15,6 +15,7 @@
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)
 #define PTE_PWT  (1ull << 3)
+#define PTE_PCD  (1ull << 4)
 #define PTE_PS   (1ull << 7)  /* large page, in PDPTEs and PDEs */
 #define PTE_PAT4K (1ull << 7) /* PAT index bit 2, in 4 KiB PTEs */
 #define PTE_PATLG (1ull << 12) /* the same, in 2 MiB and 1 GiB entries */
@@ -204,7 +205,9 @@ bool mm_pt_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_phys,
 			flags &= ~MM_MAP_EXEC;
 		if (shift == 12 || (e & PTE_PS)) {
 			uint64_t size = 1ull << shift;
-			if ((e & PTE_PWT) && (e & (shift == 12 ? PTE_PAT4K : PTE_PATLG)))
+			/* PAT index 5 only: PAT and PWT set, PCD clear. */
+			uint64_t pat = shift == 12 ? PTE_PAT4K : PTE_PATLG;
+			if ((e & (pat | PTE_PCD | PTE_PWT)) == (pat | PTE_PWT))
 				flags |= MM_MAP_WC;
 			uint64_t base = e & PTE_ADDR & ~(size - 1);
 			*ret_phys = base | (virt & (size - 1));

@@ -7,7 +7,9 @@
  * from proto/limine_spec.h, so that a typo on either side shows.  prepare
  * claims through the allocator over a fake firmware (fakefw.c), files come
  * from a fake run->load_file, and every response is read back through the
- * direct-map address written into its request.
+ * direct-map address written into its request.  For the MP request, ACPI
+ * tables (RSDP, XSDT, MADT) are laid out below the free memory as firmware
+ * leaves them.
  *
  * Base revision 3, which that text does not describe, differs from 2 in
  * that the RSDP, SMBIOS and EFI system table addresses are physical.
@@ -62,6 +64,9 @@
 #define BOOT_TIME 1700000000
 #define KFILE_PHYS 0x1100000ull
 #define KFILE_SIZE 0x7a31ull
+/* Firmware ACPI tables (acpi_tables()), below the free memory. */
+#define ACPI_PHYS 0x80000ull
+#define ACPI_END 0xa0000ull
 
 /* ---- the protocol as PROTOCOL.md writes it ---- */
 
@@ -167,6 +172,26 @@ struct efi_memmap_response {
 	uint64_t memmap, memmap_size, desc_size, desc_version;
 };
 
+/* MP (x86-64): the response and one processor's information. */
+struct limine_mp_response {
+	uint64_t revision;
+	uint32_t flags;
+	uint32_t bsp_lapic_id;
+	uint64_t cpu_count;
+	uint64_t cpus;       /* struct limine_mp_info ** */
+};
+_Static_assert(sizeof(struct limine_mp_response) == 32, "limine_mp_response");
+
+struct limine_mp_info {
+	uint32_t processor_id;
+	uint32_t lapic_id;
+	uint64_t reserved;
+	uint64_t goto_address;
+	uint64_t extra_argument;
+};
+_Static_assert(offsetof(struct limine_mp_info, goto_address) == 16, "limine_mp_info");
+_Static_assert(sizeof(struct limine_mp_info) == 32, "limine_mp_info");
+
 struct limine_uuid {
 	uint32_t a;
 	uint16_t b, c;
@@ -267,6 +292,8 @@ static struct {
 	size_t nloads;
 	const char *missing;            /* a path load_file refuses */
 	struct loaded_module extra;     /* one more file of the volume */
+	bool acpi;                      /* [ACPI_PHYS, ACPI_END) holds tables */
+	uint64_t stacks_base, stacks_end; /* the AP stacks' claim */
 	bool up;
 } E;
 
@@ -277,7 +304,10 @@ static void *p2v(void *ctx, uint64_t phys)
 	if (phys >= PHYS_END)
 		fail_msg("p2v(0x%" PRIx64 ") outside host memory", phys);
 	bool image = phys >= IMG_PHYS && phys < IMG_PHYS + IMG_SIZE;
-	if (!image && !E.f.claimed[phys >> 12])
+	/* The MP request reads the ACPI tables (its tests check that they
+	 * stay unchanged). */
+	bool acpi = E.acpi && phys >= ACPI_PHYS && phys < ACPI_END;
+	if (!image && !acpi && !E.f.claimed[phys >> 12])
 		fail_msg("the protocol writes 0x%" PRIx64 ", which is neither the image nor claimed",
 			 phys);
 	return E.phys + phys;
@@ -1682,6 +1712,400 @@ static void test_selectors_are_0x28_and_0x30(void **state)
 	assert_int_equal(E.run.data_sel, 0x30);
 }
 
+/* ---- prepare: the MP response ---- */
+
+/* A processor as the MADT lists it (ACPI 6.5, 5.2.12.2 and 5.2.12.12). */
+struct madt_cpu {
+	uint32_t uid, apic_id, flags;
+	bool x2apic;
+};
+
+#define CPU_ENABLED 1u
+
+static void acpi_checksum(uint8_t *p, size_t n, size_t at)
+{
+	uint8_t sum = 0;
+	p[at] = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += p[i];
+	p[at] = (uint8_t)-sum;
+}
+
+/* ACPI tables at ACPI_PHYS as firmware leaves them: an RSDP (revision 2)
+ * naming an XSDT naming a FACP and a MADT of cpus[0..n); machine.acpi2_rsdp
+ * points at the RSDP.  Layouts from the ACPI specification (5.2.5.3, 5.2.6,
+ * 5.2.8, 5.2.12). */
+static void acpi_tables(const struct madt_cpu *cpus, size_t n)
+{
+	uint8_t *rsdp = E.phys + ACPI_PHYS, *xsdt = rsdp + 0x40, *facp = rsdp + 0x80,
+		*madt = rsdp + 0x200;
+	const uint64_t list[2] = { ACPI_PHYS + 0x80, ACPI_PHYS + 0x200 };
+	uint32_t len = 44, v;
+
+	memset(rsdp, 0, ACPI_END - ACPI_PHYS);
+	memcpy(facp, "FACP", 4);
+	v = 0x100;
+	memcpy(facp + 4, &v, 4);
+	acpi_checksum(facp, 0x100, 9);
+	memcpy(madt, "APIC", 4);
+	madt[8] = 5;
+	v = 0xfee00000;
+	memcpy(madt + 36, &v, 4);
+	madt[40] = 1; /* PCAT_COMPAT */
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *e = madt + len;
+		assert_true(0x200 + len + 16 <= ACPI_END - ACPI_PHYS);
+		if (cpus[i].x2apic) {
+			e[0] = 9;
+			e[1] = 16;
+			memcpy(e + 4, &cpus[i].apic_id, 4);
+			memcpy(e + 8, &cpus[i].flags, 4);
+			memcpy(e + 12, &cpus[i].uid, 4);
+		} else {
+			assert_true(cpus[i].uid <= 0xff && cpus[i].apic_id <= 0xff);
+			e[0] = 0;
+			e[1] = 8;
+			e[2] = (uint8_t)cpus[i].uid;
+			e[3] = (uint8_t)cpus[i].apic_id;
+			memcpy(e + 4, &cpus[i].flags, 4);
+		}
+		len += e[1];
+	}
+	memcpy(madt + 4, &len, 4);
+	acpi_checksum(madt, len, 9);
+	memcpy(xsdt, "XSDT", 4);
+	v = 36 + sizeof list;
+	memcpy(xsdt + 4, &v, 4);
+	xsdt[8] = 1;
+	memcpy(xsdt + 36, list, sizeof list);
+	acpi_checksum(xsdt, v, 9);
+	memcpy(rsdp, "RSD PTR ", 8);
+	rsdp[15] = 2;
+	v = 36;
+	memcpy(rsdp + 20, &v, 4);
+	uint64_t x = ACPI_PHYS + 0x40;
+	memcpy(rsdp + 24, &x, 8);
+	acpi_checksum(rsdp, 20, 8);
+	acpi_checksum(rsdp, 36, 32);
+	E.acpi = true;
+	E.k.machine.acpi2_rsdp = ACPI_PHYS;
+	E.k.machine.acpi1_rsdp = 0;
+}
+
+/* Four enabled processors, a disabled one and an x2APIC one; the BSP
+ * (APIC ID 4) is the MADT's third. */
+static const struct madt_cpu four_and_x2apic[] = {
+	{ 0, 0, CPU_ENABLED, false },
+	{ 1, 2, CPU_ENABLED, false },
+	{ 2, 4, CPU_ENABLED, false },
+	{ 3, 6, CPU_ENABLED, false },
+	{ 4, 8, 0, false },
+	{ 0x105, 0x101, CPU_ENABLED, true },
+};
+#define FOUR_N (sizeof four_and_x2apic / sizeof four_and_x2apic[0])
+#define FOUR_BSP 4
+
+/* plan and prepare with an MP request (at *ret_off): the responses' claim,
+ * then (with APs) one claim of their stacks. */
+static void prepare_mp_ok(uint64_t *ret_off, size_t naps)
+{
+	struct rw_err err = { "" };
+	*ret_off = req(SMP, 0);
+	plan_ok();
+	if (proto_limine.prepare(&E.run, &err))
+		fail_msg("prepare: %s", err.msg);
+	assert_fake_clean(&E.f);
+	size_t claims = naps ? 2 : 1;
+	if (E.f.nlog != claims)
+		fail_msg("%zu firmware calls, expected %zu claims", E.f.nlog, claims);
+	for (size_t i = 0; i < E.f.nlog; i++) {
+		assert_false(E.f.log[i].release);
+		assert_true(E.f.log[i].ok);
+		assert_int_equal(E.f.log[i].kind, MM_LOADER);
+	}
+	E.claim_base = E.f.log[0].base;
+	E.claim_end = E.f.log[0].base + E.f.log[0].pages * PAGE;
+	if (naps) {
+		E.stacks_base = E.f.log[1].base;
+		E.stacks_end = E.f.log[1].base + E.f.log[1].pages * PAGE;
+	}
+}
+
+static const struct limine_mp_response *the_mp(uint64_t off)
+{
+	const struct limine_mp_response *r = response(off, sizeof *r);
+	assert_int_equal(r->revision, 0);
+	return r;
+}
+
+/* Processor i of the response. */
+static const struct limine_mp_info *mp_info(const struct limine_mp_response *r, size_t i)
+{
+	const uint64_t *ptrs = at(r->cpus, r->cpu_count * 8);
+	assert_true(i < r->cpu_count);
+	assert_int_equal(ptrs[i] % 8, 0);
+	return at(ptrs[i], sizeof(struct limine_mp_info));
+}
+
+static void assert_mp_info(const struct limine_mp_response *r, size_t i,
+			   uint32_t processor_id, uint32_t lapic_id)
+{
+	const struct limine_mp_info *info = mp_info(r, i);
+	if (info->processor_id != processor_id || info->lapic_id != lapic_id)
+		fail_msg("cpu %zu: processor_id 0x%x lapic_id 0x%x, expected 0x%x and 0x%x", i,
+			 info->processor_id, info->lapic_id, processor_id, lapic_id);
+	assert_int_equal(info->reserved, 0);
+	assert_int_equal(info->goto_address, 0);
+	assert_int_equal(info->extra_argument, 0);
+}
+
+static void test_mp_lists_the_bsp_first_then_every_other_madt_processor(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	prepare_mp_ok(&off, 4);
+	const struct limine_mp_response *r = the_mp(off);
+	assert_int_equal(r->flags, 0);
+	assert_int_equal(r->bsp_lapic_id, FOUR_BSP);
+	assert_int_equal(r->cpu_count, 5);
+	assert_mp_info(r, 0, 2, 4);
+	assert_mp_info(r, 1, 0, 0);
+	assert_mp_info(r, 2, 1, 2);
+	assert_mp_info(r, 3, 3, 6);
+	assert_mp_info(r, 4, 0x105, 0x101);
+	for (size_t i = 0; i < 5; i++)
+		for (size_t j = 0; j < i; j++)
+			assert_ptr_not_equal(mp_info(r, i), mp_info(r, j));
+	assert_logged("limine mp cpus=5 bsp_lapic_id=4");
+}
+
+static void test_mp_hands_the_loader_each_ap_with_its_info(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	prepare_mp_ok(&off, 4);
+	const struct limine_mp_response *r = the_mp(off);
+	const uint64_t *ptrs = at(r->cpus, r->cpu_count * 8);
+	const struct proto_mp *mp = &E.run.mp;
+	static const uint32_t apic_ids[] = { 0, 2, 6, 0x101 };
+	assert_int_equal(mp->count, 4);
+	assert_ptr_equal(at(mp->cpus_virt, 4 * sizeof *mp->cpus), mp->cpus);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(mp->cpus[i].apic_id, apic_ids[i]);
+		assert_int_equal(mp->cpus[i].started, 0);
+		/* The AP's RDI: its own info, by its HHDM address. */
+		assert_int_equal(mp->cpus[i].info, ptrs[1 + i]);
+		assert_int_equal(mp_info(r, 1 + i)->lapic_id, apic_ids[i]);
+	}
+}
+
+/* Each AP's stack: [top - size, top) inside the stacks' claim of exactly
+ * size per AP, a 16-byte aligned top, no two overlapping, none in the
+ * responses' claim or the BSP's stack. */
+static void check_ap_stacks(uint64_t size)
+{
+	const struct proto_mp *mp = &E.run.mp;
+	uint64_t bsp_top = E.run.stack_top - HHDM;
+	assert_int_equal(E.stacks_end - E.stacks_base, mp->count * size);
+	for (size_t i = 0; i < mp->count; i++) {
+		uint64_t top = mp->cpus[i].stack_top;
+		assert_int_equal(top % 16, 0);
+		assert_true(top > HHDM);
+		uint64_t lo = top - HHDM - size, hi = top - HHDM;
+		if (lo < E.stacks_base || hi > E.stacks_end)
+			fail_msg("AP %zu: stack [0x%" PRIx64 ", 0x%" PRIx64 ") outside the claim [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				 i, lo, hi, E.stacks_base, E.stacks_end);
+		if (lo < E.claim_end && E.claim_base < hi)
+			fail_msg("AP %zu: stack overlaps the responses' claim", i);
+		if (lo < bsp_top && bsp_top - size < hi)
+			fail_msg("AP %zu: stack overlaps the BSP's", i);
+		for (size_t j = 0; j < i; j++) {
+			uint64_t other = mp->cpus[j].stack_top - HHDM;
+			if (lo < other && other - size < hi)
+				fail_msg("APs %zu and %zu share stack memory", j, i);
+		}
+	}
+}
+
+static void test_mp_gives_each_ap_a_64_kib_stack_of_its_own(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	prepare_mp_ok(&off, 4);
+	check_ap_stacks(64 * KIB);
+}
+
+static void test_mp_stacks_follow_the_stack_size_request(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	uint64_t s = req(STACK_SIZE, 0);
+	put64(s + REQ_FIELD0, 100000);
+	prepare_mp_ok(&off, 4);
+	check_ap_stacks(102400);
+}
+
+static void test_mp_goto_offset_and_cpu_pointers_point_into_the_response(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	prepare_mp_ok(&off, 4);
+	const struct limine_mp_response *r = the_mp(off);
+	const struct proto_mp *mp = &E.run.mp;
+	assert_int_equal(mp->goto_offset, offsetof(struct limine_mp_info, goto_address));
+	assert_ptr_equal(mp->cpu_count, &r->cpu_count);
+	assert_ptr_equal(mp->cpu_ptrs, at(r->cpus, r->cpu_count * 8));
+	/* What the loader writes through them is what the kernel reads. */
+	*mp->cpu_count = 3;
+	mp->cpu_ptrs[1] = mp->cpu_ptrs[3];
+	assert_int_equal(r->cpu_count, 3);
+	assert_int_equal(mp_info(r, 1)->lapic_id, 6);
+}
+
+static void test_mp_writes_only_its_claims_and_leaves_the_acpi_tables(void **state)
+{
+	(void)state;
+	uint64_t off;
+	uint8_t *before = malloc(ACPI_END - ACPI_PHYS);
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	assert_non_null(before);
+	memcpy(before, E.phys + ACPI_PHYS, ACPI_END - ACPI_PHYS);
+	prepare_mp_ok(&off, 4);
+	assert_memory_equal(E.phys + ACPI_PHYS, before, ACPI_END - ACPI_PHYS);
+	free(before);
+	const uint64_t keep[4][2] = {
+		{ E.claim_base, E.claim_end }, { E.stacks_base, E.stacks_end },
+		{ ACPI_PHYS, ACPI_END }, { IMG_PHYS, IMG_PHYS + IMG_SIZE },
+	};
+	for (uint64_t p = 0; p < PHYS_END; p++) {
+		bool kept = false;
+		for (size_t i = 0; i < 4; i++)
+			kept = kept || (p >= keep[i][0] && p < keep[i][1]);
+		if (!kept && E.phys[p] != JUNK)
+			fail_msg("phys 0x%" PRIx64 " was written; claims [0x%" PRIx64 ", 0x%" PRIx64 ") and [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				 p, E.claim_base, E.claim_end, E.stacks_base, E.stacks_end);
+	}
+}
+
+static void test_mp_without_an_rsdp_lists_the_bsp_alone(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	E.k.machine.acpi1_rsdp = E.k.machine.acpi2_rsdp = 0;
+	E.k.machine.bsp_apic_id = 3;
+	prepare_mp_ok(&off, 0);
+	const struct limine_mp_response *r = the_mp(off);
+	assert_int_equal(r->flags, 0);
+	assert_int_equal(r->bsp_lapic_id, 3);
+	assert_int_equal(r->cpu_count, 1);
+	assert_mp_info(r, 0, 0, 3);
+	assert_int_equal(E.run.mp.count, 0);
+	assert_int_equal(*E.run.mp.cpu_count, 1);
+}
+
+static void test_mp_without_madt_processors_lists_the_bsp_alone(void **state)
+{
+	(void)state;
+	static const struct madt_cpu disabled[] = {
+		{ 0, 0, 0, false },
+		{ 1, 1, 0, false },
+		{ 2, 0x200, 0, true },
+	};
+	uint64_t off;
+	env_default();
+	acpi_tables(disabled, 3);
+	E.k.machine.bsp_apic_id = 7;
+	prepare_mp_ok(&off, 0);
+	const struct limine_mp_response *r = the_mp(off);
+	assert_int_equal(r->bsp_lapic_id, 7);
+	assert_int_equal(r->cpu_count, 1);
+	assert_mp_info(r, 0, 0, 7);
+	assert_int_equal(E.run.mp.count, 0);
+}
+
+static void test_mp_madt_of_the_bsp_alone_gives_its_processor_id(void **state)
+{
+	(void)state;
+	static const struct madt_cpu bsp[] = { { 9, 0x30, CPU_ENABLED, false } };
+	uint64_t off;
+	env_default();
+	acpi_tables(bsp, 1);
+	E.k.machine.bsp_apic_id = 0x30;
+	prepare_mp_ok(&off, 0);
+	const struct limine_mp_response *r = the_mp(off);
+	assert_int_equal(r->cpu_count, 1);
+	assert_mp_info(r, 0, 9, 0x30);
+	assert_int_equal(E.run.mp.count, 0);
+}
+
+static void test_mp_falls_back_to_the_acpi_1_rsdp(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.acpi1_rsdp = E.k.machine.acpi2_rsdp;
+	E.k.machine.acpi2_rsdp = 0;
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	prepare_mp_ok(&off, 4);
+	assert_int_equal(the_mp(off)->cpu_count, 5);
+	assert_int_equal(E.run.mp.count, 4);
+}
+
+static void test_mp_with_100_processors_fits_its_claims(void **state)
+{
+	(void)state;
+	struct madt_cpu many[100];
+	uint64_t off;
+	for (uint32_t i = 0; i < 100; i++)
+		many[i] = (struct madt_cpu){ i, i < 50 ? i : 0x1000 + i, CPU_ENABLED, i >= 50 };
+	env_default();
+	acpi_tables(many, 100);
+	E.k.machine.bsp_apic_id = 0;
+	prepare_mp_ok(&off, 99);
+	const struct limine_mp_response *r = the_mp(off);
+	assert_int_equal(r->cpu_count, 100);
+	for (uint32_t i = 0; i < 100; i++)
+		assert_mp_info(r, i, i, many[i].apic_id);
+	assert_int_equal(E.run.mp.count, 99);
+	check_ap_stacks(64 * KIB);
+}
+
+static void test_mp_stacks_refused_fail_prepare_naming_them(void **state)
+{
+	(void)state;
+	struct rw_err err = { "" };
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	req(SMP, 0);
+	E.f.fail_from = 2; /* the responses' claim succeeds, no stack claim does */
+	plan_ok();
+	assert_int_equal(proto_limine.prepare(&E.run, &err), -1);
+	if (!strstr(err.msg, "stacks for 4 application processors"))
+		fail_msg("message '%s' does not name the AP stacks", err.msg);
+	assert_fake_clean(&E.f);
+	assert_int_equal(E.run.mp.count, 0);
+}
+
 /* ---- finish: the memory map ---- */
 
 static const struct mm_region final_map[] = {
@@ -2029,6 +2453,18 @@ int main(void)
 		T(test_gdt_32_bit_code_and_data_cover_4_gib),
 		T(test_gdt_64_bit_code_at_0x28_and_data_at_0x30),
 		T(test_selectors_are_0x28_and_0x30),
+		T(test_mp_lists_the_bsp_first_then_every_other_madt_processor),
+		T(test_mp_hands_the_loader_each_ap_with_its_info),
+		T(test_mp_gives_each_ap_a_64_kib_stack_of_its_own),
+		T(test_mp_stacks_follow_the_stack_size_request),
+		T(test_mp_goto_offset_and_cpu_pointers_point_into_the_response),
+		T(test_mp_writes_only_its_claims_and_leaves_the_acpi_tables),
+		T(test_mp_without_an_rsdp_lists_the_bsp_alone),
+		T(test_mp_without_madt_processors_lists_the_bsp_alone),
+		T(test_mp_madt_of_the_bsp_alone_gives_its_processor_id),
+		T(test_mp_falls_back_to_the_acpi_1_rsdp),
+		T(test_mp_with_100_processors_fits_its_claims),
+		T(test_mp_stacks_refused_fail_prepare_naming_them),
 		T(test_finish_memory_map_is_sorted_aligned_and_disjoint),
 		T(test_finish_translates_every_memory_type),
 		T(test_finish_never_marks_the_first_page_usable),

@@ -23,6 +23,7 @@
 
 #define W MM_MAP_WRITE
 #define X MM_MAP_EXEC
+#define WC MM_MAP_WC
 
 /* The pool's backing memory. */
 static struct {
@@ -91,7 +92,10 @@ static uint64_t build(struct mm_pt *pt, const struct mm_mapping *m, size_t n,
 
 /*
  * An independent walk of the tables as the CPU does it (Intel SDM vol. 3A
- * 4.5): returns false when not present; checks reserved bits.
+ * 4.5): returns false when not present; checks reserved bits.  The leaf's
+ * memory type is its PAT index (PAT, PCD, PWT: SDM vol. 3A, "Selecting a
+ * Memory Type from the PAT") in the layout the hand-off programs: 0
+ * (write-back) or 5 (write-combining, WC).
  */
 static bool hw_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *phys,
 		    uint32_t *flags, uint64_t *size)
@@ -115,6 +119,12 @@ static bool hw_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *phys,
 			fail_msg("0x%llx: PS set in a PML4 entry", (unsigned long long)virt);
 		if (leaf) {
 			uint64_t sz = 1ull << shift;
+			unsigned pat = ((e >> 3) & 1) | ((e >> 4) & 1) << 1 |
+				       ((e >> (level == 1 ? 7 : 12)) & 1) << 2;
+			if (pat != 0 && pat != 5)
+				fail_msg("0x%llx: PAT index %u in entry 0x%llx",
+					 (unsigned long long)virt, pat,
+					 (unsigned long long)e);
 			/* Bits 51..12 hold the address; in large pages bit 12
 			 * is PAT and bits below the page size must be zero. */
 			uint64_t addr = e & 0x000ffffffffff000ull;
@@ -128,7 +138,7 @@ static bool hw_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *phys,
 			}
 			*phys = addr | (virt & (sz - 1));
 			*size = sz;
-			*flags = (w ? W : 0) | (x ? X : 0);
+			*flags = (w ? W : 0) | (x ? X : 0) | (pat == 5 ? WC : 0);
 			return true;
 		}
 		if (e & (0x7ffull << 52))
@@ -160,7 +170,7 @@ static void check_virt(const struct mm_pt *pt, const struct mm_mapping *m,
 		fail_msg("0x%llx is not mapped (walk %d, cpu %d)",
 			 (unsigned long long)virt, ok, hok);
 	uint64_t want = in->phys + (virt - in->virt);
-	uint32_t wflags = (in->flags & W) | ((in->flags & X) || !nx ? X : 0);
+	uint32_t wflags = (in->flags & (W | WC)) | ((in->flags & X) || !nx ? X : 0);
 	if (phys != want || hphys != want)
 		fail_msg("0x%llx -> 0x%llx (cpu 0x%llx), expected 0x%llx",
 			 (unsigned long long)virt, (unsigned long long)phys,
@@ -394,6 +404,185 @@ static void test_fragmented_kernel_walks_correctly(void **state)
 	check_all(&pt, m, n, true, 100);
 }
 
+/* ---- write-combining (PAT entry 5: PAT, PCD clear, PWT) ---- */
+
+/* Entry bits, as the SDM (vol. 3A, 4.5, tables 4-15 to 4-20) numbers them. */
+#define E_P      (1ull << 0)
+#define E_W      (1ull << 1)
+#define E_PWT    (1ull << 3)
+#define E_PCD    (1ull << 4)
+#define E_PS     (1ull << 7)
+#define E_PAT4K  (1ull << 7)
+#define E_PATLG  (1ull << 12)
+#define E_NX     (1ull << 63)
+
+/* The leaf entry that maps virt, in the pool; its page size in *ret_size. */
+static uint64_t *leaf_entry(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_size)
+{
+	uint64_t table = pt->root;
+	for (unsigned shift = 39;; shift -= 9) {
+		uint64_t *e = (uint64_t *)p2v(NULL, table) + ((virt >> shift) & 511);
+		if (!(*e & E_P))
+			fail_msg("0x%llx: not present at shift %u", (unsigned long long)virt, shift);
+		if (shift == 12 || (shift < 39 && (*e & E_PS))) {
+			*ret_size = 1ull << shift;
+			return e;
+		}
+		table = *e & 0x000ffffffffff000ull;
+	}
+}
+
+/* virt walks to phys in a page of `size` bytes with exactly `flags`, and
+ * its leaf entry is exactly `entry`. */
+static void assert_leaf(const struct mm_pt *pt, uint64_t virt, uint64_t phys,
+			uint64_t size, uint32_t flags, uint64_t entry)
+{
+	uint64_t got_phys, got_size, e, e_size;
+	uint32_t got_flags;
+	if (!mm_pt_walk(pt, virt, &got_phys, &got_flags, &got_size))
+		fail_msg("0x%llx is not mapped", (unsigned long long)virt);
+	if (got_phys != phys || got_size != size || got_flags != flags)
+		fail_msg("0x%llx walks to 0x%llx (%llu-byte page, flags %u), expected 0x%llx (%llu, %u)",
+			 (unsigned long long)virt, (unsigned long long)got_phys,
+			 (unsigned long long)got_size, got_flags, (unsigned long long)phys,
+			 (unsigned long long)size, flags);
+	e = *leaf_entry(pt, virt, &e_size);
+	assert_int_equal(e_size, size);
+	if (e != entry)
+		fail_msg("0x%llx: leaf entry 0x%016llx, expected 0x%016llx",
+			 (unsigned long long)virt, (unsigned long long)e,
+			 (unsigned long long)entry);
+}
+
+static void test_wc_4k_pages_set_pwt_and_pat_bit_7(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ HHDM + 0x80001000, 0x80001000, 3 * K4, W | WC },
+		{ HHDM + 0x80004000, 0x80004000, K4, W },
+	};
+	struct mm_pt pt;
+	build(&pt, m, 2, true, true);
+	check_all(&pt, m, 2, true, 20);
+	assert_leaf(&pt, HHDM + 0x80002234, 0x80002234, K4, W | WC,
+		    0x80002000 | E_P | E_W | E_PWT | E_PAT4K | E_NX);
+	assert_leaf(&pt, HHDM + 0x80003fff, 0x80003fff, K4, W | WC,
+		    0x80003000 | E_P | E_W | E_PWT | E_PAT4K | E_NX);
+	/* The neighbour is write-back: PAT index 0. */
+	assert_leaf(&pt, HHDM + 0x80004000, 0x80004000, K4, W,
+		    0x80004000 | E_P | E_W | E_NX);
+}
+
+static void test_wc_2m_pages_set_pwt_and_pat_bit_12_outside_the_address(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ HHDM + 0x80000000, 0x80000000, 2 * M2, W | WC },
+		{ HHDM + 0x80400000, 0x80400000, M2, W },
+	};
+	struct mm_pt pt;
+	build(&pt, m, 2, false, true);
+	check_all(&pt, m, 2, true, 50);
+	/* Offset 0x234 in the page: a PAT bit taken for address bit 12
+	 * would show as 0x80201234. */
+	assert_leaf(&pt, HHDM + 0x80200234, 0x80200234, M2, W | WC,
+		    0x80200000 | E_P | E_W | E_PWT | E_PS | E_PATLG | E_NX);
+	assert_leaf(&pt, HHDM + 0x801ff000, 0x801ff000, M2, W | WC,
+		    0x80000000 | E_P | E_W | E_PWT | E_PS | E_PATLG | E_NX);
+	assert_leaf(&pt, HHDM + 0x80400234, 0x80400234, M2, W,
+		    0x80400000 | E_P | E_W | E_PS | E_NX);
+}
+
+static void test_wc_1g_pages_set_pwt_and_pat_bit_12_outside_the_address(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ HHDM + 2 * G1, 2 * G1, G1, W | WC },
+		{ HHDM + 3 * G1, 3 * G1, G1, W },
+	};
+	struct mm_pt pt;
+	build(&pt, m, 2, true, true);
+	check_all(&pt, m, 2, true, 50);
+	assert_leaf(&pt, HHDM + 2 * G1 + 0x234, 2 * G1 + 0x234, G1, W | WC,
+		    2 * G1 | E_P | E_W | E_PWT | E_PS | E_PATLG | E_NX);
+	assert_leaf(&pt, HHDM + 3 * G1 - 1, 3 * G1 - 1, G1, W | WC,
+		    2 * G1 | E_P | E_W | E_PWT | E_PS | E_PATLG | E_NX);
+	assert_leaf(&pt, HHDM + 3 * G1 + 0x234, 3 * G1 + 0x234, G1, W,
+		    3 * G1 | E_P | E_W | E_PS | E_NX);
+}
+
+static void test_wc_mapping_of_every_leaf_size_is_wc_throughout(void **state)
+{
+	(void)state;
+	/* A framebuffer that starts and ends off 2 MiB boundaries, inside a
+	 * write-back direct map: 4 KiB, 2 MiB, 1 GiB, 2 MiB, 4 KiB leaves. */
+	const uint64_t fb = G1 - M2 - K4, fb_size = 2 * K4 + 2 * M2 + G1;
+	const struct mm_mapping m[] = {
+		{ HHDM, 0, fb, W },
+		{ HHDM + fb, fb, fb_size, W | WC },
+		{ HHDM + fb + fb_size, fb + fb_size, 4 * G1 - fb - fb_size, W },
+	};
+	struct mm_pt pt;
+	build(&pt, m, 3, true, true);
+	check_all(&pt, m, 3, true, 200);
+	const uint64_t sizes[] = { K4, M2, G1, M2, K4 };
+	uint64_t v = fb;
+	for (size_t i = 0; i < 5; i++) {
+		uint64_t pat = sizes[i] == K4 ? E_PAT4K : E_PATLG | E_PS;
+		assert_leaf(&pt, HHDM + v, v, sizes[i], W | WC,
+			    v | E_P | E_W | E_PWT | pat | E_NX);
+		v += sizes[i];
+	}
+	assert_int_equal(v, fb + fb_size);
+	assert_leaf(&pt, HHDM + fb - 1, fb - 1, K4, W, (fb - K4) | E_P | E_W | E_NX);
+	assert_leaf(&pt, HHDM + v, v, K4, W, v | E_P | E_W | E_NX);
+}
+
+static void test_walk_reports_wc_for_pat_entry_5_only(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ HHDM + 0x1000, 0x1000, K4, W },
+		{ HHDM + M2, M2, M2, W },
+		{ HHDM + G1, G1, G1, W },
+	};
+	struct mm_pt pt;
+	build(&pt, m, 3, true, true);
+	for (size_t i = 0; i < 3; i++) {
+		uint64_t size, phys, got_size;
+		uint32_t flags;
+		uint64_t *e = leaf_entry(&pt, m[i].virt, &size);
+		uint64_t wb = *e, pat = size == K4 ? E_PAT4K : E_PATLG;
+		for (unsigned index = 0; index < 8; index++) {
+			*e = wb | (index & 1 ? E_PWT : 0) | (index & 2 ? E_PCD : 0) |
+			     (index & 4 ? pat : 0);
+			assert_true(mm_pt_walk(&pt, m[i].virt + 0x234, &phys, &flags, &got_size));
+			assert_int_equal(phys, m[i].phys + 0x234);
+			if (!!(flags & WC) != (index == 5))
+				fail_msg("%llu-byte page with PAT index %u: walk says flags %u",
+					 (unsigned long long)size, index, flags);
+		}
+		*e = wb;
+	}
+}
+
+static void test_wc_does_not_change_the_table_count(void **state)
+{
+	(void)state;
+	struct mm_mapping m[NKERNEL];
+	memcpy(m, kernel, sizeof kernel);
+	for (int huge = 0; huge <= 1; huge++) {
+		uint64_t wb = mm_pt_count(m, NKERNEL, huge);
+		for (size_t i = 0; i < NKERNEL; i++)
+			m[i].flags |= WC;
+		assert_int_equal(mm_pt_count(m, NKERNEL, huge), wb);
+		struct mm_pt pt;
+		assert_int_equal(build(&pt, m, NKERNEL, huge, true), wb);
+		check_all(&pt, m, NKERNEL, true, 100);
+		memcpy(m, kernel, sizeof kernel);
+	}
+}
+
 /* ---- errors ---- */
 
 static void test_unaligned_mapping_rejected(void **state)
@@ -492,7 +681,7 @@ static size_t random_maps(struct mm_mapping *m, size_t cap)
 		case 1: phys = ((rnd() % 32768) * M2) | (v & (M2 - 1)); break;
 		default: phys = (rnd() % 0x1000000) * K4; break;
 		}
-		m[n++] = (struct mm_mapping){ v, phys, size, (uint32_t)(rnd() % 4) };
+		m[n++] = (struct mm_mapping){ v, phys, size, (uint32_t)(rnd() % 8) };
 		v += size;
 		if (!limit && v == 0)
 			break;
@@ -556,6 +745,12 @@ int main(void)
 		T(test_unmapped_addresses_return_false),
 		T(test_walk_non_canonical_address_is_unmapped),
 		T(test_fragmented_kernel_walks_correctly),
+		T(test_wc_4k_pages_set_pwt_and_pat_bit_7),
+		T(test_wc_2m_pages_set_pwt_and_pat_bit_12_outside_the_address),
+		T(test_wc_1g_pages_set_pwt_and_pat_bit_12_outside_the_address),
+		T(test_wc_mapping_of_every_leaf_size_is_wc_throughout),
+		T(test_walk_reports_wc_for_pat_entry_5_only),
+		T(test_wc_does_not_change_the_table_count),
 		T(test_unaligned_mapping_rejected),
 		T(test_exhausted_pool_fails_cleanly),
 		T(test_mapping_twice_rejected),
