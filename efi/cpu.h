@@ -32,6 +32,23 @@ static inline uint64_t read_cr4(void)
 
 #define CR4_LA57 (1ull << 12) /* 5-level paging is on */
 
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+#define IA32_APIC_BASE 0x1b
+#define APIC_BASE_X2APIC (1ull << 10)  /* EXTD: x2APIC mode */
+#define APIC_BASE_ENABLE (1ull << 11)
+
 struct cpu_features {
 	bool nx;      /* CPUID 0x80000001 EDX bit 20: EFER.NXE exists */
 	bool huge_1g; /* CPUID 0x80000001 EDX bit 26: 1 GiB pages */

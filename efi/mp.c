@@ -9,28 +9,12 @@
  */
 #include "loader.h"
 
-#define IA32_APIC_BASE 0x1b
-#define APIC_BASE_X2APIC (1ull << 10)
-#define APIC_BASE_ENABLE (1ull << 11)
 #define X2APIC_ICR 0x830
 #define XAPIC_ICR_LOW 0x300
 #define XAPIC_ICR_HIGH 0x310
 #define ICR_INIT 0x00004500u     /* delivery mode INIT, level assert */
 #define ICR_STARTUP 0x00004600u  /* delivery mode STARTUP, level assert */
 #define ICR_PENDING (1u << 12)
-
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
 
 struct lapic {
 	bool x2apic;

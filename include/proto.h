@@ -79,6 +79,7 @@ struct machine_info {
 	int64_t boot_time;         /* UNIX seconds from the RTC; 0 if unknown */
 	uint32_t bsp_apic_id;      /* the processor Runway runs on (xAPIC ID) */
 	bool x2apic;               /* the CPU has x2APIC (CPUID.1:ECX[21]) */
+	bool x2apic_on;            /* ... and the firmware left it in x2APIC mode */
 	uint32_t bsp_x2apic_id;    /* CPUID 0xB EDX when it has */
 	struct volume_info volume;
 };

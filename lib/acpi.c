@@ -82,6 +82,16 @@ static const uint8_t *find_madt(uint64_t rsdp_phys, acpi_p2v p2v, void *ctx)
 	return NULL;
 }
 
+/* Add a processor unless its APIC ID is listed already (firmware may
+ * list one processor as both a local APIC and an x2APIC). */
+static void add_cpu(struct acpi_cpu *out, size_t *n, uint32_t uid, uint32_t apic_id)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (out[i].apic_id == apic_id)
+			return;
+	out[(*n)++] = (struct acpi_cpu){ uid, apic_id };
+}
+
 size_t acpi_madt_cpus(uint64_t rsdp_phys, acpi_p2v p2v, void *ctx,
 		      struct acpi_cpu *out, size_t cap)
 {
@@ -98,10 +108,10 @@ size_t acpi_madt_cpus(uint64_t rsdp_phys, acpi_p2v p2v, void *ctx,
 			break;
 		if (type == MADT_LAPIC && slen >= 8 &&
 		    (le32(s + 4) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
-			out[n++] = (struct acpi_cpu){ s[2], s[3] };
+			add_cpu(out, &n, s[2], s[3]);
 		else if (type == MADT_X2APIC && slen >= 16 &&
 			 (le32(s + 8) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
-			out[n++] = (struct acpi_cpu){ le32(s + 12), le32(s + 4) };
+			add_cpu(out, &n, le32(s + 12), le32(s + 4));
 		off += slen;
 	}
 	return n;

@@ -728,12 +728,23 @@ static int claim_ap_stacks(struct proto_run *run, size_t naps, uint64_t *ret_bas
 static int respond_mp(struct proto_run *run, struct rw_err *err)
 {
 	const struct machine_info *mi = &run->k->machine;
-	/* Request flags bit 0: x2APIC, if the CPU has it. */
-	bool x2 = (field(LIM_REQ_MP, 48) & 1) && mi->x2apic;
+	/* Request flags bit 0: x2APIC, if the CPU has it; and x2APIC it is
+	 * when the firmware left it on (there is no going back). */
+	bool x2 = ((field(LIM_REQ_MP, 48) & 1) && mi->x2apic) || mi->x2apic_on;
 	uint32_t bsp = x2 ? mi->bsp_x2apic_id : mi->bsp_apic_id, bsp_uid = 0;
 	size_t naps = 0;
 	uint64_t stacks = 0, ptrs_virt, infos_virt, table_virt;
 
+	/* In xAPIC mode an IPI names 8 bits of APIC ID: processors above
+	 * cannot be started and are left out. */
+	size_t kept = 0;
+	for (size_t i = 0; i < lim.ncpus; i++)
+		if (x2 || lim.cpus[i].apic_id <= 0xff)
+			lim.cpus[kept++] = lim.cpus[i];
+	if (kept < lim.ncpus)
+		say(run, "limine mp: %zu processors with x2APIC IDs above 255 left out (xAPIC mode)",
+		    lim.ncpus - kept);
+	lim.ncpus = kept;
 	for (size_t i = 0; i < lim.ncpus; i++) {
 		if (lim.cpus[i].apic_id == bsp)
 			bsp_uid = lim.cpus[i].processor_uid;

@@ -1866,9 +1866,12 @@ static void test_mp_lists_the_bsp_first_then_every_other_madt_processor(void **s
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	prepare_mp_ok(&off, 4);
 	const struct limine_mp_response *r = the_mp(off);
-	assert_int_equal(r->flags, 0);
+	assert_int_equal(r->flags, 1);
 	assert_int_equal(r->bsp_lapic_id, FOUR_BSP);
 	assert_int_equal(r->cpu_count, 5);
 	assert_mp_info(r, 0, 2, 4);
@@ -1889,6 +1892,9 @@ static void test_mp_hands_the_loader_each_ap_with_its_info(void **state)
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	prepare_mp_ok(&off, 4);
 	const struct limine_mp_response *r = the_mp(off);
 	const uint64_t *ptrs = at(r->cpus, r->cpu_count * 8);
@@ -1940,6 +1946,9 @@ static void test_mp_gives_each_ap_a_64_kib_stack_of_its_own(void **state)
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	prepare_mp_ok(&off, 4);
 	check_ap_stacks(64 * KIB);
 }
@@ -1951,6 +1960,9 @@ static void test_mp_stacks_follow_the_stack_size_request(void **state)
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	uint64_t s = req(STACK_SIZE, 0);
 	put64(s + REQ_FIELD0, 100000);
 	prepare_mp_ok(&off, 4);
@@ -1964,6 +1976,9 @@ static void test_mp_goto_offset_and_cpu_pointers_point_into_the_response(void **
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	prepare_mp_ok(&off, 4);
 	const struct limine_mp_response *r = the_mp(off);
 	const struct proto_mp *mp = &E.run.mp;
@@ -1985,6 +2000,9 @@ static void test_mp_writes_only_its_claims_and_leaves_the_acpi_tables(void **sta
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	assert_non_null(before);
 	memcpy(before, E.phys + ACPI_PHYS, ACPI_END - ACPI_PHYS);
 	prepare_mp_ok(&off, 4);
@@ -2065,9 +2083,28 @@ static void test_mp_falls_back_to_the_acpi_1_rsdp(void **state)
 	E.k.machine.acpi1_rsdp = E.k.machine.acpi2_rsdp;
 	E.k.machine.acpi2_rsdp = 0;
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	prepare_mp_ok(&off, 4);
 	assert_int_equal(the_mp(off)->cpu_count, 5);
 	assert_int_equal(E.run.mp.count, 4);
+}
+
+static void test_mp_in_xapic_mode_leaves_out_ids_above_255(void **state)
+{
+	(void)state;
+	uint64_t off;
+	env_default();
+	acpi_tables(four_and_x2apic, FOUR_N);
+	E.k.machine.bsp_apic_id = FOUR_BSP;
+	prepare_mp_ok(&off, 3);
+	const struct limine_mp_response *r = the_mp(off);
+	assert_int_equal(r->flags, 0);
+	assert_int_equal(r->cpu_count, 4);
+	for (uint64_t i = 0; i < r->cpu_count; i++)
+		assert_true(mp_info(r, i)->lapic_id <= 0xff);
+	assert_int_equal(E.run.mp.count, 3);
 }
 
 static void test_mp_with_100_processors_fits_its_claims(void **state)
@@ -2080,6 +2117,9 @@ static void test_mp_with_100_processors_fits_its_claims(void **state)
 	env_default();
 	acpi_tables(many, 100);
 	E.k.machine.bsp_apic_id = 0;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = 0;
 	prepare_mp_ok(&off, 99);
 	const struct limine_mp_response *r = the_mp(off);
 	assert_int_equal(r->cpu_count, 100);
@@ -2096,6 +2136,9 @@ static void test_mp_stacks_refused_fail_prepare_naming_them(void **state)
 	env_default();
 	acpi_tables(four_and_x2apic, FOUR_N);
 	E.k.machine.bsp_apic_id = FOUR_BSP;
+	/* the MADT has x2APIC IDs above 255: the firmware left x2APIC on */
+	E.k.machine.x2apic = E.k.machine.x2apic_on = true;
+	E.k.machine.bsp_x2apic_id = FOUR_BSP;
 	req(SMP, 0);
 	E.f.fail_from = 2; /* the responses' claim succeeds, no stack claim does */
 	plan_ok();
@@ -2463,7 +2506,7 @@ int main(void)
 		T(test_mp_without_madt_processors_lists_the_bsp_alone),
 		T(test_mp_madt_of_the_bsp_alone_gives_its_processor_id),
 		T(test_mp_falls_back_to_the_acpi_1_rsdp),
-		T(test_mp_with_100_processors_fits_its_claims),
+		T(test_mp_in_xapic_mode_leaves_out_ids_above_255),		T(test_mp_with_100_processors_fits_its_claims),
 		T(test_mp_stacks_refused_fail_prepare_naming_them),
 		T(test_finish_memory_map_is_sorted_aligned_and_disjoint),
 		T(test_finish_translates_every_memory_type),
