@@ -83,14 +83,7 @@ static void read_framebuffer(struct fb_info *fb)
 	fb->present = true;
 	fb->phys = gop->Mode->FrameBufferBase;
 	fb->size = gop->Mode->FrameBufferSize;
-	fb->width = m.width;
-	fb->height = m.height;
-	fb->bpp = m.bpp;
-	fb->pitch = m.pitch;
-	fb->red_mask = m.red_mask;
-	fb->green_mask = m.green_mask;
-	fb->blue_mask = m.blue_mask;
-	fb->reserved_mask = m.reserved_mask;
+	fb->mode = m;
 	read_modes(gop, fb);
 }
 

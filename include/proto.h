@@ -51,10 +51,7 @@ struct fb_mode {
 struct fb_info {
 	bool present;
 	uint64_t phys, size;
-	uint32_t width, height;  /* pixels */
-	uint32_t pitch;          /* bytes per scan line */
-	uint32_t bpp;            /* bits per pixel */
-	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+	struct fb_mode mode;     /* the current one */
 	size_t nmodes;           /* the modes GOP offers with a linear buffer */
 	struct fb_mode modes[FB_MODES_MAX];
 };

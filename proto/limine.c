@@ -414,14 +414,9 @@ static void fill_framebuffer(const struct proto_run *run, struct lim_framebuffer
 {
 	const struct fb_info *in = &run->k->machine.fb;
 	struct lim_video_mode v;
-	struct fb_mode cur = {
-		.width = in->width, .height = in->height, .pitch = in->pitch,
-		.bpp = in->bpp, .red_mask = in->red_mask, .green_mask = in->green_mask,
-		.blue_mask = in->blue_mask,
-	};
 	uint64_t *ptrs, ptrs_virt;
 
-	fill_mode(&v, &cur);
+	fill_mode(&v, &in->mode);
 	fb->address = in->phys + run->k->hhdm_offset;
 	fb->width = v.width;
 	fb->height = v.height;

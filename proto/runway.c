@@ -46,19 +46,19 @@ static void fill_framebuffer(struct runway_framebuffer *fb,
 		.phys = in->phys,
 		.virt = in->phys + hhdm,
 		.size = in->size,
-		.width = in->width,
-		.height = in->height,
-		.pitch = in->pitch,
-		.red_mask = in->red_mask,
-		.green_mask = in->green_mask,
-		.blue_mask = in->blue_mask,
-		.reserved_mask = in->reserved_mask,
+		.width = in->mode.width,
+		.height = in->mode.height,
+		.pitch = in->mode.pitch,
+		.red_mask = in->mode.red_mask,
+		.green_mask = in->mode.green_mask,
+		.blue_mask = in->mode.blue_mask,
+		.reserved_mask = in->mode.reserved_mask,
 	};
-	if (in->bpp == 32 && in->red_mask == 0xff && in->green_mask == 0xff00 &&
-	    in->blue_mask == 0xff0000)
+	if (in->mode.bpp == 32 && in->mode.red_mask == 0xff && in->mode.green_mask == 0xff00 &&
+	    in->mode.blue_mask == 0xff0000)
 		fb->format = RUNWAY_FB_RGBX8888;
-	else if (in->bpp == 32 && in->red_mask == 0xff0000 &&
-		 in->green_mask == 0xff00 && in->blue_mask == 0xff)
+	else if (in->mode.bpp == 32 && in->mode.red_mask == 0xff0000 &&
+		 in->mode.green_mask == 0xff00 && in->mode.blue_mask == 0xff)
 		fb->format = RUNWAY_FB_BGRX8888;
 	else
 		fb->format = RUNWAY_FB_BITMASK;

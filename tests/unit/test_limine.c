@@ -399,10 +399,10 @@ static void describe_kernel(void)
 		},
 		.machine = {
 			.fb = { .present = true, .phys = FB_PHYS, .size = FB_SIZE,
-				.width = 1024, .height = 768, .pitch = 4096,
+				.mode = { .width = 1024, .height = 768, .pitch = 4096,
 				.bpp = 32, .red_mask = 0xff0000,
 				.green_mask = 0xff00, .blue_mask = 0xff,
-				.reserved_mask = 0xff000000 },
+				.reserved_mask = 0xff000000 } },
 			.acpi1_rsdp = ACPI1,
 			.acpi2_rsdp = ACPI2,
 			.smbios32_entry = SMBIOS32,
@@ -1271,8 +1271,8 @@ static void test_framebuffer_rgbx_masks_give_sizes_and_shifts(void **state)
 	(void)state;
 	env_default();
 	uint64_t r = req(FRAMEBUFFER, 0);
-	E.k.machine.fb.red_mask = 0xff;
-	E.k.machine.fb.blue_mask = 0xff0000;
+	E.k.machine.fb.mode.red_mask = 0xff;
+	E.k.machine.fb.mode.blue_mask = 0xff0000;
 	prepare_ok();
 	const struct limine_framebuffer *fb = the_framebuffer(r);
 	assert_masks(8, 0, 8, 8, 8, 16, &fb->red_mask_size);

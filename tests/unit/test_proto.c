@@ -93,10 +93,10 @@ static void describe_kernel(void)
 		},
 		.machine = {
 			.fb = { .present = true, .phys = FB_PHYS, .size = 0x300000,
-				.width = 1024, .height = 768, .pitch = 4096,
+				.mode = { .width = 1024, .height = 768, .pitch = 4096,
 				.bpp = 32, .red_mask = 0xff0000,
 				.green_mask = 0xff00, .blue_mask = 0xff,
-				.reserved_mask = 0xff000000 },
+				.reserved_mask = 0xff000000 } },
 			.acpi1_rsdp = ACPI1,
 			.acpi2_rsdp = ACPI2,
 			.smbios32_entry = SMBIOS32,
@@ -408,10 +408,10 @@ static const struct runway_framebuffer *fb_with(uint32_t r, uint32_t g,
 						uint32_t b, uint32_t x)
 {
 	env_default();
-	E.k.machine.fb.red_mask = r;
-	E.k.machine.fb.green_mask = g;
-	E.k.machine.fb.blue_mask = b;
-	E.k.machine.fb.reserved_mask = x;
+	E.k.machine.fb.mode.red_mask = r;
+	E.k.machine.fb.mode.green_mask = g;
+	E.k.machine.fb.mode.blue_mask = b;
+	E.k.machine.fb.mode.reserved_mask = x;
 	return &prepare_ok()->framebuffer;
 }
 
