@@ -6,12 +6,14 @@
  *     limine-kernel: PASS rev=R bootloader=NAME/VERSION hhdm=H vbase=V
  *         pbase=P cpus=N modules=N fb=WxHxB mmap=N usable_mib=N
  *         boot_time=T rtc=T disk=GUID part=GUID regions=N scribbled_kib=N
+ *         [x2apic=0|1, the x2apic variant only: SMP response flags bit 0]
  *     limine-kernel: FAIL <what, expected, got>
  * then exits QEMU (0x10 pass, 0x11 fail on port 0xf4).
  *
  * Variants (limine.mk): limine.elf (static, revision 3, MP), limine-nomp
  * (no SMP request), limine-pie (PIE linked at 0), limine-rev0 (base
- * revision 0: identity map checked).
+ * revision 0: identity map checked), limine-x2apic (the SMP request's
+ * flags bit 0: x2APIC enabled if the CPU has it, checked in mp.c).
  *
  * The checks, in order, each expected value with where it comes from:
  *   - entry: through the Entry Point request's lim_entry, not e_entry
@@ -48,7 +50,8 @@
  *     and-modules), and what each says (see those files);
  *   - legacy PIC and I/O APIC fixed/lowest-priority inputs masked;
  *   - the framebuffer painted and read back;
- *   - MP: every AP runs the kernel's function once on its own stack;
+ *   - MP: every AP runs the kernel's function once on its own stack
+ *     (x2APIC mode and IDs too in the x2apic variant);
  *   - last, the scribble: sampled usable memory written and read back, then
  *     every response checked again and every byte of loader data recorded
  *     along the way (lim_data) compared with its digest from before.
@@ -228,11 +231,12 @@ static __attribute__((noreturn)) void report_pass(const struct kctx *c, uint64_t
 			cpus[n] = t[--i];
 		cpus[n] = 0;
 	}
-	lim_pass("rev=%d bootloader=%s hhdm=%#lx vbase=%#lx pbase=%#lx cpus=%s modules=%lu fb=%lux%lux%lu mmap=%lu usable_mib=%lu boot_time=%ld rtc=%ld disk=%s part=%s regions=%lu scribbled_kib=%lu",
+	lim_pass("rev=%d bootloader=%s hhdm=%#lx vbase=%#lx pbase=%#lx cpus=%s modules=%lu fb=%lux%lux%lu mmap=%lu usable_mib=%lu boot_time=%ld rtc=%ld disk=%s part=%s regions=%lu scribbled_kib=%lu%s",
 	         c->revision, c->bootloader, c->hhdm, c->vbase, c->pbase, cpus, c->nmodules,
 	         c->fb_width, c->fb_height, c->fb_bpp, c->nmap,
 	         lc_mmap_sum(c->map, c->nmap, LP_MEMMAP_USABLE) / MIB, c->boot_time,
-	         c->rtc_time, c->disk_uuid, c->part_uuid, lim_data_count(), scribbled / KIB);
+	         c->rtc_time, c->disk_uuid, c->part_uuid, lim_data_count(), scribbled / KIB,
+	         !LIM_X2APIC ? "" : c->x2apic ? " x2apic=1" : " x2apic=0");
 }
 
 void __attribute__((noreturn)) limine_main(const struct entry_frame *f);

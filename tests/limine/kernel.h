@@ -17,12 +17,19 @@
 #include "lproto.h"
 
 /* Variant settings (limine.mk): the base revision the kernel asks for,
- * whether it has the SMP request, and whether it is a PIE. */
+ * whether it has the SMP request, whether that request sets flags bit 0
+ * (enable x2APIC, if possible), and whether it is a PIE. */
 #ifndef LIM_REVISION
 #define LIM_REVISION 3
 #endif
 #ifndef LIM_MP
 #define LIM_MP 1
+#endif
+#ifndef LIM_X2APIC
+#define LIM_X2APIC 0
+#endif
+#if LIM_X2APIC && !LIM_MP
+#error "LIM_X2APIC needs the SMP request (LIM_MP=1)"
 #endif
 #ifndef KERNEL_PIE
 #define KERNEL_PIE 0
@@ -105,6 +112,7 @@ struct kctx {
 	uint64_t rsdp_phys, smbios32, smbios64;
 	int mp_started;   /* goto_address written to every AP */
 	uint64_t mp_cpus; /* cpu_count */
+	int x2apic;       /* SMP response flags bit 0: x2APIC enabled */
 	uint64_t fb_width, fb_height, fb_bpp;
 	char bootloader[64];
 	char disk_uuid[37], part_uuid[37];

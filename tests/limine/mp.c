@@ -1,6 +1,6 @@
 /*
  * mp.c - the full Limine test kernel's MP checks (the SMP request, flags
- * 0; not in the nomp variant).
+ * 0, or 1 in the x2apic variant; not in the nomp variant).
  *
  * The response: present; flags without x2APIC (not asked for, and
  * IA32_APIC_BASE agrees); bsp_lapic_id = this CPU's APIC ID (CPUID 1);
@@ -17,7 +17,21 @@
  * once, with RDI = its smp_info, its own APIC ID and cookie, the entry
  * state of the BSP (all other registers 0, IF/DF clear, CR0/CR4/EFER/PAT
  * as the protocol says, CS 0x28 and data segments 0x30), [RSP] = 0, and a
- * 128 KiB stack of its own in bootloader-reclaimable memory.
+ * 128 KiB stack of its own in bootloader-reclaimable memory, and
+ * IA32_APIC_BASE bit 10 (x2APIC mode) clear like the BSP's.
+ *
+ * The x2apic variant (LIM_X2APIC: the request's flags bit 0, "enable
+ * x2APIC, if possible"): the response's flags bit 0 must equal
+ * CPUID.1:ECX bit 21 (the CPU has x2APIC): a loader that ignores the
+ * flag on a CPU with x2APIC is a FAIL.  With flags bit 0 set, x2APIC mode
+ * must be on everywhere and the IDs are x2APIC IDs: IA32_APIC_BASE bits
+ * 10 (EXTD) and 11 (EN) set on the BSP and, read in the goto_address
+ * function, on every AP; bsp_lapic_id = the BSP's x2APIC ID (CPUID leaf
+ * 0xB EDX) and each AP's lapic_id = the x2APIC ID the AP reads from CPUID
+ * 0xB itself (the MADT match above stands: QEMU lists x2APIC IDs below
+ * 255 as type-0 entries, larger ones as type 9).  With flags bit 0 clear
+ * (no x2APIC in CPUID) every check is the xAPIC one above.  The PASS line
+ * ends in x2apic=0 or x2apic=1 (the response's flags bit 0).
  */
 #include <stdint.h>
 
@@ -28,7 +42,10 @@
 #define AP_COOKIE ((uint64_t)0x4c494d4950000000ull) /* "LIMIP" in the top bytes */
 #define AP_WAIT_S 5 /* generous for TCG running every vCPU on 2 cores */
 #define MSR_APIC_BASE 0x1bu
-#define APIC_BASE_EXTD (1ull << 10)
+#define APIC_BASE_EXTD (1ull << 10)   /* x2APIC mode */
+#define APIC_BASE_ENABLE (1ull << 11) /* APIC global enable */
+#define APIC_BASE_X2 (APIC_BASE_EXTD | APIC_BASE_ENABLE)
+#define CPUID_ECX_X2APIC (1u << 21)
 #define MSR_PAT 0x277u
 
 void lim_ap_entry(struct lp_smp_info *info);
@@ -36,6 +53,9 @@ void lim_ap_entry(struct lp_smp_info *info);
 struct ap_record {
 	uint32_t runs;
 	uint32_t apic_id;  /* CPUID 1 EBX[31:24] */
+	uint32_t x2apic_id; /* CPUID 0xB EDX, if has_leaf_b */
+	uint32_t has_leaf_b;
+	uint64_t apic_base; /* IA32_APIC_BASE */
 	uint64_t info;     /* RDI */
 	uint64_t extra;    /* extra_argument as the AP read it */
 	uint64_t rsp;      /* at entry */
@@ -54,6 +74,22 @@ static uint32_t my_apic_id(void)
 
 	cpuid(1, &a, &b, &c, &d);
 	return b >> 24;
+}
+
+/* This CPU's x2APIC ID, CPUID leaf 0xB EDX; 0 when there is no leaf 0xB
+ * (maximum basic leaf below 0xB, or subleaf 0 with EBX 0). */
+static int my_x2apic_id(uint32_t *id)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, &a, &b, &c, &d);
+	if (a < 0xb)
+		return 0;
+	cpuid(0xb, &a, &b, &c, &d); /* subleaf (ECX) 0 */
+	if (b == 0)
+		return 0;
+	*id = d;
+	return 1;
 }
 
 void __attribute__((noreturn)) ap_main(const struct lp_smp_info *info,
@@ -76,6 +112,8 @@ void __attribute__((noreturn)) ap_main(const struct lp_smp_info *info,
 	r->rsp = ENTRY_RSP(f);
 	r->ret = *(const uint64_t *)r->rsp;
 	r->apic_id = my_apic_id();
+	r->has_leaf_b = (uint32_t)my_x2apic_id(&r->x2apic_id);
+	r->apic_base = rdmsr(MSR_APIC_BASE);
 	r->info = (uint64_t)info;
 	r->extra = extra;
 	r->cr0 = read_cr0();
@@ -93,6 +131,15 @@ void __attribute__((noreturn)) ap_main(const struct lp_smp_info *info,
 }
 
 #if LIM_MP
+/* CPUID.1:ECX bit 21: the CPU has x2APIC. */
+static int cpu_has_x2apic(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	return (c & CPUID_ECX_X2APIC) != 0;
+}
+
 static const struct lp_smp_response *smp_response(const struct kctx *c)
 {
 	uint64_t resp = response_of(&lim_smp_req.r);
@@ -101,6 +148,45 @@ static const struct lp_smp_response *smp_response(const struct kctx *c)
 		lim_fail("no SMP response");
 	lim_data(c, resp, sizeof(struct lp_smp_response), RECLAIM, "SMP response");
 	return (const struct lp_smp_response *)resp;
+}
+
+/* The BSP's ID as the response must give it: its x2APIC ID (CPUID 0xB)
+ * with x2APIC enabled, its xAPIC ID (CPUID 1) without. */
+static uint32_t bsp_id(const struct kctx *c)
+{
+	uint32_t id;
+
+	if (!c->x2apic)
+		return my_apic_id();
+	if (!my_x2apic_id(&id))
+		lim_fail("x2APIC is enabled, but the BSP has no CPUID leaf 0xB to read its x2APIC ID from");
+	return id;
+}
+
+/* Response flags bit 0 and IA32_APIC_BASE on the BSP; returns flags bit 0. */
+static int check_x2apic_mode(const struct lp_smp_response *r)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	int on = (r->flags & LP_SMP_X2APIC) != 0;
+	int has = cpu_has_x2apic();
+
+	if (!LIM_X2APIC) {
+		if (on || (base & APIC_BASE_EXTD))
+			lim_fail("x2APIC is on (response flags %#x, IA32_APIC_BASE %#lx), but the request's flags are 0",
+			         r->flags, base);
+		return 0;
+	}
+	if (on != has)
+		lim_fail("SMP response flags bit 0 (x2APIC enabled) is %d, want %d: the request's flags bit 0 asks for x2APIC if possible and CPUID.1:ECX bit 21 (x2APIC) is %d%s (response flags %#x, IA32_APIC_BASE %#lx)",
+		         on, has, has, has ? ": the loader ignored the flag" : ": no x2APIC to enable",
+		         r->flags, base);
+	if (on && (base & APIC_BASE_X2) != APIC_BASE_X2)
+		lim_fail("SMP response flags say x2APIC is enabled, but the BSP's IA32_APIC_BASE is %#lx: want bits 10 (x2APIC mode) and 11 (enable) set",
+		         base);
+	if (!on && (base & APIC_BASE_EXTD))
+		lim_fail("the BSP's IA32_APIC_BASE is %#lx (x2APIC mode), but the SMP response flags bit 0 is clear",
+		         base);
+	return on;
 }
 
 static void check_goto(const struct kctx *c, uint64_t i, const struct lp_smp_info *info,
@@ -120,16 +206,16 @@ void mp_check_response(struct kctx *c)
 	const struct lp_smp_response *r = smp_response(c);
 	struct lc_cpu resp_cpus[LIM_MAX_CPUS];
 	const uint64_t *cpus;
-	uint32_t bsp = my_apic_id();
+	uint32_t bsp;
 	uint64_t i, nbsp = 0, bad;
 	const char *why;
 
 	lim_phase = "SMP response";
-	if ((r->flags & LP_SMP_X2APIC) || (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD))
-		lim_fail("x2APIC is on (response flags %#x, IA32_APIC_BASE %#lx), but the request's flags are 0",
-		         r->flags, rdmsr(MSR_APIC_BASE));
+	c->x2apic = check_x2apic_mode(r);
+	bsp = bsp_id(c);
 	if (r->bsp_lapic_id != bsp)
-		lim_fail("bsp_lapic_id is %u, the BSP's APIC ID (CPUID) is %u", r->bsp_lapic_id, bsp);
+		lim_fail("bsp_lapic_id is %u, the BSP's %s is %u", r->bsp_lapic_id,
+		         c->x2apic ? "x2APIC ID (CPUID 0xB EDX)" : "APIC ID (CPUID 1)", bsp);
 	if (r->cpu_count == 0 || r->cpu_count > LIM_MAX_CPUS)
 		lim_fail("cpu_count is %lu, want 1..%u", r->cpu_count, LIM_MAX_CPUS);
 	lim_data(c, r->cpus, r->cpu_count * 8, RECLAIM, "SMP cpus pointer array");
@@ -176,16 +262,26 @@ static int all_ran(const struct lp_smp_response *r, uint32_t bsp)
 static void check_ap(const struct kctx *c, uint64_t i, const struct lp_smp_info *info)
 {
 	const struct ap_record *a = &rec[i];
+	const char *idname = c->x2apic ? "x2APIC ID (CPUID 0xB)" : "APIC ID (CPUID 1)";
+	uint32_t id = c->x2apic ? a->x2apic_id : a->apic_id;
 	uint64_t value = 0;
 	const char *why;
 
 	if (a->runs != 1)
 		lim_fail("AP %lu (APIC ID %u) ran its goto_address function %u times in %u s, want once",
 		         i, info->lapic_id, a->runs, AP_WAIT_S);
-	if (a->apic_id != info->lapic_id || a->info != (uint64_t)info ||
-	    a->extra != AP_COOKIE + i)
-		lim_fail("AP %lu: ran on APIC ID %u with RDI %#lx and extra_argument %#lx, want APIC ID %u, RDI %#lx (its smp_info), %#lx",
-		         i, a->apic_id, a->info, a->extra, info->lapic_id, (uint64_t)info,
+	if (c->x2apic && (a->apic_base & APIC_BASE_X2) != APIC_BASE_X2)
+		lim_fail("AP %lu (lapic_id %u): IA32_APIC_BASE is %#lx in its goto_address function, want bits 10 (x2APIC mode) and 11 (enable) set: the SMP response says x2APIC is enabled",
+		         i, info->lapic_id, a->apic_base);
+	if (!c->x2apic && (a->apic_base & APIC_BASE_EXTD))
+		lim_fail("AP %lu (lapic_id %u): IA32_APIC_BASE is %#lx in its goto_address function (x2APIC mode), but the SMP response flags bit 0 is clear",
+		         i, info->lapic_id, a->apic_base);
+	if (c->x2apic && !a->has_leaf_b)
+		lim_fail("AP %lu: x2APIC is enabled, but the AP has no CPUID leaf 0xB to read its x2APIC ID from",
+		         i);
+	if (id != info->lapic_id || a->info != (uint64_t)info || a->extra != AP_COOKIE + i)
+		lim_fail("AP %lu: ran on %s %u with RDI %#lx and extra_argument %#lx, want lapic_id %u, RDI %#lx (its smp_info), %#lx",
+		         i, idname, id, a->info, a->extra, info->lapic_id, (uint64_t)info,
 		         AP_COOKIE + i);
 	why = entry_regs_problem(&a->frame, a->info, &value);
 	if (why)
@@ -209,7 +305,7 @@ void mp_run(struct kctx *c)
 	const struct lp_smp_response *r = (const struct lp_smp_response *)response_of(&lim_smp_req.r);
 	const uint64_t *cpus = (const uint64_t *)r->cpus;
 	uint64_t rsps[LIM_MAX_CPUS], n = 0, i, deadline, bad;
-	uint32_t bsp = my_apic_id();
+	uint32_t bsp = bsp_id(c);
 	const char *why;
 
 	lim_phase = "MP start";

@@ -10,7 +10,8 @@
  *   kernel address: revision 0, nothing more;
  *   stack size: 128 KiB (LIM_STACK_SIZE);
  *   paging mode, revision 1: 4-level, max 4-level, min 4-level;
- *   SMP (not in the nomp variant): flags 0, no x2APIC;
+ *   SMP (not in the nomp variant): flags 0, no x2APIC; in the x2apic
+ *   variant (LIM_X2APIC) flags bit 0, "enable x2APIC, if possible";
  *   entry point: lim_entry (kentry.S), not e_entry;
  *   module, revision 1: one internal module, "internal.bin" beside the
  *   kernel file, required, its command line "fnv1a64=<its hash>" from
@@ -42,7 +43,9 @@ REQUEST struct lp_paging_mode_request lim_paging_mode_req = {
 	LP_PAGING_MODE_4LVL, LP_PAGING_MODE_4LVL, LP_PAGING_MODE_4LVL
 };
 #if LIM_MP
-REQUEST struct lp_smp_request lim_smp_req = { { LP_SMP_ID, 0, 0 }, 0 };
+REQUEST struct lp_smp_request lim_smp_req = {
+	{ LP_SMP_ID, 0, 0 }, LIM_X2APIC ? LP_SMP_X2APIC : 0
+};
 #endif
 REQUEST struct lp_request lim_memmap_req = { LP_MEMMAP_ID, 0, 0 };
 REQUEST struct lp_entry_point_request lim_entry_point_req = {

@@ -6,7 +6,9 @@
 # "limine-kernel: FAIL <what, expected, got>" before exiting QEMU.
 #
 # Scenarios: the full kernel with 1 and 4 CPUs on q35 and pc and with
-# 4 GiB of memory; without the MP request; as a PIE with KASLR on (two
+# 4 GiB of memory; without the MP request; asking for x2APIC (the MP
+# request's flags bit 0) on the default CPU and on one without x2APIC;
+# as a PIE with KASLR on (two
 # boots, two bases) and off; asking for base revision 0; the malformed
 # kernels the loader must still boot (a preset response pointer, requests
 # outside the markers, base revision 99, requests of revision 99); the
@@ -27,7 +29,8 @@ L=$BUILD/limine
 CMDLINE="limine-test console=ttyS0 answer=42"
 
 for f in BOOTX64.EFI limine/limine.elf limine/limine-nomp.elf limine/limine-pie.elf \
-	limine/limine-rev0.elf limine/limine-tiny.elf limine/internal.bin; do
+	limine/limine-rev0.elf limine/limine-x2apic.elf limine/limine-tiny.elf \
+	limine/internal.bin; do
 	if [ ! -f "$BUILD/$f" ]; then
 		not_ok "build" "$BUILD/$f is missing: run make BUILD=$BUILD all"
 		exit 1
@@ -120,6 +123,24 @@ full limine-q35-4g limine.elf 2 -- --machine q35 --smp 2 --mem 4G
 full limine-nomp-q35-smp4 limine-nomp.elf none -- --machine q35 --smp 4
 full limine-rev0-q35-smp2 limine-rev0.elf 2 -- --machine q35 --smp 2
 full limine-rev0-pc-smp1 limine-rev0.elf 1 -- --machine pc --smp 1
+
+# ---- x2APIC asked for (the MP request's flags bit 0) ----
+# The kernel itself requires response flags bit 0 = CPUID.1:ECX.x2APIC and,
+# when set, x2APIC mode on the BSP and every AP with x2APIC IDs (mp.c); its
+# PASS line ends in x2apic=0|1.  First QEMU's default CPU (run.sh: host
+# under KVM, max under TCG; whether it has x2APIC depends on QEMU and the
+# accelerator: QEMU 7.2's TCG has none), then one that never has it.
+full limine-x2apic-q35-smp4 limine-x2apic.elf 4 -- --machine q35 --smp 4
+x2=$(pass_field x2apic)
+cpu_note=$(sed -n 's/^run\.sh: accelerator: //p' "$OUT/limine-x2apic-q35-smp4.run.log" | head -n 1)
+case $x2 in
+1) ok "limine-x2apic-q35-smp4: x2APIC enabled on all 4 CPUs, x2APIC IDs reported ($cpu_note)" ;;
+0) ok "limine-x2apic-q35-smp4: this CPU has no x2APIC (CPUID.1:ECX bit 21 clear): flags bit 0 rightly 0, xAPIC checks only ($cpu_note)" ;;
+*) not_ok "limine-x2apic-q35-smp4: x2apic" "no x2apic=0|1 on a PASS line (log: $log)" ;;
+esac
+full limine-x2apic-nox2-q35-smp4 limine-x2apic.elf 4 -- --machine q35 --smp 4 \
+	--cpu qemu64,-x2apic
+expect_line limine-x2apic-nox2-q35-smp4 '^limine-kernel: PASS .* x2apic=0$'
 
 # ---- the PIE: KASLR on (two boots, two bases) and off ----
 bases=()
