@@ -56,6 +56,8 @@ static EFI_STATUS plan(struct load *L, const struct protocol *proto,
 	L->untimed += tsc_now() - t;
 	if (r)
 		return con_fail(EFI_UNSUPPORTED, "%s", err.msg);
+	if (run->hhdm_offset)
+		L->k.hhdm_offset = run->hhdm_offset;
 	return EFI_SUCCESS;
 }
 
@@ -110,7 +112,7 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	if (!EFI_ERROR(st))
 		st = plan(&L, proto, &run, &src);
 	if (!EFI_ERROR(st))
-		st = kernel_map(&L, run.identity_map);
+		st = kernel_map(&L, run.identity_map, run.la57);
 	if (!EFI_ERROR(st))
 		st = modules_load(&L, root, e);
 	if (!EFI_ERROR(st))

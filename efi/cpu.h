@@ -54,6 +54,7 @@ struct cpu_features {
 	bool huge_1g; /* CPUID 0x80000001 EDX bit 26: 1 GiB pages */
 	bool rdrand;  /* CPUID 1 ECX bit 30 */
 	bool la57_on; /* CR4.LA57: the firmware runs with 5-level paging */
+	bool la57;    /* CPUID (7, 0) ECX bit 16: 5-level paging exists */
 };
 
 static inline struct cpu_features cpu_features(void)
@@ -61,6 +62,7 @@ static inline struct cpu_features cpu_features(void)
 	struct cpu_features f = { 0 };
 
 	f.rdrand = cpuid(1, 0).c & (1u << 30);
+	f.la57 = cpuid(0, 0).a >= 7 && (cpuid(7, 0).c & (1u << 16));
 	if (cpuid(0x80000000, 0).a >= 0x80000001) {
 		uint32_t d = cpuid(0x80000001, 0).d;
 		f.nx = d & (1u << 20);

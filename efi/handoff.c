@@ -14,7 +14,7 @@
 #include <string.h>
 
 extern const char trampoline_start[], trampoline_end[], handoff_start[];
-extern const char ap_start[], ap_pm32[], ap_lm64[];
+extern const char ap_start[], ap_pm32[], ap_lm64[], la57_back[];
 
 /* What trampoline.S reads; the offsets are its P_* constants. */
 struct handoff_params {
@@ -25,8 +25,10 @@ struct handoff_params {
 	uint64_t gdtr;       /* address of the GDTR (mapped after the switch) */
 	uint64_t nxe;        /* set EFER.NXE first */
 	uint16_t code_sel, data_sel;
+	uint16_t la57;       /* switch to 5-level paging on the way */
 };
 _Static_assert(offsetof(struct handoff_params, nxe) == 40, "trampoline.S P_NXE");
+_Static_assert(offsetof(struct handoff_params, la57) == 52, "trampoline.S P_LA57");
 _Static_assert(offsetof(struct handoff_params, code_sel) == 48, "trampoline.S P_CODE_SEL");
 _Static_assert(offsetof(struct handoff_params, data_sel) == 50, "trampoline.S P_DATA_SEL");
 
@@ -59,6 +61,17 @@ struct ap_boot {
 	uint64_t count;
 	uint64_t goto_offset;
 	uint64_t x2apic;          /* switch to x2APIC mode, find self by x2APIC ID */
+	uint64_t cr4;             /* bits an AP sets: PAE, LA57 */
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+		uint8_t pad[6];
+	} gdtr64;                 /* the same GDT, for lgdt in 64-bit mode */
+	struct __attribute__((packed)) {
+		uint32_t offset;
+		uint16_t sel;
+		uint16_t pad;
+	} far_la57;               /* back to 64-bit code after the LA57 switch */
 };
 _Static_assert(offsetof(struct ap_boot, gdtr32) == 0x20, "trampoline.S D_GDTR32");
 _Static_assert(offsetof(struct ap_boot, far32) == 0x28, "trampoline.S D_FAR32");
@@ -69,6 +82,9 @@ _Static_assert(offsetof(struct ap_boot, code_sel) == 0x50, "trampoline.S D_CODE_
 _Static_assert(offsetof(struct ap_boot, table) == 0x58, "trampoline.S D_TABLE");
 _Static_assert(offsetof(struct ap_boot, goto_offset) == 0x68, "trampoline.S D_GOTO");
 _Static_assert(offsetof(struct ap_boot, x2apic) == 0x70, "trampoline.S D_X2APIC");
+_Static_assert(offsetof(struct ap_boot, cr4) == 0x78, "trampoline.S D_CR4");
+_Static_assert(offsetof(struct ap_boot, gdtr64) == 0x80, "trampoline.S D_GDTR64");
+_Static_assert(offsetof(struct ap_boot, far_la57) == 0x90, "trampoline.S D_FAR_LA57");
 _Static_assert(AP_DATA_OFFSET + sizeof(struct ap_boot) <= PARAMS_OFFSET, "hand-off page layout");
 
 /* One page below 1 MiB if the firmware has one (APs can start there),
@@ -132,6 +148,7 @@ void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
 		.count = run->mp.count,
 		.goto_offset = run->mp.goto_offset,
 		.x2apic = run->mp.x2apic,
+		.cr4 = 0x20 | (run->la57 ? 0x1000 : 0),
 	};
 	b->gdtr32.limit = sizeof b->gdt - 1;
 	b->gdtr32.base = page + AP_DATA_OFFSET;
@@ -139,6 +156,10 @@ void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
 	b->far32.sel = 0x08;
 	b->far64.offset = page + (uint32_t)(ap_lm64 - ap_start);
 	b->far64.sel = 0x18;
+	b->gdtr64.limit = sizeof b->gdt - 1;
+	b->gdtr64.base = page + AP_DATA_OFFSET;
+	b->far_la57.offset = page + (uint32_t)(la57_back - ap_start);
+	b->far_la57.sel = 0x18;
 }
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -210,8 +231,10 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 		.nxe = L->cpu.nx,
 		.code_sel = run->code_sel,
 		.data_sel = run->data_sel,
+		.la57 = run->la57,
 	};
-	mp_start_aps(L, run, (void *)(uintptr_t)(L->handoff_page + AP_DATA_OFFSET));
+	handoff_fill_ap_boot(L, run, (void *)(uintptr_t)(L->handoff_page + AP_DATA_OFFSET));
+	mp_start_aps(L, run);
 	((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
 		(uint64_t)(handoff_start - trampoline_start)))(p);
 	halt_after_exit("the kernel returned");

@@ -243,7 +243,7 @@ static void map_physical(struct load *L, uint64_t offset, uint64_t from,
 
 /* 7. page tables: counted exactly, claimed in one run, built */
 static EFI_STATUS build_tables(struct load *L, const char *path,
-			       bool identity_map)
+			       bool identity_map, bool la57)
 {
 	struct rw_err err;
 	/* Below 4 GiB: an AP starting in 32-bit mode loads CR3 from 32 bits. */
@@ -261,12 +261,13 @@ static EFI_STATUS build_tables(struct load *L, const char *path,
 	else if (L->handoff_page)
 		add_mapping(L, L->handoff_page, L->handoff_page, MM_PAGE_SIZE,
 			    MM_MAP_EXEC);
-	map_physical(L, RUNWAY_HHDM_OFFSET, 0, L->hhdm_size, MM_MAP_WRITE);
-	req.pages = mm_pt_count(L->maps, L->nmaps, L->cpu.huge_1g);
+	map_physical(L, L->k.hhdm_offset, 0, L->hhdm_size, MM_MAP_WRITE);
+	req.pages = mm_pt_count_levels(L->maps, L->nmaps, L->cpu.huge_1g, la57);
 	L->pt = (struct mm_pt){
 		.pool_pages = req.pages,
 		.nx = L->cpu.nx,
 		.huge_1g = L->cpu.huge_1g,
+		.la57 = la57,
 		.phys_to_ptr = identity,
 	};
 	if (mm_alloc_run(&L->alloc, &req, &L->pt.pool, &err))
@@ -314,9 +315,9 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	return st;
 }
 
-EFI_STATUS kernel_map(struct load *L, bool identity_map)
+EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57)
 {
-	EFI_STATUS st = build_tables(L, L->file.path, identity_map);
+	EFI_STATUS st = build_tables(L, L->file.path, identity_map, la57);
 
 	L->k.tsc_load_done = tsc_now();
 	L->alloc_calls = L->alloc.calls - L->calls_before;

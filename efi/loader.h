@@ -177,8 +177,8 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 		       const struct config *cfg, const struct config_entry *e,
 		       bool one_run);
 /* Step 7: the page tables (with an identity map of [4 KiB, direct map
- * size) when asked). */
-EFI_STATUS kernel_map(struct load *L, bool identity_map);
+ * size) when asked; 5 levels when la57). */
+EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57);
 /* Give back everything the load claimed and allocated. */
 void load_release(struct load *L);
 /* The "loaded" / "verify" line's common counters. */
@@ -206,7 +206,7 @@ EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
 EFI_STATUS handoff_reserve(struct load *L);
 /* Can an AP be started in the hand-off page (below 1 MiB)? */
 bool handoff_can_start_aps(const struct load *L);
-/* Fill the page's AP block for run->mp. */
+/* Fill the page's AP block (the APs' way in, and the BSP's to 5 levels). */
 void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
 			  void *data);
 /* Final map, ExitBootServices (retried once on a stale key), the
@@ -219,7 +219,7 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 /* ---- mp.c: application processors, after ExitBootServices ---- */
 /* Start run->mp's APs with INIT-SIPI-SIPI through the local APIC; the
  * ones that do not report in are dropped from the protocol's list. */
-void mp_start_aps(const struct load *L, struct proto_run *run, void *ap_data);
+void mp_start_aps(const struct load *L, struct proto_run *run);
 
 /* ---- boot.c: boot a kernel entry ---- */
 /* Returns only on failure, with every page it claimed given back. */

@@ -43,7 +43,7 @@ static bool wait_started(volatile uint32_t *flag, uint64_t us)
 	return *flag != 0;
 }
 
-void mp_start_aps(const struct load *L, struct proto_run *run, void *ap_data)
+void mp_start_aps(const struct load *L, struct proto_run *run)
 {
 	struct proto_mp *mp = &run->mp;
 	uint64_t base = rdmsr(IA32_APIC_BASE);
@@ -63,7 +63,6 @@ void mp_start_aps(const struct load *L, struct proto_run *run, void *ap_data)
 
 	if (!mp->count)
 		return;
-	handoff_fill_ap_boot(L, run, ap_data);
 	for (size_t i = 0; i < mp->count; i++) {
 		volatile struct proto_mp_cpu *c = &mp->cpus[i];
 		send_ipi(&a, c->apic_id, ICR_INIT);

@@ -169,6 +169,7 @@ void sysinfo_read(EFI_HANDLE image, struct machine_info *ret)
 	ret->efi_image_handle = (uint64_t)(uintptr_t)image;
 	ret->boot_time = boot_time();
 	ret->bsp_apic_id = cpuid(1, 0).b >> 24;
+	ret->la57 = cpu_features().la57;
 	ret->x2apic = (cpuid(1, 0).c & (1u << 21)) && cpuid(0, 0).a >= 0xb;
 	ret->x2apic_on = ret->x2apic && (rdmsr(IA32_APIC_BASE) & APIC_BASE_X2APIC);
 	if (ret->x2apic)

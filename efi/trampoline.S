@@ -23,6 +23,7 @@
 #define P_NXE       40
 #define P_CODE_SEL  48
 #define P_DATA_SEL  50
+#define P_LA57      52
 
 #define AP_DATA     0xd00
 #define D_GDTR32    0x20
@@ -37,10 +38,13 @@
 #define D_COUNT     0x60
 #define D_GOTO      0x68
 #define D_X2APIC    0x70
+#define D_CR4       0x78
+#define D_GDTR64    0x80
+#define D_FAR_LA57  0x90
 
 	.text
 	.globl trampoline_start, trampoline_end, handoff_start
-	.globl ap_start, ap_pm32, ap_lm64
+	.globl ap_start, ap_pm32, ap_lm64, la57_back
 
 
 /*
@@ -76,7 +80,7 @@ ap_pm32:
 	mov	%ax, %es
 	mov	%ax, %ss
 	mov	%cr4, %eax
-	or	$0x20, %eax		/* PAE */
+	or	AP_DATA + D_CR4(%ebx), %eax	/* PAE, and LA57 for 5 levels */
 	mov	%eax, %cr4
 	mov	AP_DATA + D_CR3(%ebx), %eax
 	mov	%eax, %cr3
@@ -167,8 +171,11 @@ handoff_start:
 	rdmsr
 	or	$0x800, %eax
 	wrmsr
-1:	mov	P_CR3(%rsi), %rax
+1:	cmpw	$0, P_LA57(%rsi)
+	jne	la57_switch
+	mov	P_CR3(%rsi), %rax
 	mov	%rax, %cr3
+cr3_loaded:
 	/* The firmware's stack is not mapped any more: take the kernel's. */
 	mov	P_STACK(%rsi), %rsp
 	/* CR0.WP: read-only pages are read-only for the kernel too. */
@@ -195,6 +202,42 @@ handoff_start:
 	pushq	P_ENTRY(%rsi)	/* popped by the ret below */
 	call	zero_regs
 	ret
+
+/*
+ * 5-level paging: CR4.LA57 changes only with paging off, so through
+ * 32-bit compatibility mode (the page's own GDT), paging off, LA57 on,
+ * Runway's PML5 in CR3, paging on, and back to 64-bit code.  The hand-off
+ * page is identity-mapped in both tables; no stack is used once paging
+ * is off.
+ */
+la57_switch:
+	lea	ap_start(%rip), %rbx		/* the page, below 4 GiB */
+	lgdt	AP_DATA + D_GDTR64(%rbx)
+	pushq	$0x08
+	lea	9f(%rip), %rax
+	pushq	%rax
+	lretq
+	.code32
+9:	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%cr0, %eax
+	and	$0x7fffffff, %eax	/* paging off: long mode inactive */
+	mov	%eax, %cr0
+	mov	%cr4, %eax
+	or	$0x1000, %eax		/* LA57 */
+	mov	%eax, %cr4
+	mov	P_CR3(%esi), %eax
+	mov	%eax, %cr3
+	mov	%cr0, %eax
+	or	$0x80000000, %eax	/* paging on: IA-32e with 5 levels */
+	mov	%eax, %cr0
+	ljmpl	*AP_DATA + D_FAR_LA57(%ebx)
+	.code64
+la57_back:
+	mov	%esi, %esi		/* upper halves: undefined after 32-bit code */
+	jmp	cr3_loaded
 
 /*
  * The PAT layout the Limine protocol specifies (and harmless for Runway's,

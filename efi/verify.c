@@ -30,7 +30,7 @@ EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
 	EFI_STATUS st = kernel_load(&L, root, cfg, e, false);
 
 	if (!EFI_ERROR(st))
-		st = kernel_map(&L, false);
+		st = kernel_map(&L, false, false);
 	if (!EFI_ERROR(st))
 		st = report(&L);
 	/* A verify never boots: everything goes back, success or not. */

@@ -277,6 +277,7 @@ struct mm_pt {
 	uint64_t root;        /* physical address of the PML4 */
 	bool nx;              /* the CPU supports EFER.NXE */
 	bool huge_1g;         /* the CPU supports 1 GiB pages */
+	bool la57;            /* 5-level tables (root is a PML5) */
 	/* Turns a physical address into a pointer the builder can write. */
 	void *(*phys_to_ptr)(void *ctx, uint64_t phys);
 	void *ctx;
@@ -287,6 +288,9 @@ struct mm_pt {
  * sorted by virt and must not overlap.  Exact.
  */
 uint64_t mm_pt_count(const struct mm_mapping *maps, size_t n, bool huge_1g);
+/* The same for 4-level (la57 false) or 5-level tables. */
+uint64_t mm_pt_count_levels(const struct mm_mapping *maps, size_t n,
+			    bool huge_1g, bool la57);
 
 /* Build tables for maps[0..n) (sorted, non-overlapping) from pt's pool. */
 int mm_pt_map_all(struct mm_pt *pt, const struct mm_mapping *maps, size_t n,

@@ -75,6 +75,7 @@ struct machine_info {
 	uint64_t efi_image_handle;
 	int64_t boot_time;         /* UNIX seconds from the RTC; 0 if unknown */
 	uint32_t bsp_apic_id;      /* the processor Runway runs on (xAPIC ID) */
+	bool la57;                 /* the CPU has 5-level paging (CPUID 7:ECX[16]) */
 	bool x2apic;               /* the CPU has x2APIC (CPUID.1:ECX[21]) */
 	bool x2apic_on;            /* ... and the firmware left it in x2APIC mode */
 	uint32_t bsp_x2apic_id;    /* CPUID 0xB EDX when it has */
@@ -145,6 +146,10 @@ struct proto_run {
 	/* Set by plan: the page tables also map [4 KiB, hhdm_size) at its
 	 * physical address (read, write, execute). */
 	bool identity_map;
+	/* Set by plan: 5-level paging (only when machine.la57), with the
+	 * direct map at hhdm_offset (0: keep k->hhdm_offset). */
+	bool la57;
+	uint64_t hhdm_offset;
 	/* Set before finish: the firmware's final memory map, as it stays in
 	 * loader memory. */
 	uint64_t efi_map;     /* physical */

@@ -56,12 +56,14 @@ static void count_keys(struct key_count *k, uint64_t first, uint64_t last)
 	k->any = true;
 }
 
-uint64_t mm_pt_count(const struct mm_mapping *maps, size_t n, bool huge_1g)
+uint64_t mm_pt_count_levels(const struct mm_mapping *maps, size_t n,
+			    bool huge_1g, bool la57)
 {
 	/* Tables needed: PTs for 4 KiB leaves (one per 2 MiB of virtual
 	 * space touched), PDs for 4 KiB and 2 MiB leaves (per 1 GiB), PDPTs
-	 * for every leaf (per 512 GiB), and the PML4. */
-	struct key_count pt = { 0 }, pd = { 0 }, pdpt = { 0 };
+	 * for every leaf (per 512 GiB), with 5 levels PML4s (per 256 TiB),
+	 * and the root. */
+	struct key_count pt = { 0 }, pd = { 0 }, pdpt = { 0 }, pml4 = { 0 };
 
 	for (size_t m = 0; m < n; m++) {
 		uint64_t v = maps[m].virt, p = maps[m].phys, left = maps[m].size;
@@ -79,12 +81,18 @@ uint64_t mm_pt_count(const struct mm_mapping *maps, size_t n, bool huge_1g)
 			if (sz != SIZE_1G)
 				count_keys(&pd, v >> 30, last >> 30);
 			count_keys(&pdpt, v >> 39, last >> 39);
+			count_keys(&pml4, v >> 48, last >> 48);
 			v += span;
 			p += span;
 			left -= span;
 		}
 	}
-	return 1 + pdpt.n + pd.n + pt.n;
+	return 1 + (la57 ? pml4.n : 0) + pdpt.n + pd.n + pt.n;
+}
+
+uint64_t mm_pt_count(const struct mm_mapping *maps, size_t n, bool huge_1g)
+{
+	return mm_pt_count_levels(maps, n, huge_1g, false);
 }
 
 static uint64_t *table(const struct mm_pt *pt, uint64_t phys)
@@ -135,6 +143,11 @@ static int map_one(struct mm_pt *pt, uint64_t virt, uint64_t phys,
 		leaf |= PTE_PWT | (size == SIZE_4K ? PTE_PAT4K : PTE_PATLG);
 
 	uint64_t *pml4 = table(pt, pt->root);
+	if (pt->la57) {
+		pml4 = next_table(pt, &pml4[idx(virt, 48)], err);
+		if (!pml4)
+			return -1;
+	}
 	uint64_t *pdpt = next_table(pt, &pml4[idx(virt, 39)], err);
 	if (!pdpt)
 		return -1;
@@ -192,10 +205,12 @@ bool mm_pt_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_phys,
 	uint64_t t = pt->root;
 	uint32_t flags = MM_MAP_WRITE | MM_MAP_EXEC;
 
-	/* Bits 63..47 must all equal bit 47 (4-level paging). */
-	if ((virt >> 47) != 0 && (virt >> 47) != 0x1ffff)
+	/* Bits 63..47 must all equal bit 47 (4-level paging), or 63..56 bit
+	 * 56 (5-level). */
+	unsigned top = pt->la57 ? 56 : 47;
+	if ((virt >> top) != 0 && (virt >> top) != (UINT64_MAX >> top))
 		return false;
-	for (unsigned shift = 39;; shift -= 9) {
+	for (unsigned shift = pt->la57 ? 48 : 39;; shift -= 9) {
 		uint64_t e = table(pt, t)[idx(virt, shift)];
 		if (!(e & PTE_P))
 			return false;

@@ -250,8 +250,37 @@ static bool in_exec_segment(const struct elf_image *img, uint64_t v)
 	return false;
 }
 
+/*
+ * The paging mode request: 5-level paging when the kernel prefers it
+ * (mode), allows it (max_mode; request revision 1, else mode) and the CPU
+ * has it; refused when the kernel needs it (min_mode) and the CPU has not.
+ */
+static int read_paging_mode(struct proto_run *run, struct rw_err *err)
+{
+	uint64_t mode, max, min = LIM_PAGING_4LVL;
+
+	if (!lim.req[LIM_REQ_PAGING_MODE])
+		return 0;
+	mode = field(LIM_REQ_PAGING_MODE, 48);
+	max = mode;
+	if (field(LIM_REQ_PAGING_MODE, 32) >= 1) {
+		max = field(LIM_REQ_PAGING_MODE, 56);
+		min = field(LIM_REQ_PAGING_MODE, 64);
+	}
+	if (run->k->machine.la57 && mode >= LIM_PAGING_5LVL && max >= LIM_PAGING_5LVL) {
+		run->la57 = true;
+		run->hhdm_offset = LIM_HHDM_5LVL;
+		return 0;
+	}
+	if (min > LIM_PAGING_4LVL)
+		return rw_fail(err, "limine: the paging mode request needs %" PRIu64
+			       "-level paging at least; this CPU has 4 levels only",
+			       min + 4);
+	return 0;
+}
+
 /* Stack size, entry point and paging mode: what the hand-off depends on. */
-static int read_machine_requests(const struct proto_run *run, struct rw_err *err)
+static int read_machine_requests(struct proto_run *run, struct rw_err *err)
 {
 	const struct elf_image *img = run->k->img;
 
@@ -271,14 +300,7 @@ static int read_machine_requests(const struct proto_run *run, struct rw_err *err
 			return rw_fail(err, "limine: the entry point request names 0x%" PRIx64
 				       ", which is in no executable segment", lim.entry);
 	}
-	/* Request revision 1 adds max_mode and min_mode; Runway builds
-	 * 4-level tables only. */
-	if (lim.req[LIM_REQ_PAGING_MODE] && field(LIM_REQ_PAGING_MODE, 32) >= 1 &&
-	    field(LIM_REQ_PAGING_MODE, 64) > LIM_PAGING_4LVL)
-		return rw_fail(err, "limine: the paging mode request needs %" PRIu64
-			       "-level paging at least; Runway gives 4-level paging",
-			       field(LIM_REQ_PAGING_MODE, 64) + 4);
-	return 0;
+	return read_paging_mode(run, err);
 }
 
 static int limine_plan(struct proto_run *run, struct rw_err *err)
@@ -296,10 +318,11 @@ static int limine_plan(struct proto_run *run, struct rw_err *err)
 		return -1;
 	run->identity_map = lim.revision == 0;
 	run->state = &lim;
-	say(run, "limine base_revision=%" PRIu64 " asked=%" PRIu64 "%s requests=%zu unknown=%zu outside_markers=%zu stack=%" PRIu64 " entry=0x%" PRIx64,
+	say(run, "limine base_revision=%" PRIu64 " asked=%" PRIu64 "%s requests=%zu unknown=%zu outside_markers=%zu stack=%" PRIu64 " entry=0x%" PRIx64 " paging=%d",
 	    lim.revision, lim.asked_revision,
 	    lim.asked_revision > LIM_BASE_REVISION_MAX ? " (newer than Runway's: tag left unchanged)" : "",
-	    lim.nrequests, lim.nunknown, lim.noutside, lim.stack_size, lim.entry);
+	    lim.nrequests, lim.nunknown, lim.noutside, lim.stack_size, lim.entry,
+	    run->la57 ? 5 : 4);
 	for (int r = 0; r < LIM_REQ_COUNT; r++)
 		if (lim.req[r] && field(r, 32) > 0)
 			say(run, "limine request=%s revision=%" PRIu64, request_name[r],
@@ -600,7 +623,7 @@ static int respond_simple(const struct proto_run *run)
 	if (lim.req[LIM_REQ_HHDM] && (r = respond(run, LIM_REQ_HHDM, 16, 0)))
 		r[1] = k->hhdm_offset;
 	if (lim.req[LIM_REQ_PAGING_MODE] && (r = respond(run, LIM_REQ_PAGING_MODE, 16, 0)))
-		r[1] = LIM_PAGING_4LVL;
+		r[1] = run->la57 ? LIM_PAGING_5LVL : LIM_PAGING_4LVL;
 	if (lim.req[LIM_REQ_ENTRY_POINT])
 		respond(run, LIM_REQ_ENTRY_POINT, 8, 0);
 	uint64_t rsdp = mi->acpi2_rsdp ? mi->acpi2_rsdp : mi->acpi1_rsdp;

@@ -152,6 +152,11 @@ struct lim_memmap_entry {
 
 #define LIM_FIRMWARE_UEFI64 2
 #define LIM_PAGING_4LVL 0
+#define LIM_PAGING_5LVL 1
+
+/* Where the direct map starts with 5-level paging (with 4 levels it is
+ * 0xffff800000000000, Runway's own). */
+#define LIM_HHDM_5LVL 0xff00000000000000ull
 
 /* The selectors of the GDT the specification lays out. */
 #define LIM_GDT_CODE64 0x28
