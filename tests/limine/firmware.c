@@ -25,7 +25,9 @@
  *
  * Firmware tables live in reserved or ACPI memory, which the revision-3
  * HHDM does not map, so they are read through a window of 2 MiB pages the
- * kernel adds to a free lower-half slot of the loader's PML4 (fw_map).
+ * kernel adds to a free lower-half slot of the loader's root table
+ * (fw_map): a PML4 slot with 4-level paging; with 5-level (CR4.LA57) a
+ * PML5 slot, through a PML4 of the kernel's own.
  */
 #include <stdint.h>
 
@@ -45,6 +47,7 @@
 
 /* ---- the window ---------------------------------------------------------- */
 
+static uint64_t win_pml4[512] __attribute__((aligned(4096))); /* 5-level only */
 static uint64_t win_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t win_pd[512] __attribute__((aligned(4096)));
 static uint64_t win_chunk[512]; /* what each PD slot maps: 2 MiB base | uncached */
@@ -70,18 +73,30 @@ static unsigned max_phys_bits(void)
 	return a & 0xff;
 }
 
+/*
+ * The window: win_pd under win_pdpt, in a free lower-half slot of the
+ * root table CR3 names: the PML4 (4-level: the window is at slot << 39)
+ * or the PML5 (5-level: win_pml4 in between, the window at slot << 48).
+ */
 static void win_install(const struct kctx *c)
 {
-	uint64_t *pml4 = (uint64_t *)(c->hhdm + (c->cr3 & PTE_ADDR));
+	uint64_t *root = (uint64_t *)(c->hhdm + (c->cr3 & PTE_ADDR));
+	const char *name = c->levels == 5 ? "PML5" : "PML4";
 	unsigned slot;
 
-	for (slot = 1; slot < 256 && (pml4[slot] & PTE_P); slot++)
+	for (slot = 1; slot < 256 && (root[slot] & PTE_P); slot++)
 		;
 	if (slot == 256)
-		lim_fail("no free lower-half PML4 slot for the kernel's own mappings");
+		lim_fail("no free lower-half %s slot for the kernel's own mappings", name);
 	win_pdpt[0] = phys_of(c, win_pd) | PTE_P | PTE_RW;
-	pml4[slot] = phys_of(c, win_pdpt) | PTE_P | PTE_RW;
-	win_base = (uint64_t)slot << 39;
+	if (c->levels == 5) {
+		win_pml4[0] = phys_of(c, win_pdpt) | PTE_P | PTE_RW;
+		root[slot] = phys_of(c, win_pml4) | PTE_P | PTE_RW;
+		win_base = (uint64_t)slot << 48;
+	} else {
+		root[slot] = phys_of(c, win_pdpt) | PTE_P | PTE_RW;
+		win_base = (uint64_t)slot << 39;
+	}
 	__asm__ volatile("mov %0, %%cr3" : : "r"(c->cr3) : "memory");
 }
 

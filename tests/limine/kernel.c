@@ -7,13 +7,16 @@
  *         pbase=P cpus=N modules=N fb=WxHxB mmap=N usable_mib=N
  *         boot_time=T rtc=T disk=GUID part=GUID regions=N scribbled_kib=N
  *         [x2apic=0|1, the x2apic variant only: SMP response flags bit 0]
+ *         [paging=4|5, the 5lvl variant only: the paging levels in force]
  *     limine-kernel: FAIL <what, expected, got>
  * then exits QEMU (0x10 pass, 0x11 fail on port 0xf4).
  *
  * Variants (limine.mk): limine.elf (static, revision 3, MP), limine-nomp
  * (no SMP request), limine-pie (PIE linked at 0), limine-rev0 (base
  * revision 0: identity map checked), limine-x2apic (the SMP request's
- * flags bit 0: x2APIC enabled if the CPU has it, checked in mp.c).
+ * flags bit 0: x2APIC enabled if the CPU has it, checked in mp.c),
+ * limine-5lvl (LIM_PAGING5: the paging mode request prefers 5-level,
+ * mode 1, max_mode 1, min_mode 0; 5-level required when CPUID has LA57).
  *
  * The checks, in order, each expected value with where it comes from:
  *   - entry: through the Entry Point request's lim_entry, not e_entry
@@ -21,11 +24,19 @@
  *     [RSP] = 0 (the pushed return address); RAX..R15 but RSP all 0
  *     ("All other general purpose registers are set to 0"); IF, DF and VM
  *     clear;
- *   - CPU: CR0.PE, PG, WP; CR4.PAE, CR4.LA57 clear (4-level asked);
+ *   - CPU: CR0.PE, PG, WP; CR4.PAE, CR4.LA57 clear (4-level asked; in
+ *     the 5lvl variant CR4.LA57 is checked against the paging mode
+ *     response, below);
  *     EFER.LME, LMA, NXE when CPUID has NX; IA32_PAT = the spec's layout;
  *     CS = 0x28 and DS = ES = SS = FS = GS = 0x30 (the 64-bit descriptors
  *     of the spec's list, at 8 bytes each); .bss zero;
  *   - base revision tag: magic intact, tag[2] = 0 (revision accepted);
+ *   - paging mode (responses.c resp_check_paging, right after the HHDM
+ *     offset): response mode 0 (4-level) in every variant but 5lvl; in
+ *     5lvl mode = CR4.LA57 = CPUID.(EAX=7,ECX=0):ECX bit 16 (LA57): 5-level
+ *     exactly when the CPU can, and the HHDM offset 0xff00000000000000
+ *     with 5 levels, 0xffff800000000000 with 4.  Every page-table walk
+ *     below follows CR4.LA57 (4 or 5 levels, 48- or 57-bit canonical);
  *   - memory map (memory.c): entries sorted, usable and bootloader-
  *     reclaimable 4 KiB aligned and overlapping nothing, nothing usable
  *     below 0x1000, types 0..7;
@@ -51,7 +62,8 @@
  *   - legacy PIC and I/O APIC fixed/lowest-priority inputs masked;
  *   - the framebuffer painted and read back;
  *   - MP: every AP runs the kernel's function once on its own stack
- *     (x2APIC mode and IDs too in the x2apic variant);
+ *     (x2APIC mode and IDs too in the x2apic variant), in the BSP's paging
+ *     mode (CR4.LA57 as the BSP's);
  *   - last, the scribble: sampled usable memory written and read back, then
  *     every response checked again and every byte of loader data recorded
  *     along the way (lim_data) compared with its digest from before.
@@ -68,6 +80,7 @@
 #define GDT_ENTRIES 7
 #define RFLAGS_VM (1ull << 17)
 #define MSR_PAT 0x277u
+#define CPUID_7_ECX_LA57 (1u << 16) /* leaf 7 subleaf 0 */
 
 static struct kctx ctx; /* .bss: filled only after the .bss check */
 
@@ -129,14 +142,29 @@ static int cpu_has_nx(void)
 	return (d & CPUID_EDX_NX) != 0;
 }
 
-const char *cpu_state_problem(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t pat)
+int cpu_has_la57(void)
+{
+	uint32_t max, b, cx, d;
+
+	cpuid(0, &max, &b, &cx, &d);
+	if (max < 7)
+		return 0;
+	cpuid(7, &max, &b, &cx, &d); /* subleaf (ECX) 0 */
+	return (cx & CPUID_7_ECX_LA57) != 0;
+}
+
+const char *cpu_state_problem(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t pat,
+                              int levels)
 {
 	if (!(cr0 & CR0_PE) || !(cr0 & CR0_PG) || !(cr0 & CR0_WP))
 		return "CR0.PE, PG or WP clear";
 	if (!(cr4 & CR4_PAE))
 		return "CR4.PAE clear";
-	if (cr4 & CR4_LA57)
-		return "CR4.LA57 set: 5-level paging, but the paging mode request asks for 4-level";
+	if ((cr4 & CR4_LA57) && levels != 5)
+		return LIM_PAGING5 ? "CR4.LA57 set: 5-level paging, but the BSP runs 4-level (paging mode response mode 0)"
+		                   : "CR4.LA57 set: 5-level paging, but the paging mode request asks for 4-level";
+	if (!(cr4 & CR4_LA57) && levels == 5)
+		return "CR4.LA57 clear: 4-level paging, but the BSP runs 5-level (paging mode response mode 1)";
 	if (!(efer & EFER_LME) || !(efer & EFER_LMA))
 		return "EFER.LME or LMA clear";
 	if (cpu_has_nx() != !!(efer & EFER_NXE))
@@ -148,7 +176,11 @@ static void check_cpu(struct kctx *c)
 {
 	uint64_t cr0 = read_cr0(), cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
 	uint64_t pat = rdmsr(MSR_PAT);
-	const char *why = cpu_state_problem(cr0, cr4, efer, pat);
+	/* The 5lvl variant takes the levels CR4 says here and holds them to
+	 * the paging mode response and CPUID in resp_check_paging; the others
+	 * asked for 4-level only. */
+	int levels = LIM_PAGING5 && (cr4 & CR4_LA57) ? 5 : 4;
+	const char *why = cpu_state_problem(cr0, cr4, efer, pat, levels);
 
 	lim_phase = "CPU state";
 	if (why)
@@ -161,7 +193,7 @@ static void check_cpu(struct kctx *c)
 		lim_fail("data segments at entry: DS %#x ES %#x SS %#x FS %#x GS %#x, want %#x (the 64-bit data descriptor)",
 		         read_ds(), read_es(), read_ss(), read_fs(), read_gs(), GDT_DATA64);
 	c->cr3 = read_cr3();
-	c->levels = 4;
+	c->levels = levels;
 	c->nxe = (efer & EFER_NXE) != 0;
 }
 
@@ -231,12 +263,13 @@ static __attribute__((noreturn)) void report_pass(const struct kctx *c, uint64_t
 			cpus[n] = t[--i];
 		cpus[n] = 0;
 	}
-	lim_pass("rev=%d bootloader=%s hhdm=%#lx vbase=%#lx pbase=%#lx cpus=%s modules=%lu fb=%lux%lux%lu mmap=%lu usable_mib=%lu boot_time=%ld rtc=%ld disk=%s part=%s regions=%lu scribbled_kib=%lu%s",
+	lim_pass("rev=%d bootloader=%s hhdm=%#lx vbase=%#lx pbase=%#lx cpus=%s modules=%lu fb=%lux%lux%lu mmap=%lu usable_mib=%lu boot_time=%ld rtc=%ld disk=%s part=%s regions=%lu scribbled_kib=%lu%s%s",
 	         c->revision, c->bootloader, c->hhdm, c->vbase, c->pbase, cpus, c->nmodules,
 	         c->fb_width, c->fb_height, c->fb_bpp, c->nmap,
 	         lc_mmap_sum(c->map, c->nmap, LP_MEMMAP_USABLE) / MIB, c->boot_time,
 	         c->rtc_time, c->disk_uuid, c->part_uuid, lim_data_count(), scribbled / KIB,
-	         !LIM_X2APIC ? "" : c->x2apic ? " x2apic=1" : " x2apic=0");
+	         !LIM_X2APIC ? "" : c->x2apic ? " x2apic=1" : " x2apic=0",
+	         !LIM_PAGING5 ? "" : c->levels == 5 ? " paging=5" : " paging=4");
 }
 
 void __attribute__((noreturn)) limine_main(const struct entry_frame *f);
@@ -251,6 +284,7 @@ void __attribute__((noreturn)) limine_main(const struct entry_frame *f)
 	check_cpu(c);
 	check_base_revision(c);
 	c->hhdm = resp_hhdm_offset(c);
+	resp_check_paging(c);
 	mem_check_memmap(c);
 	mem_check_tables(c);
 	mem_check_hhdm(c);

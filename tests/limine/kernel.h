@@ -18,7 +18,9 @@
 
 /* Variant settings (limine.mk): the base revision the kernel asks for,
  * whether it has the SMP request, whether that request sets flags bit 0
- * (enable x2APIC, if possible), and whether it is a PIE. */
+ * (enable x2APIC, if possible), whether its paging mode request prefers
+ * 5-level paging (LIM_PAGING5: mode 1, max_mode 1, min_mode 0; else 4-level
+ * for all three), and whether it is a PIE. */
 #ifndef LIM_REVISION
 #define LIM_REVISION 3
 #endif
@@ -30,6 +32,9 @@
 #endif
 #if LIM_X2APIC && !LIM_MP
 #error "LIM_X2APIC needs the SMP request (LIM_MP=1)"
+#endif
+#ifndef LIM_PAGING5
+#define LIM_PAGING5 0
 #endif
 #ifndef KERNEL_PIE
 #define KERNEL_PIE 0
@@ -59,6 +64,12 @@
 #define LIM_KERNEL_FLOOR ((uint64_t)0xffffffff80000000ull) /* the lowest allowed base */
 #define LIM_MAX_CPUS     64
 #define LIM_MAX_MAP      1024 /* memory map entries the kernel keeps */
+
+/* The HHDM offsets the loader uses (Limine's): 4-level and 5-level. */
+#define LIM_HHDM_4LVL ((uint64_t)0xffff800000000000ull)
+#define LIM_HHDM_5LVL ((uint64_t)0xff00000000000000ull)
+/* The lowest higher-half (canonical, bit 63 set) address: 48 or 57 bits. */
+#define LIM_HIGHER_HALF(levels) ((levels) == 5 ? LIM_HHDM_5LVL : LIM_HHDM_4LVL)
 
 /* The registers at entry, pushed by kentry.S (lowest address first). */
 struct entry_frame {
@@ -95,7 +106,8 @@ static inline uint64_t response_of(const struct lp_request *r)
 struct kctx {
 	uint64_t entry_rsp;
 	uint64_t cr3;
-	int levels;       /* 4: a 5-level CR4 is a FAIL */
+	int levels;       /* paging levels, from CR4.LA57 at entry: 4 or 5 (every
+	                   * walk follows it; only LIM_PAGING5 allows 5) */
 	int nxe;          /* EFER.NXE */
 	int revision;     /* the base revision in force */
 	uint64_t hhdm;    /* HHDM offset */
@@ -168,6 +180,9 @@ uint64_t mem_scribble(const struct kctx *c);
 /* ---- responses.c ----------------------------------------------------- */
 
 uint64_t resp_hhdm_offset(const struct kctx *c); /* before the map: minimal */
+/* Right after the HHDM offset: the paging mode response against CR4.LA57,
+ * CPUID's LA57 and what was asked, and the HHDM offset for that mode. */
+void resp_check_paging(const struct kctx *c);
 void resp_check_all(struct kctx *c);       /* every response but MP and firmware */
 void resp_paint_framebuffer(const struct kctx *c);
 
@@ -186,8 +201,12 @@ void mp_run(struct kctx *c);
 
 /* ---- kernel.c -------------------------------------------------------- */
 
-/* The CPU-state checks an AP's record is held to as well. */
-const char *cpu_state_problem(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t pat);
+/* The CPU-state checks an AP's record is held to as well; levels is the
+ * paging the CPU must run (CR4.LA57 set for 5, clear for 4). */
+const char *cpu_state_problem(uint64_t cr0, uint64_t cr4, uint64_t efer, uint64_t pat,
+                              int levels);
+/* CPUID.(EAX=7,ECX=0):ECX bit 16: the CPU can run 5-level paging. */
+int cpu_has_la57(void);
 /* The first register of f that is not 0 (RDI: not rdi), with its value. */
 const char *entry_regs_problem(const struct entry_frame *f, uint64_t rdi,
                                uint64_t *value);

@@ -9,6 +9,8 @@
 #     limine-rev0.elf        the same asking for base revision 0
 #     limine-x2apic.elf      the same with the SMP request's flags bit 0
 #                            (enable x2APIC, if possible)
+#     limine-5lvl.elf        the same with a paging mode request that
+#                            prefers 5-level (mode 1, max 1, min 0)
 #     limine-tiny.elf        tiny.c, nothing wrong (the control)
 #     limine-bad-preset.elf  a response pointer already non-NULL
 #     limine-bad-outside.elf requests outside the start/end markers
@@ -54,7 +56,7 @@ LM_LDFLAGS := -nostdlib -z max-page-size=4096 --orphan-handling=error
 LM_HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I include -I $(LM_TK) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
 
-LM_FULL := limine limine-nomp limine-pie limine-rev0 limine-x2apic
+LM_FULL := limine limine-nomp limine-pie limine-rev0 limine-x2apic limine-5lvl
 LM_TINY := limine-tiny limine-bad-preset limine-bad-outside limine-bad-rev99 \
 	limine-bad-reqrev99 limine-bad-stack1g limine-bad-dup
 LM_VARIANTS := $(LM_FULL) $(LM_TINY)
@@ -64,6 +66,7 @@ LM_DEFS_limine-nomp := -DLIM_REVISION=3 -DLIM_MP=0
 LM_DEFS_limine-pie  := -DLIM_REVISION=3 -DLIM_MP=1
 LM_DEFS_limine-rev0 := -DLIM_REVISION=0 -DLIM_MP=1
 LM_DEFS_limine-x2apic := -DLIM_REVISION=3 -DLIM_MP=1 -DLIM_X2APIC=1
+LM_DEFS_limine-5lvl := -DLIM_REVISION=3 -DLIM_MP=1 -DLIM_PAGING5=1
 LM_PIE_limine-pie := 1
 # Tiny kernels: limine-<name>.elf or limine-bad-<name>.elf is tiny.c's
 # case LIM_CASE_<NAME>.

@@ -16,7 +16,9 @@
  * extra_argument it finds, then halts.  Every AP must have run exactly
  * once, with RDI = its smp_info, its own APIC ID and cookie, the entry
  * state of the BSP (all other registers 0, IF/DF clear, CR0/CR4/EFER/PAT
- * as the protocol says, CS 0x28 and data segments 0x30), [RSP] = 0, and a
+ * as the protocol says, CR4.LA57 as the BSP's: the APs run in the same
+ * paging mode, 5-level in the 5lvl variant when the BSP does, CS 0x28 and
+ * data segments 0x30), [RSP] = 0, and a
  * 128 KiB stack of its own in bootloader-reclaimable memory, and
  * IA32_APIC_BASE bit 10 (x2APIC mode) clear like the BSP's.
  *
@@ -289,7 +291,7 @@ static void check_ap(const struct kctx *c, uint64_t i, const struct lp_smp_info 
 	if (a->frame.rflags & (RFLAGS_IF | RFLAGS_DF) || a->ret != 0)
 		lim_fail("AP %lu: RFLAGS %#lx and [RSP] %#lx at entry, want IF, DF clear and a return address of 0",
 		         i, a->frame.rflags, a->ret);
-	why = cpu_state_problem(a->cr0, a->cr4, a->efer, a->pat);
+	why = cpu_state_problem(a->cr0, a->cr4, a->efer, a->pat, c->levels);
 	if (why)
 		lim_fail("AP %lu: %s (CR0 %#lx CR4 %#lx EFER %#lx PAT %#lx)", i, why, a->cr0,
 		         a->cr4, a->efer, a->pat);

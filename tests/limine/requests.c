@@ -9,7 +9,8 @@
  *   file, RSDP, SMBIOS, EFI system table, EFI memory map, boot time,
  *   kernel address: revision 0, nothing more;
  *   stack size: 128 KiB (LIM_STACK_SIZE);
- *   paging mode, revision 1: 4-level, max 4-level, min 4-level;
+ *   paging mode, revision 1: 4-level, max 4-level, min 4-level; in the
+ *   5lvl variant (LIM_PAGING5) 5-level preferred: mode 1, max 1, min 0;
  *   SMP (not in the nomp variant): flags 0, no x2APIC; in the x2apic
  *   variant (LIM_X2APIC) flags bit 0, "enable x2APIC, if possible";
  *   entry point: lim_entry (kentry.S), not e_entry;
@@ -40,7 +41,11 @@ REQUEST struct lp_request lim_hhdm_req = { LP_HHDM_ID, 0, 0 };
 REQUEST struct lp_request lim_framebuffer_req = { LP_FRAMEBUFFER_ID, 0, 0 };
 REQUEST struct lp_paging_mode_request lim_paging_mode_req = {
 	{ LP_PAGING_MODE_ID, 1, 0 },
+#if LIM_PAGING5
+	LP_PAGING_MODE_5LVL, LP_PAGING_MODE_5LVL, LP_PAGING_MODE_4LVL
+#else
 	LP_PAGING_MODE_4LVL, LP_PAGING_MODE_4LVL, LP_PAGING_MODE_4LVL
+#endif
 };
 #if LIM_MP
 REQUEST struct lp_smp_request lim_smp_req = {

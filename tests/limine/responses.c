@@ -1,14 +1,22 @@
 /*
  * responses.c - the full Limine test kernel's checks of the responses that
  * are neither firmware tables (firmware.c) nor MP (mp.c):
- *   - HHDM: offset page-aligned, in the higher half, and the response
- *     itself mapped at offset + its physical address;
+ *   - HHDM: offset page-aligned, in the higher half (from 0xffff800000000000
+ *     with 4-level paging, 0xff00000000000000 with 5-level), and the
+ *     response itself mapped at offset + its physical address;
  *   - memory map (memory.c): the response, its pointer array and entries
  *     recorded, unchanged since the first copy;
  *   - bootloader info: name and version non-empty printable ASCII;
  *   - firmware type: UEFI64 (2): Runway is a 64-bit UEFI application;
  *   - stack size, entry point: a response (the request was processed);
  *   - paging mode: 4-level (0), as requested with min = max = 4-level;
+ *     in the 5lvl variant (LIM_PAGING5: mode 1, max 1, min 0) checked
+ *     first thing by resp_check_paging: mode 0 or 1, mode = CR4.LA57 (the
+ *     response says what runs), mode = CPUID.(EAX=7,ECX=0):ECX bit 16
+ *     (5-level preferred and allowed, so it must be given whenever the
+ *     CPU has LA57, and cannot be without), and the HHDM offset Limine
+ *     uses for the mode: 0xff00000000000000 (5-level) or
+ *     0xffff800000000000 (4-level); later only that it has not changed;
  *   - kernel address: unchanged (memory.c checked its values);
  *   - kernel file: path EXPECTED_KERNEL_PATH, cmdline EXPECTED_CMDLINE,
  *     generic media, partition 1, nonzero GPT disk and partition GUIDs,
@@ -32,7 +40,6 @@
 #include "report.h"
 #include "serial.h"
 
-#define HIGHER_HALF 0xffff800000000000ull
 #define MAX_STRING  4096u
 #define MAX_MODULES 64u
 
@@ -60,15 +67,50 @@ uint64_t resp_hhdm_offset(const struct kctx *c)
 	lim_phase = "HHDM response";
 	if (!resp)
 		lim_fail("no HHDM response");
-	if (resp < HIGHER_HALF)
-		lim_fail("HHDM response pointer %#lx is not a higher-half (HHDM) address", resp);
+	if (resp < LIM_HIGHER_HALF(c->levels))
+		lim_fail("HHDM response pointer %#lx is not a higher-half (HHDM) address (%d-level paging)",
+		         resp, c->levels);
 	off = ((const struct lp_hhdm_response *)resp)->offset;
-	if (off < HIGHER_HALF || off % PAGE_SIZE)
-		lim_fail("HHDM offset %#lx is not a page-aligned higher-half address", off);
+	if (off < LIM_HIGHER_HALF(c->levels) || off % PAGE_SIZE)
+		lim_fail("HHDM offset %#lx is not a page-aligned higher-half address (%d-level paging)",
+		         off, c->levels);
 	if (pt_translate(c->cr3, c->levels, off, resp, &w) != PT_OK || w.phys != resp - off)
 		lim_fail("the HHDM response at %#lx is not mapped at HHDM offset %#lx + its physical address",
 		         resp, off);
 	return off;
+}
+
+void resp_check_paging(const struct kctx *c)
+{
+	uint64_t resp = response_of(&lim_paging_mode_req.r), mode, want_hhdm;
+	int la57 = c->levels == 5, has = cpu_has_la57();
+
+	lim_phase = "paging mode";
+	if (!resp)
+		lim_fail("no paging mode response: the request was not processed");
+	mem_hhdm_range(c, resp, sizeof(struct lp_paging_mode_response), "paging mode response");
+	mode = ((const struct lp_paging_mode_response *)resp)->mode;
+	if (!LIM_PAGING5) {
+		if (mode != LP_PAGING_MODE_4LVL)
+			lim_fail("paging mode response says mode %lu, want %u (4-level: mode, min and max asked for it)",
+			         mode, LP_PAGING_MODE_4LVL);
+		return;
+	}
+	if (mode != LP_PAGING_MODE_4LVL && mode != LP_PAGING_MODE_5LVL)
+		lim_fail("paging mode response says mode %lu, want 0 (4-level) or 1 (5-level): the request allows min_mode 0 to max_mode 1",
+		         mode);
+	if (mode != (uint64_t)la57)
+		lim_fail("paging mode response says mode %lu (%s), but CR4.LA57 is %d (%s paging runs)",
+		         mode, mode ? "5-level" : "4-level", la57, la57 ? "5-level" : "4-level");
+	if (la57 != has)
+		lim_fail("%s-level paging (response mode %lu, CR4.LA57 %d), want %s: the request prefers 5-level (mode 1, max_mode 1, min_mode 0) and CPUID.(EAX=7,ECX=0):ECX bit 16 (LA57) is %d%s",
+		         la57 ? "5" : "4", mode, la57, has ? "5-level" : "4-level", has,
+		         has ? ": the loader gave 4-level paging on a CPU that has LA57"
+		             : ": the CPU cannot run 5-level paging");
+	want_hhdm = la57 ? LIM_HHDM_5LVL : LIM_HHDM_4LVL;
+	if (c->hhdm != want_hhdm)
+		lim_fail("HHDM offset is %#lx with %s-level paging, want %#lx (Limine's direct map base for that mode)",
+		         c->hhdm, la57 ? "5" : "4", want_hhdm);
 }
 
 static void check_hhdm(const struct kctx *c)
@@ -111,9 +153,9 @@ static void check_simple(const struct kctx *c)
 	response(c, &lim_entry_point_req.r, sizeof(struct lp_entry_point_response),
 	         "entry point");
 	pm = (const void *)response(c, &lim_paging_mode_req.r, sizeof *pm, "paging mode");
-	if (pm->mode != LP_PAGING_MODE_4LVL)
-		lim_fail("paging mode response says mode %lu, want %u (4-level: mode, min and max asked for it)",
-		         pm->mode, LP_PAGING_MODE_4LVL);
+	if (pm->mode != (c->levels == 5 ? LP_PAGING_MODE_5LVL : LP_PAGING_MODE_4LVL))
+		lim_fail("paging mode response says mode %lu now, want %u (the mode in force, checked at entry)",
+		         pm->mode, c->levels == 5 ? LP_PAGING_MODE_5LVL : LP_PAGING_MODE_4LVL);
 }
 
 static void check_kernel_address(const struct kctx *c)

@@ -8,7 +8,8 @@
 # Scenarios: the full kernel with 1 and 4 CPUs on q35 and pc and with
 # 4 GiB of memory; without the MP request; asking for x2APIC (the MP
 # request's flags bit 0) on the default CPU and on one without x2APIC;
-# as a PIE with KASLR on (two
+# preferring 5-level paging (the paging mode request's mode 1) on a CPU
+# with LA57 and on the default CPU; as a PIE with KASLR on (two
 # boots, two bases) and off; asking for base revision 0; the malformed
 # kernels the loader must still boot (a preset response pointer, requests
 # outside the markers, base revision 99, requests of revision 99); the
@@ -29,7 +30,8 @@ L=$BUILD/limine
 CMDLINE="limine-test console=ttyS0 answer=42"
 
 for f in BOOTX64.EFI limine/limine.elf limine/limine-nomp.elf limine/limine-pie.elf \
-	limine/limine-rev0.elf limine/limine-x2apic.elf limine/limine-tiny.elf \
+	limine/limine-rev0.elf limine/limine-x2apic.elf limine/limine-5lvl.elf \
+	limine/limine-tiny.elf \
 	limine/internal.bin; do
 	if [ ! -f "$BUILD/$f" ]; then
 		not_ok "build" "$BUILD/$f is missing: run make BUILD=$BUILD all"
@@ -141,6 +143,25 @@ esac
 full limine-x2apic-nox2-q35-smp4 limine-x2apic.elf 4 -- --machine q35 --smp 4 \
 	--cpu qemu64,-x2apic
 expect_line limine-x2apic-nox2-q35-smp4 '^limine-kernel: PASS .* x2apic=0$'
+
+# ---- 5-level paging preferred (paging mode request mode 1, max 1, min 0) ----
+# The kernel itself requires response mode = CR4.LA57 (BSP and every AP) =
+# CPUID.(EAX=7,ECX=0):ECX bit 16, the HHDM at 0xff00000000000000 with
+# 5 levels and 0xffff800000000000 with 4, and walks its page tables with
+# the levels CR4.LA57 says; its PASS line ends in paging=5|4.  First a CPU
+# with LA57 (5-level required), then QEMU's default CPU (run.sh: host under
+# KVM, max under TCG), whatever its CPUID says: QEMU 7.2's TCG "max" has
+# LA57 here, so that boot is 5-level as well.
+full limine-5lvl-la57-q35-smp2 limine-5lvl.elf 2 -- --machine q35 --smp 2 --cpu max,+la57
+expect_line limine-5lvl-la57-q35-smp2 '^limine-kernel: PASS .* hhdm=0xff00000000000000 .* paging=5$'
+full limine-5lvl-q35-smp2 limine-5lvl.elf 2 -- --machine q35 --smp 2
+pg=$(pass_field paging)
+cpu_note=$(sed -n 's/^run\.sh: accelerator: //p' "$OUT/limine-5lvl-q35-smp2.run.log" | head -n 1)
+case $pg in
+5) ok "limine-5lvl-q35-smp2: the default CPU has LA57: 5-level paging on both CPUs, HHDM 0xff00000000000000 ($cpu_note)" ;;
+4) ok "limine-5lvl-q35-smp2: the default CPU has no LA57 (CPUID.7.0:ECX bit 16 clear): 4-level rightly, HHDM 0xffff800000000000 ($cpu_note)" ;;
+*) not_ok "limine-5lvl-q35-smp2: paging" "no paging=4|5 on a PASS line (log: $log)" ;;
+esac
 
 # ---- the PIE: KASLR on (two boots, two bases) and off ----
 bases=()
