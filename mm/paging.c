@@ -1,5 +1,6 @@
 /*
- * paging.c - Runway's own x86-64 4-level page tables (DESIGN.md step 7).
+ * paging.c - Runway's own x86-64 page tables, 4-level or 5-level (the root
+ * a PML5, for CR4.LA57) (DESIGN.md step 7).
  *
  * The architecture's entry bits are defined here and nowhere else; callers
  * speak in MM_MAP_* flags.  Tables come from one pre-claimed pool whose size
@@ -129,6 +130,28 @@ static unsigned idx(uint64_t virt, unsigned shift)
 	return (virt >> shift) & 511;
 }
 
+/* Bits 63..47 all equal to bit 47 (4-level paging), or 63..56 to bit 56
+ * (5-level): SDM vol. 3A, 4.5.  The tables index only the bits below, so
+ * a non-canonical address would alias a canonical one. */
+static bool canonical(const struct mm_pt *pt, uint64_t virt)
+{
+	unsigned top = pt->la57 ? 56 : 47;
+
+	return (virt >> top) == 0 || (virt >> top) == (UINT64_MAX >> top);
+}
+
+/* [virt, virt + size) inside one canonical half, without wrapping. */
+static bool canonical_range(const struct mm_pt *pt, uint64_t virt,
+			    uint64_t size)
+{
+	uint64_t last = virt + size - 1;
+
+	if (size == 0)
+		return true;
+	return last >= virt && canonical(pt, virt) && canonical(pt, last) &&
+	       (virt >> 63) == (last >> 63);
+}
+
 static int map_one(struct mm_pt *pt, uint64_t virt, uint64_t phys,
 		   uint64_t size, uint32_t flags, struct rw_err *err)
 {
@@ -186,6 +209,9 @@ int mm_pt_map_all(struct mm_pt *pt, const struct mm_mapping *maps, size_t n,
 		if ((mp->virt | mp->phys | mp->size) & (SIZE_4K - 1))
 			return rw_fail(err, "page tables: unaligned mapping 0x%" PRIx64 " -> 0x%" PRIx64 " size 0x%" PRIx64,
 				       mp->virt, mp->phys, mp->size);
+		if (!canonical_range(pt, mp->virt, mp->size))
+			return rw_fail(err, "page tables: mapping 0x%" PRIx64 " size 0x%" PRIx64 " is not canonical for %d-level paging",
+				       mp->virt, mp->size, pt->la57 ? 5 : 4);
 		uint64_t v = mp->virt, p = mp->phys, left = mp->size;
 		while (left) {
 			uint64_t sz = leaf_size(v, p, left, pt->huge_1g);
@@ -205,10 +231,7 @@ bool mm_pt_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_phys,
 	uint64_t t = pt->root;
 	uint32_t flags = MM_MAP_WRITE | MM_MAP_EXEC;
 
-	/* Bits 63..47 must all equal bit 47 (4-level paging), or 63..56 bit
-	 * 56 (5-level). */
-	unsigned top = pt->la57 ? 56 : 47;
-	if ((virt >> top) != 0 && (virt >> top) != (UINT64_MAX >> top))
+	if (!canonical(pt, virt))
 		return false;
 	for (unsigned shift = pt->la57 ? 48 : 39;; shift -= 9) {
 		uint64_t e = table(pt, t)[idx(virt, shift)];

@@ -251,9 +251,11 @@ static bool in_exec_segment(const struct elf_image *img, uint64_t v)
 }
 
 /*
- * The paging mode request: 5-level paging when the kernel prefers it
- * (mode), allows it (max_mode; request revision 1, else mode) and the CPU
- * has it; refused when the kernel needs it (min_mode) and the CPU has not.
+ * The paging mode request (PROTOCOL.md, "Paging Mode Feature"): mode is
+ * the kernel's preference, [min_mode, max_mode] what it supports (request
+ * revision 1; before, [4-level, mode]).  5-level paging when the preference
+ * brought into that range asks for it and the CPU has it; refused when the
+ * range is empty or needs 5 levels on a CPU without them.
  */
 static int read_paging_mode(struct proto_run *run, struct rw_err *err)
 {
@@ -267,15 +269,22 @@ static int read_paging_mode(struct proto_run *run, struct rw_err *err)
 		max = field(LIM_REQ_PAGING_MODE, 56);
 		min = field(LIM_REQ_PAGING_MODE, 64);
 	}
-	if (run->k->machine.la57 && mode >= LIM_PAGING_5LVL && max >= LIM_PAGING_5LVL) {
+	if (min > max || min > LIM_PAGING_5LVL)
+		return rw_fail(err, "limine: the paging mode request's min_mode %" PRIu64
+			       " is above its max_mode %" PRIu64 " or 5-level paging (1)",
+			       min, max);
+	if (mode < min)
+		mode = min;
+	if (mode > max)
+		mode = max;
+	if (run->k->machine.la57 && mode >= LIM_PAGING_5LVL) {
 		run->la57 = true;
 		run->hhdm_offset = LIM_HHDM_5LVL;
 		return 0;
 	}
-	if (min > LIM_PAGING_4LVL)
-		return rw_fail(err, "limine: the paging mode request needs %" PRIu64
-			       "-level paging at least; this CPU has 4 levels only",
-			       min + 4);
+	if (min >= LIM_PAGING_5LVL)
+		return rw_fail(err, "limine: the paging mode request needs 5-level paging"
+			       " (min_mode %" PRIu64 "); this CPU has 4 levels only", min);
 	return 0;
 }
 

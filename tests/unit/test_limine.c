@@ -33,6 +33,7 @@
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
 #define HHDM RUNWAY_HHDM_OFFSET
+#define HHDM5 0xff00000000000000ull /* the direct map with 5-level paging */
 #define KBASE 0xffffffff80000000ull
 #define PHYS_END (32 * MIB) /* host memory stands for [0, PHYS_END) */
 #define JUNK 0xcc           /* host memory outside the image: writes show */
@@ -579,6 +580,9 @@ static void prepare_ok(void)
 {
 	struct rw_err err = { "" };
 	plan_ok();
+	/* As the loader does (efi/boot.c): plan may move the direct map. */
+	if (E.run.hhdm_offset)
+		E.k.hhdm_offset = E.run.hhdm_offset;
 	if (proto_limine.prepare(&E.run, &err))
 		fail_msg("prepare: %s", err.msg);
 	assert_fake_clean(&E.f);
@@ -587,11 +591,11 @@ static void prepare_ok(void)
 	E.claim_end = c->base + c->pages * PAGE;
 }
 
-/* Host pointer to [virt, virt + len), a direct-map address that must lie
- * inside prepare's claim. */
+/* Host pointer to [virt, virt + len), a direct-map address (at the
+ * kernel's hhdm_offset) that must lie inside prepare's claim. */
 static void *at(uint64_t virt, uint64_t len)
 {
-	const uint64_t hhdm = HHDM, phys = virt - hhdm;
+	const uint64_t hhdm = E.k.hhdm_offset, phys = virt - hhdm;
 	if (virt < hhdm || phys < E.claim_base || phys > E.claim_end ||
 	    len > E.claim_end - phys)
 		fail_msg("0x%" PRIx64 " + %" PRIu64 " bytes is not in the claim [0x%" PRIx64 ", 0x%" PRIx64 ") of the direct map",
@@ -603,7 +607,7 @@ static void *at(uint64_t virt, uint64_t len)
 static const char *str_at(uint64_t virt)
 {
 	const char *s = at(virt, 1);
-	if (!memchr(s, 0, E.claim_end - (virt - HHDM)))
+	if (!memchr(s, 0, E.claim_end - (virt - E.k.hhdm_offset)))
 		fail_msg("the string at 0x%" PRIx64 " runs past the claim", virt);
 	return s;
 }
@@ -892,6 +896,161 @@ static void test_plan_accepts_paging_mode_5_level_preferred_4_level_allowed(void
 	put64(r + REQ_FIELD0, 1);
 	put64(r + REQ_FIELD2, 1);
 	plan_ok();
+}
+
+/* ---- the paging mode: 4 or 5 levels ---- */
+
+/* The loader's machine with or without 5-level paging (CPUID 7:ECX[16]). */
+static void env_la57(bool la57)
+{
+	env_default();
+	E.k.machine.la57 = la57;
+}
+
+/* A paging mode request: mode, and for revision 1 max_mode and min_mode
+ * (0: 4-level, 1: 5-level).  Its image offset. */
+static uint64_t paging_mode_req(uint64_t revision, uint64_t mode, uint64_t max_mode,
+				uint64_t min_mode)
+{
+	uint64_t r = req(PAGING_MODE, revision);
+	put64(r + REQ_FIELD0, mode);
+	if (revision >= 1) {
+		put64(r + REQ_FIELD1, max_mode);
+		put64(r + REQ_FIELD2, min_mode);
+	}
+	return r;
+}
+
+/* After prepare_ok: plan chose `levels`-level paging (and the direct map
+ * that goes with it), logged it, and the paging mode request at r (if
+ * any) got its response. */
+static void assert_paging(uint64_t r, int levels)
+{
+	assert_int_equal(E.run.la57, levels == 5);
+	assert_int_equal(E.run.hhdm_offset, levels == 5 ? HHDM5 : 0);
+	assert_int_equal(E.k.hhdm_offset, levels == 5 ? HHDM5 : HHDM);
+	assert_logged(levels == 5 ? " paging=5" : " paging=4");
+	if (!r)
+		return;
+	const struct one_word_response *pm = response(r, sizeof *pm);
+	assert_int_equal(pm->revision, 0);
+	assert_int_equal(pm->value, levels == 5 ? 1 : 0);
+}
+
+static void test_paging_mode_5_level_when_preferred_allowed_and_the_cpu_has_la57(void **state)
+{
+	(void)state;
+	env_la57(true);
+	uint64_t r = paging_mode_req(1, 1, 1, 0);
+	prepare_ok();
+	assert_paging(r, 5);
+}
+
+static void test_paging_mode_5_level_moves_the_hhdm_to_0xff00000000000000(void **state)
+{
+	(void)state;
+	env_la57(true);
+	paging_mode_req(1, 1, 1, 0);
+	uint64_t h = req(HHDM_REQ, 0), b = req(BOOTLOADER_INFO, 0);
+	prepare_ok();
+	/* response() and str_at() read through the 5-level direct map. */
+	const struct one_word_response *hhdm = response(h, sizeof *hhdm);
+	assert_int_equal(hhdm->value, HHDM5);
+	const struct bootloader_info_response *bi = response(b, sizeof *bi);
+	assert_string_equal(str_at(bi->name), "Runway");
+	/* The stack is in it too. */
+	assert_true(E.run.stack_top > HHDM5);
+	assert_true(E.run.stack_top - HHDM5 > E.claim_base);
+	assert_true(E.run.stack_top - HHDM5 <= E.claim_end);
+}
+
+static void test_paging_mode_revision_0_preferring_5_level_gets_it_on_la57(void **state)
+{
+	(void)state;
+	env_la57(true);
+	uint64_t r = paging_mode_req(0, 1, 0, 0); /* max_mode: mode's own */
+	prepare_ok();
+	assert_paging(r, 5);
+}
+
+static void test_paging_mode_max_mode_0_keeps_4_level_on_la57(void **state)
+{
+	(void)state;
+	env_la57(true);
+	uint64_t r = paging_mode_req(1, 1, 0, 0);
+	prepare_ok();
+	assert_paging(r, 4);
+}
+
+static void test_paging_mode_4_level_preferred_stays_4_level_on_la57(void **state)
+{
+	(void)state;
+	env_la57(true);
+	uint64_t r = paging_mode_req(1, 0, 1, 0);
+	prepare_ok();
+	assert_paging(r, 4);
+}
+
+static void test_paging_mode_5_level_preferred_is_4_level_without_la57(void **state)
+{
+	(void)state;
+	env_la57(false);
+	uint64_t r = paging_mode_req(1, 1, 1, 0);
+	prepare_ok();
+	assert_paging(r, 4);
+}
+
+static void test_paging_mode_min_mode_1_without_la57_is_refused_naming_it(void **state)
+{
+	(void)state;
+	struct rw_err err = { "" };
+	env_la57(false);
+	paging_mode_req(1, 1, 1, 1);
+	assert_int_equal(proto_limine.plan(&E.run, &err), -1);
+	if (!strstr(err.msg, "needs 5-level paging") ||
+	    !strstr(err.msg, "this CPU has 4 levels only"))
+		fail_msg("plan's message '%s' does not say what the kernel needs and the CPU has",
+			 err.msg);
+	assert_false(E.run.la57);
+	assert_int_equal(E.f.nlog, 0); /* nothing claimed */
+}
+
+static void test_paging_mode_min_mode_1_gets_5_level_on_la57_even_if_4_is_preferred(void **state)
+{
+	(void)state;
+	/* PROTOCOL.md: the mode is the kernel's preference; min_mode and
+	 * max_mode bound what it supports. */
+	env_la57(true);
+	uint64_t r = paging_mode_req(1, 0, 1, 1);
+	prepare_ok();
+	assert_paging(r, 5);
+}
+
+static void test_paging_mode_no_mode_between_min_and_max_is_refused(void **state)
+{
+	(void)state;
+	/* min_mode above max_mode, or above 5-level: nothing satisfies
+	 * them, whatever the CPU has. */
+	static const uint64_t bad[][3] = { { 1, 0, 1 }, { 0, 0, 1 }, { 2, 2, 2 } };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		for (int la57 = 0; la57 <= 1; la57++) {
+			teardown(NULL);
+			env_la57(la57);
+			paging_mode_req(1, bad[i][0], bad[i][1], bad[i][2]);
+			plan_fails("min_mode");
+			assert_false(E.run.la57);
+		}
+	}
+}
+
+static void test_without_a_paging_mode_request_paging_is_4_level_on_la57(void **state)
+{
+	(void)state;
+	env_la57(true);
+	uint64_t h = req(HHDM_REQ, 0);
+	prepare_ok();
+	assert_paging(0, 4);
+	assert_int_equal(((struct one_word_response *)response(h, 16))->value, HHDM);
 }
 
 /* ---- detect ---- */
@@ -2445,6 +2604,16 @@ int main(void)
 		T(test_plan_refuses_an_entry_point_outside_executable_segments),
 		T(test_plan_refuses_paging_mode_min_mode_1),
 		T(test_plan_accepts_paging_mode_5_level_preferred_4_level_allowed),
+		T(test_paging_mode_5_level_when_preferred_allowed_and_the_cpu_has_la57),
+		T(test_paging_mode_5_level_moves_the_hhdm_to_0xff00000000000000),
+		T(test_paging_mode_revision_0_preferring_5_level_gets_it_on_la57),
+		T(test_paging_mode_max_mode_0_keeps_4_level_on_la57),
+		T(test_paging_mode_4_level_preferred_stays_4_level_on_la57),
+		T(test_paging_mode_5_level_preferred_is_4_level_without_la57),
+		T(test_paging_mode_min_mode_1_without_la57_is_refused_naming_it),
+		T(test_paging_mode_min_mode_1_gets_5_level_on_la57_even_if_4_is_preferred),
+		T(test_paging_mode_no_mode_between_min_and_max_is_refused),
+		T(test_without_a_paging_mode_request_paging_is_4_level_on_la57),
 		T(test_detect_says_yes_for_a_base_revision_tag),
 		T(test_detect_says_yes_for_a_start_marker),
 		T(test_detect_says_yes_for_a_request),

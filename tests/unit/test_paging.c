@@ -76,12 +76,13 @@ static struct mm_pt pt_new(uint64_t pool_pages, bool huge_1g, bool nx)
  * Count, build from a pool of exactly that many pages (plus `slack`), and
  * check that the count was exact.  Returns the count.
  */
-static uint64_t build(struct mm_pt *pt, const struct mm_mapping *m, size_t n,
-		      bool huge_1g, bool nx)
+static uint64_t build_levels(struct mm_pt *pt, const struct mm_mapping *m,
+			     size_t n, bool huge_1g, bool nx, bool la57)
 {
-	uint64_t count = mm_pt_count(m, n, huge_1g);
+	uint64_t count = mm_pt_count_levels(m, n, huge_1g, la57);
 	struct rw_err err = { "" };
 	*pt = pt_new(count + 2, huge_1g, nx);
+	pt->la57 = la57;
 	if (mm_pt_map_all(pt, m, n, &err))
 		fail_msg("mm_pt_map_all: %s", err.msg);
 	if (pt->used != count)
@@ -90,9 +91,17 @@ static uint64_t build(struct mm_pt *pt, const struct mm_mapping *m, size_t n,
 	return count;
 }
 
+/* The same with 4-level tables. */
+static uint64_t build(struct mm_pt *pt, const struct mm_mapping *m, size_t n,
+		      bool huge_1g, bool nx)
+{
+	return build_levels(pt, m, n, huge_1g, nx, false);
+}
+
 /*
  * An independent walk of the tables as the CPU does it (Intel SDM vol. 3A
- * 4.5): returns false when not present; checks reserved bits.  The leaf's
+ * 4.5), from a PML5 when pt->la57: returns false when not present or when
+ * virt is not canonical (48 or 57 bits); checks reserved bits.  The leaf's
  * memory type is its PAT index (PAT, PCD, PWT: SDM vol. 3A, "Selecting a
  * Memory Type from the PAT") in the layout the hand-off programs: 0
  * (write-back) or 5 (write-combining, WC).
@@ -102,7 +111,12 @@ static bool hw_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *phys,
 {
 	uint64_t table = pt->root;
 	bool w = true, x = true;
-	for (int level = 4; level >= 1; level--) {
+	int top = pt->la57 ? 5 : 4;
+	/* Bits 63 down to the highest translated one are copies of it. */
+	int64_t sign = (int64_t)virt >> (12 + 9 * top - 1);
+	if (sign != 0 && sign != -1)
+		return false;
+	for (int level = top; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
 		const uint64_t *t = p2v(NULL, table);
 		uint64_t e = t[(virt >> shift) & 511];
@@ -115,8 +129,9 @@ static bool hw_walk(const struct mm_pt *pt, uint64_t virt, uint64_t *phys,
 		if (e >> 63)
 			x = false;
 		bool leaf = level == 1 || (e & 0x80);
-		if (leaf && level == 4)
-			fail_msg("0x%llx: PS set in a PML4 entry", (unsigned long long)virt);
+		if (leaf && level >= 4)
+			fail_msg("0x%llx: PS set in a PML%d entry", (unsigned long long)virt,
+				 level);
 		if (leaf) {
 			uint64_t sz = 1ull << shift;
 			unsigned pat = ((e >> 3) & 1) | ((e >> 4) & 1) << 1 |
@@ -420,7 +435,8 @@ static void test_fragmented_kernel_walks_correctly(void **state)
 static uint64_t *leaf_entry(const struct mm_pt *pt, uint64_t virt, uint64_t *ret_size)
 {
 	uint64_t table = pt->root;
-	for (unsigned shift = 39;; shift -= 9) {
+	unsigned top = pt->la57 ? 48 : 39;
+	for (unsigned shift = top;; shift -= 9) {
 		uint64_t *e = (uint64_t *)p2v(NULL, table) + ((virt >> shift) & 511);
 		if (!(*e & E_P))
 			fail_msg("0x%llx: not present at shift %u", (unsigned long long)virt, shift);
@@ -639,20 +655,12 @@ static void test_mapping_twice_rejected(void **state)
 
 /* ---- randomized: count == used, walks ---- */
 
-/* Sorted, non-overlapping, canonical mappings in one half of the space. */
-static size_t random_maps(struct mm_mapping *m, size_t cap)
+/* Up to cap sorted, non-overlapping mappings from base (plus 0 to 3 GiB)
+ * up to limit (0: the top of the address space). */
+static size_t random_maps_from(struct mm_mapping *m, size_t cap,
+			       uint64_t base, uint64_t limit)
 {
-	static const struct { uint64_t base, limit; } areas[] = {
-		{ 0x0, 0x0000800000000000ull },
-		{ 0x40000000000ull, 0x0000800000000000ull },
-		{ 0x00007fe000000000ull, 0x0000800000000000ull },
-		{ HHDM, 0 },
-		{ 0xffffc00000000000ull, 0 },
-		{ 0xfffffff000000000ull, 0 }, /* 64 GiB below the top */
-	};
-	size_t a = rnd() % (sizeof areas / sizeof areas[0]);
-	uint64_t v = areas[a].base + (rnd() % 4) * G1;
-	uint64_t limit = areas[a].limit; /* 0: the top of the address space */
+	uint64_t v = base + (rnd() % 4) * G1;
 	size_t n = 0, want = 1 + rnd() % cap;
 	while (n < want) {
 		/* Gap: none (adjacent), pages, or a 2 MiB / 1 GiB jump. */
@@ -671,7 +679,7 @@ static size_t random_maps(struct mm_mapping *m, size_t cap)
 		default: size = (1 + rnd() % 3) * M2; break;
 		}
 		/* Stop before leaving the area (or wrapping around). */
-		if (v < areas[a].base || v - 1 + size < v ||
+		if (v < base || v - 1 + size < v ||
 		    (limit && v + size > limit) || (!limit && v + size < v))
 			break;
 		/* phys: congruent with v mod 1 GiB, mod 2 MiB, or neither. */
@@ -689,6 +697,53 @@ static size_t random_maps(struct mm_mapping *m, size_t cap)
 	return n;
 }
 
+/* Sorted, non-overlapping, canonical mappings in one half of the space. */
+static size_t random_maps(struct mm_mapping *m, size_t cap)
+{
+	static const struct { uint64_t base, limit; } areas[] = {
+		{ 0x0, 0x0000800000000000ull },
+		{ 0x40000000000ull, 0x0000800000000000ull },
+		{ 0x00007fe000000000ull, 0x0000800000000000ull },
+		{ HHDM, 0 },
+		{ 0xffffc00000000000ull, 0 },
+		{ 0xfffffff000000000ull, 0 }, /* 64 GiB below the top */
+	};
+	size_t a = rnd() % (sizeof areas / sizeof areas[0]);
+	return random_maps_from(m, cap, areas[a].base, areas[a].limit);
+}
+
+/*
+ * Count, then build from a pool of exactly that many pages (no slack):
+ * building must fit and use them all; on failure the mappings are printed.
+ * Returns false, building nothing, when the count is too large for a
+ * small pool.
+ */
+static bool build_exact(struct mm_pt *pt, const struct mm_mapping *m, size_t n,
+			bool huge, bool nx, bool la57, int round)
+{
+	uint64_t count = mm_pt_count_levels(m, n, huge, la57);
+	if (count > 4096)
+		return false;
+	pool_alloc(count);
+	*pt = (struct mm_pt){ .pool = POOL_BASE, .pool_pages = count, .nx = nx,
+			      .huge_1g = huge, .la57 = la57, .phys_to_ptr = p2v };
+	struct rw_err err = { "" };
+	int rc = mm_pt_map_all(pt, m, n, &err);
+	if (rc || pt->used != count) {
+		print_message("round %d, huge_1g %d, la57 %d:\n", round, huge, la57);
+		for (size_t i = 0; i < n; i++)
+			print_message("  { 0x%016llx, 0x%llx, 0x%llx, %u },\n",
+				      (unsigned long long)m[i].virt,
+				      (unsigned long long)m[i].phys,
+				      (unsigned long long)m[i].size, m[i].flags);
+		fail_msg("round %d: mm_pt_count_levels says %llu table pages, building %s (used %llu)",
+			 round, (unsigned long long)count,
+			 rc ? err.msg : "used a different number",
+			 (unsigned long long)pt->used);
+	}
+	return true;
+}
+
 static void test_random_mappings_count_exactly_and_walk(void **state)
 {
 	(void)state;
@@ -703,32 +758,321 @@ static void test_random_mappings_count_exactly_and_walk(void **state)
 			continue;
 		bool huge = round & 1, nx = round & 2;
 		struct mm_pt pt;
-		uint64_t count = mm_pt_count(m, n, huge);
-		if (count > 4096)
+		if (!build_exact(&pt, m, n, huge, nx, false, round))
 			continue; /* keep the pool small */
-		/* A pool of exactly the count: building must fit. */
-		pool_alloc(count);
-		pt = (struct mm_pt){ .pool = POOL_BASE, .pool_pages = count,
-				     .nx = nx, .huge_1g = huge, .phys_to_ptr = p2v };
-		struct rw_err err = { "" };
-		int rc = mm_pt_map_all(&pt, m, n, &err);
-		if (rc || pt.used != count) {
-			print_message("round %d, huge_1g %d:\n", round, huge);
-			for (size_t i = 0; i < n; i++)
-				print_message("  { 0x%016llx, 0x%llx, 0x%llx, %u },\n",
-					      (unsigned long long)m[i].virt,
-					      (unsigned long long)m[i].phys,
-					      (unsigned long long)m[i].size, m[i].flags);
-			fail_msg("round %d: mm_pt_count says %llu table pages, building %s (used %llu)",
-				 round, (unsigned long long)count,
-				 rc ? err.msg : "used a different number",
-				 (unsigned long long)pt.used);
-		}
 		check_all(&pt, m, n, nx, 20);
 		built++;
 	}
 	print_message("%d random mapping sets built and walked\n", built);
 	assert_true(built >= 200);
+}
+
+/* ---- 5-level tables (CR4.LA57): the root is a PML5 ---- */
+
+#define HHDM5 0xff00000000000000ull /* the direct map with 5 levels */
+#define R256T (1ull << 48)          /* what one PML5 entry covers */
+
+/* Sorted, non-overlapping mappings canonical for 57 bits, in some of the
+ * 256 TiB regions below, from the start of each, its middle (the middle of
+ * region 0 is canonical for 57 bits only) or both. */
+static size_t random_maps_57(struct mm_mapping *m, size_t cap_per_region)
+{
+	static const uint64_t regions[] = {
+		0x0000000000000000ull, 0x0001000000000000ull, 0x0080000000000000ull,
+		0x00ff000000000000ull, HHDM5, 0xff80000000000000ull,
+		0xffff000000000000ull, /* the 48-bit higher half */
+	};
+	size_t n = 0;
+	for (size_t r = 0; r < sizeof regions / sizeof regions[0]; r++) {
+		uint64_t mid = regions[r] + R256T / 2;
+		switch (rnd() % 4) {
+		case 0: break;
+		case 1: n += random_maps_from(m + n, cap_per_region, regions[r], mid); break;
+		case 2: n += random_maps_from(m + n, cap_per_region, mid, regions[r] + R256T); break;
+		case 3:
+			n += random_maps_from(m + n, cap_per_region, regions[r], mid);
+			n += random_maps_from(m + n, cap_per_region, mid, regions[r] + R256T);
+			break;
+		}
+	}
+	return n;
+}
+
+/* How many PML5 entries (256 TiB regions) maps[0..n) reach into. */
+static size_t pml5_entries_used(const struct mm_mapping *m, size_t n)
+{
+	bool used[512] = { false };
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t r = m[i].virt >> 48; r <= (m[i].virt + m[i].size - 1) >> 48; r++)
+			if (!used[r & 511]) {
+				used[r & 511] = true;
+				count++;
+			}
+	return count;
+}
+
+static void test_5_level_single_identity_page_needs_5_tables(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = { { 0x7000, 0x7000, K4, W | X } };
+	struct mm_pt pt;
+	assert_int_equal(build_levels(&pt, m, 1, true, true, true), 5);
+	check_all(&pt, m, 1, true, 0);
+	uint64_t phys, size;
+	uint32_t flags;
+	assert_true(mm_pt_walk(&pt, 0x7abc, &phys, &flags, &size));
+	assert_int_equal(phys, 0x7abc);
+	assert_int_equal(size, K4);
+	assert_int_equal(flags, W | X);
+}
+
+static void test_5_level_count_adds_a_pml4_per_256_tib_region_used(void **state)
+{
+	(void)state;
+	/* Identity page, direct map, kernel: as with 4 levels (10 tables
+	 * with 1 GiB pages, 14 without), one PML5 more, and a PML4 for each
+	 * region: 0, 0xff00000000000000 and 0xffffffff80000000's. */
+	struct mm_mapping m[2 + NKERNEL] = {
+		{ 0x7000, 0x7000, K4, W | X },
+		{ HHDM5, 0, 4 * G1, W },
+	};
+	memcpy(&m[2], kernel, sizeof kernel);
+	struct mm_pt pt;
+	assert_int_equal(build_levels(&pt, m, 2 + NKERNEL, true, true, true), 10 + 1 + 2);
+	check_all(&pt, m, 2 + NKERNEL, true, 200);
+	assert_int_equal(build_levels(&pt, m, 2 + NKERNEL, false, true, true), 14 + 1 + 2);
+	check_all(&pt, m, 2 + NKERNEL, true, 200);
+	/* The 4-level direct map shares the kernel's region: one PML4 less. */
+	m[1].virt = HHDM;
+	assert_int_equal(build_levels(&pt, m, 2 + NKERNEL, true, true, true), 10 + 1 + 1);
+	check_all(&pt, m, 2 + NKERNEL, true, 200);
+	/* Both halves of region 0 share its PML4: PML5, PML4, 2 PDPTs, 2
+	 * PDs, 2 PTs. */
+	const struct mm_mapping halves[] = {
+		{ 0x7000, 0x7000, K4, W },
+		{ 0x0000800000000000ull, 0x8000, K4, W },
+	};
+	assert_int_equal(build_levels(&pt, halves, 2, true, true, true), 8);
+	check_all(&pt, halves, 2, true, 0);
+}
+
+static void test_5_level_count_is_exact_for_the_random_mapping_sets(void **state)
+{
+	(void)state;
+	int built = 0;
+	for (int round = 0; round < 120; round++) {
+		struct mm_mapping m[16];
+		size_t n = random_maps(m, 12);
+		if (n == 0)
+			continue;
+		bool huge = round & 1, nx = round & 2;
+		struct mm_pt pt;
+		if (!build_exact(&pt, m, n, huge, nx, true, round))
+			continue;
+		/* One half of the 48-bit space is one 256 TiB region: the
+		 * 4-level root becomes its PML4 under a new PML5. */
+		assert_int_equal(pt.used, mm_pt_count(m, n, huge) + 1);
+		check_all(&pt, m, n, nx, 20);
+		built++;
+	}
+	print_message("%d random mapping sets built and walked with 5 levels\n", built);
+	assert_true(built >= 80);
+}
+
+static void test_5_level_count_is_exact_over_several_256_tib_regions(void **state)
+{
+	(void)state;
+	int built = 0, regions = 0;
+	for (int round = 0; round < 120; round++) {
+		struct mm_mapping m[48];
+		size_t n = random_maps_57(m, 3);
+		if (n == 0)
+			continue;
+		bool huge = round & 1, nx = round & 2;
+		struct mm_pt pt;
+		if (!build_exact(&pt, m, n, huge, nx, true, round))
+			continue;
+		check_all(&pt, m, n, nx, 10);
+		if (pml5_entries_used(m, n) > 1)
+			regions++;
+		built++;
+	}
+	print_message("%d random mapping sets built and walked, %d over several regions\n",
+		      built, regions);
+	assert_true(built >= 80);
+	assert_true(regions >= 60);
+}
+
+static void test_count_levels_with_4_levels_is_mm_pt_count(void **state)
+{
+	(void)state;
+	struct mm_mapping m[2 + NKERNEL] = {
+		{ 0x7000, 0x7000, K4, W | X },
+		{ HHDM, 0, 4 * G1, W },
+	};
+	memcpy(&m[2], kernel, sizeof kernel);
+	for (int huge = 0; huge <= 1; huge++)
+		assert_int_equal(mm_pt_count_levels(m, 2 + NKERNEL, huge, false),
+				 mm_pt_count(m, 2 + NKERNEL, huge));
+	for (int round = 0; round < 300; round++) {
+		size_t n = random_maps(m, 2 + NKERNEL);
+		bool huge = round & 1;
+		assert_int_equal(mm_pt_count_levels(m, n, huge, false),
+				 mm_pt_count(m, n, huge));
+	}
+}
+
+static void test_5_level_tables_map_and_walk_every_leaf_size_with_flags(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ HHDM5 + 0x1000, 0x1000, 2 * K4, W | WC },   /* 4 KiB */
+		{ HHDM5 + 0x3000, 0x3000, K4, X },
+		{ HHDM5 + M2, M2, M2, W | X },                /* 2 MiB */
+		{ HHDM5 + 2 * M2, 2 * M2, M2, WC },
+		{ HHDM5 + G1, G1, G1, W },                    /* 1 GiB */
+		{ HHDM5 + 2 * G1, 2 * G1, G1, W | WC },
+		{ KBASE, 0x01000000, 0x5000, X },
+	};
+	size_t n = sizeof m / sizeof m[0];
+	struct mm_pt pt;
+	build_levels(&pt, m, n, true, true, true);
+	check_all(&pt, m, n, true, 50);
+	assert_leaf(&pt, HHDM5 + 0x2234, 0x2234, K4, W | WC,
+		    0x2000 | E_P | E_W | E_PWT | E_PAT4K | E_NX);
+	assert_leaf(&pt, HHDM5 + 0x3456, 0x3456, K4, X, 0x3000 | E_P);
+	assert_leaf(&pt, HHDM5 + M2 + 0x1234, M2 + 0x1234, M2, W | X,
+		    M2 | E_P | E_W | E_PS);
+	assert_leaf(&pt, HHDM5 + 2 * M2 + 0x1234, 2 * M2 + 0x1234, M2, WC,
+		    2 * M2 | E_P | E_PWT | E_PS | E_PATLG | E_NX);
+	assert_leaf(&pt, HHDM5 + G1 + 0x1234, G1 + 0x1234, G1, W,
+		    G1 | E_P | E_W | E_PS | E_NX);
+	assert_leaf(&pt, HHDM5 + 3 * G1 - 1, 3 * G1 - 1, G1, W | WC,
+		    2 * G1 | E_P | E_W | E_PWT | E_PS | E_PATLG | E_NX);
+	assert_leaf(&pt, KBASE + 0x4321, 0x01004321, K4, X, 0x01004000 | E_P);
+}
+
+static void test_5_level_walk_refuses_addresses_not_canonical_for_57_bits(void **state)
+{
+	(void)state;
+	/* Each address below has the PML5 index of a mapped one (256 for
+	 * the direct map, 0 for the identity page) but bits 63..57 differ
+	 * from bit 56: no mapping covers it, so the walk must say unmapped. */
+	const struct mm_mapping m[] = {
+		{ 0x7000, 0x7000, K4, W },
+		{ HHDM5, 0, 4 * G1, W },
+	};
+	struct mm_pt pt;
+	build_levels(&pt, m, 2, true, true, true);
+	static const uint64_t bad[] = {
+		0x0100000000000000ull, 0x0100000000001000ull, 0x7f00000000000000ull,
+		0x8100000000000000ull, 0xfe00000000007000ull, 0x8000000000007000ull,
+		0x0200000000007000ull,
+	};
+	const uint64_t *root = p2v(NULL, pt.root);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		uint64_t phys = 0, size = 0;
+		uint32_t flags = 0;
+		assert_true(root[(bad[i] >> 48) & 511] & E_P);
+		if (mm_pt_walk(&pt, bad[i], &phys, &flags, &size))
+			fail_msg("non-canonical 0x%016llx walks to 0x%llx (%llu-byte page)",
+				 (unsigned long long)bad[i], (unsigned long long)phys,
+				 (unsigned long long)size);
+	}
+}
+
+static void test_5_level_walk_follows_addresses_canonical_for_57_bits_only(void **state)
+{
+	(void)state;
+	/* Bit 47 differs from bit 48 or above: no 4-level table can map
+	 * these; 5-level ones do. */
+	const struct mm_mapping m[] = {
+		{ 0x0000800000000000ull, 0x1000000, M2 + K4, W },
+		{ 0x00fffffffffff000ull, 0x5000, K4, X },  /* the last low page */
+		{ HHDM5, 0, G1, W },
+		{ 0xffff7ffffffff000ull, 0x6000, K4, 0 },  /* below 0xffff800000000000 */
+	};
+	size_t n = sizeof m / sizeof m[0];
+	struct mm_pt pt;
+	build_levels(&pt, m, n, true, true, true);
+	check_all(&pt, m, n, true, 50);
+	assert_leaf(&pt, 0x0000800000000123ull, 0x1000123, M2, W,
+		    0x1000000 | E_P | E_W | E_PS | E_NX);
+	assert_leaf(&pt, 0x0000800000200fffull, 0x1200fff, K4, W,
+		    0x1200000 | E_P | E_W | E_NX);
+	assert_leaf(&pt, 0x00ffffffffffffffull, 0x5fff, K4, X, 0x5000 | E_P);
+	assert_leaf(&pt, HHDM5 + 0x12345678, 0x12345678, G1, W,
+		    E_P | E_W | E_PS | E_NX);
+	assert_leaf(&pt, 0xffff7ffffffff008ull, 0x6008, K4, 0, 0x6000 | E_P | E_NX);
+	/* The same addresses are non-canonical with 4 levels. */
+	pt.la57 = false;
+	uint64_t phys, size;
+	uint32_t flags;
+	assert_false(mm_pt_walk(&pt, 0x0000800000000123ull, &phys, &flags, &size));
+	assert_false(mm_pt_walk(&pt, HHDM5, &phys, &flags, &size));
+}
+
+/* The table an entry points to: present, not a large page. */
+static const uint64_t *next_level(const uint64_t *t, unsigned i)
+{
+	if ((t[i] & (E_P | E_PS)) != E_P)
+		fail_msg("entry %u is 0x%llx, not a table", i, (unsigned long long)t[i]);
+	return p2v(NULL, t[i] & 0x000ffffffffff000ull);
+}
+
+static void test_mapping_not_canonical_for_the_depth_is_rejected(void **state)
+{
+	(void)state;
+	/* The tables index bits 47..12 (56..12 with 5 levels): any of these
+	 * would silently alias a canonical address. */
+	static const struct { uint64_t virt, size; bool la57; } bad[] = {
+		{ HHDM5, G1, false },                            /* 5-level direct map */
+		{ 0x0000800000000000ull, K4, false },
+		{ 0x00007ffffffff000ull, 2 * K4, false },        /* into the hole */
+		{ 0xffff7ffffffff000ull, 2 * K4, false },        /* out of it */
+		{ 0x0100000000000000ull, K4, true },
+		{ 0x00fffffffffff000ull, 2 * K4, true },
+		{ 0xfeffffffffe00000ull, M2 + K4, true },
+		{ 0x0000000000002000ull, 0xfffffffffffff000ull, true }, /* wraps to 0x1000 */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const struct mm_mapping m[] = { { bad[i].virt, 0x200000, bad[i].size, W } };
+		struct mm_pt pt = pt_new(16, true, true);
+		struct rw_err err = { "" };
+		pt.la57 = bad[i].la57;
+		if (mm_pt_map_all(&pt, m, 1, &err) != -1)
+			fail_msg("0x%016llx size 0x%llx mapped with %d levels",
+				 (unsigned long long)bad[i].virt,
+				 (unsigned long long)bad[i].size, bad[i].la57 ? 5 : 4);
+		assert_non_null(strstr(err.msg, "not canonical"));
+		assert_int_equal(pt.used, 1); /* the root only */
+	}
+}
+
+static void test_5_level_root_is_a_pml5_whose_entries_point_to_pml4s(void **state)
+{
+	(void)state;
+	const struct mm_mapping m[] = {
+		{ 0x7000, 0x7000, K4, W },
+		{ HHDM5 + 3 * G1, 3 * G1, G1, W },
+		{ KBASE, 0x01000000, K4, X },
+	};
+	struct mm_pt pt;
+	build_levels(&pt, m, 3, true, true, true);
+	const uint64_t *pml5 = p2v(NULL, pt.root);
+	/* One entry per 256 TiB region: (virt >> 48) & 511. */
+	for (unsigned i = 0; i < 512; i++)
+		assert_int_equal(!!(pml5[i] & E_P), i == 0 || i == 256 || i == 511);
+	/* Direct map: PML5[256] -> PML4[0] -> PDPT[3], a 1 GiB leaf. */
+	const uint64_t *pdpt = next_level(next_level(pml5, 256), 0);
+	assert_int_equal(pdpt[3], 3 * G1 | E_P | E_W | E_PS | E_NX);
+	/* Kernel: PML5[511] -> PML4[511] -> PDPT[510] -> PD[0] -> PT[0]. */
+	const uint64_t *pt4k = next_level(next_level(next_level(next_level(pml5, 511), 511), 510), 0);
+	assert_int_equal(pt4k[0], 0x01000000 | E_P);
+	/* Identity page: PML5[0] -> PML4[0] -> PDPT[0] -> PD[0] -> PT[7]. */
+	pt4k = next_level(next_level(next_level(next_level(pml5, 0), 0), 0), 0);
+	assert_int_equal(pt4k[7], 0x7000 | E_P | E_W | E_NX);
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -755,6 +1099,16 @@ int main(void)
 		T(test_exhausted_pool_fails_cleanly),
 		T(test_mapping_twice_rejected),
 		T(test_random_mappings_count_exactly_and_walk),
+		T(test_5_level_single_identity_page_needs_5_tables),
+		T(test_5_level_count_adds_a_pml4_per_256_tib_region_used),
+		T(test_5_level_count_is_exact_for_the_random_mapping_sets),
+		T(test_5_level_count_is_exact_over_several_256_tib_regions),
+		T(test_count_levels_with_4_levels_is_mm_pt_count),
+		T(test_5_level_tables_map_and_walk_every_leaf_size_with_flags),
+		T(test_5_level_walk_refuses_addresses_not_canonical_for_57_bits),
+		T(test_5_level_walk_follows_addresses_canonical_for_57_bits_only),
+		T(test_5_level_root_is_a_pml5_whose_entries_point_to_pml4s),
+		T(test_mapping_not_canonical_for_the_depth_is_rejected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
