@@ -292,7 +292,9 @@ uint64_t mm_pt_count(const struct mm_mapping *maps, size_t n, bool huge_1g);
 uint64_t mm_pt_count_levels(const struct mm_mapping *maps, size_t n,
 			    bool huge_1g, bool la57);
 
-/* Build tables for maps[0..n) (sorted, non-overlapping) from pt's pool. */
+/* Build tables for maps[0..n) (sorted, non-overlapping) from pt's pool.
+ * A mapping not canonical for the tables' depth (48 or 57 bits) is
+ * refused. */
 int mm_pt_map_all(struct mm_pt *pt, const struct mm_mapping *maps, size_t n,
 		  struct rw_err *err);
 
