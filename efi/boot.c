@@ -5,8 +5,6 @@
  */
 #include "loader.h"
 
-#include "runway/boot.h"
-
 static void *identity(void *ctx, uint64_t phys)
 {
 	(void)ctx;
@@ -87,7 +85,6 @@ static void describe(struct load *L, EFI_HANDLE image, const struct config_entry
 	k->cmdline = e->cmdline;
 	k->img = &L->img;
 	k->ld = &L->ld;
-	k->hhdm_offset = RUNWAY_HHDM_OFFSET;
 	k->hhdm_size = L->hhdm_size;
 	k->map_cap = L->caps.final_reg_cap;
 }

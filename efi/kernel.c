@@ -285,6 +285,9 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	EFI_STATUS st;
 
 	memset(L, 0, sizeof *L);
+	/* The direct map's place until a protocol moves it (5-level Limine);
+	 * verify mode builds its tables with it too. */
+	L->k.hhdm_offset = RUNWAY_HHDM_OFFSET;
 	L->k.tsc_entry = tsc_now();
 	L->verify = e->kind == CONFIG_VERIFY;
 	L->cpu = cpu_features();
