@@ -81,9 +81,5 @@ conf() {
 # fnv1a64 FILE: FNV-1a 64 of the file's bytes, 16 hex digits (what the test
 # kernel and the chainload test program compute).
 fnv1a64() {
-	python3 -c 'import sys
-h = 0xcbf29ce484222325
-for b in open(sys.argv[1], "rb").read():
-    h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-print("%016x" % h)' "$1"
+	python3 tests/qemu/fnv1a64.py "$1"
 }

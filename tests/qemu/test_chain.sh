@@ -11,16 +11,7 @@ cd "$(dirname "$0")/../.." || exit
 
 # An initrd: a newc cpio archive with one small file (valid for Linux).
 initrd=$OUT/initrd.cpio
-python3 - "$initrd" <<'PY'
-import sys
-def newc(name, data=b"", mode=0o100644):
-    fields = (0, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0)
-    b = ("070701" + "".join("%08x" % v for v in fields)).encode() + name.encode() + b"\0"
-    b += b"\0" * (-len(b) % 4)
-    return b + data + b"\0" * (-len(data) % 4)
-a = newc("runway-initrd", b"an initrd served by Runway\n") + newc("TRAILER!!!", mode=0)
-open(sys.argv[1], "wb").write(a + b"\0" * (-len(a) % 512))
-PY
+python3 tests/qemu/mkcpio.py "$initrd" "runway-initrd=an initrd served by Runway"$'\n'
 ih=$(fnv1a64 "$initrd") isize=$(stat -c %s "$initrd")
 isum=$(sha256sum "$initrd" | cut -d' ' -f1)
 ibad=$(printf '%s' "$isum" | tr '0-9a-f' '1-9a-f0')
