@@ -137,8 +137,10 @@ void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
 	uint32_t page = (uint32_t)L->handoff_page;
 
 	*b = (struct ap_boot){
-		.gdt = { 0, 0x00cf9a000000ffffull, 0x00cf92000000ffffull,
-			 0x00af9a000000ffffull },
+		/* Accessed bits set: the page is read-only in Runway's tables,
+		 * and a CPU sets that bit when it loads a descriptor. */
+		.gdt = { 0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull,
+			 0x00af9b000000ffffull },
 		.cr3 = L->pt.root,
 		.efer = 0x100 | (L->cpu.nx ? 0x800 : 0),
 		.kernel_gdtr = run->gdtr,
@@ -167,15 +169,31 @@ static inline void outb(uint16_t port, uint8_t v)
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+/* One byte to COM1, once its transmitter holds room (LSR bit 5). */
+static void com1_put(char c)
+{
+	for (int i = 0; i < 100000 && !(inb(0x3f8 + 5) & 0x20); i++)
+		__asm__ volatile("pause");
+	outb(0x3f8, (uint8_t)c);
+}
+
 /* After ExitBootServices: say why on COM1 (as the firmware left it
  * configured) and stop. */
 static __attribute__((noreturn)) void halt_after_exit(const char *why)
 {
 	for (const char *s = "runway: fatal after ExitBootServices: "; *s; s++)
-		outb(0x3f8, (uint8_t)*s);
+		com1_put(*s);
 	for (; *why; why++)
-		outb(0x3f8, (uint8_t)*why);
-	outb(0x3f8, '\n');
+		com1_put(*why);
+	com1_put('\n');
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
@@ -183,14 +201,17 @@ static __attribute__((noreturn)) void halt_after_exit(const char *why)
 /* ExitBootServices with the key of a snapshot taken just before; a stale
  * key (an event changed the map) gets one more snapshot, without
  * allocating (UEFI 2.10 section 7.4). */
-static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct fw_map *m)
+static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct fw_map *m,
+				     bool *ret_called)
 {
 	EFI_STATUS st = EFI_SUCCESS;
 
+	*ret_called = false;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		st = fw_map_snapshot_noalloc(m);
 		if (EFI_ERROR(st))
 			return st;
+		*ret_called = true;
 		st = BS->ExitBootServices(image, m->key);
 		if (st != EFI_INVALID_PARAMETER)
 			break;
@@ -204,11 +225,17 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 {
 	struct handoff_params *p =
 		(void *)(uintptr_t)(L->handoff_page + PARAMS_OFFSET);
-	EFI_STATUS st = exit_boot_services(image, &L->map);
+	bool called;
+	EFI_STATUS st = exit_boot_services(image, &L->map, &called);
 	size_t nreg;
 
+	/* Before the first ExitBootServices call the menu can come back; after
+	 * a failed one only memory services are left (UEFI 2.10 section 7.4),
+	 * and EDK2 has stopped its timer. */
+	if (EFI_ERROR(st) && !called)
+		return con_fail(st, "final memory map: %s", efi_status_name(st));
 	if (EFI_ERROR(st))
-		return con_fail(st, "ExitBootServices: %s", efi_status_name(st));
+		halt_after_exit("ExitBootServices or the final memory map failed twice");
 	__asm__ volatile("cli");
 	uint64_t tsc_exit = tsc_now();
 

@@ -295,7 +295,7 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	 * its depth: refuse rather than guess. */
 	if (!L->verify && L->cpu.la57_on)
 		return con_fail(EFI_UNSUPPORTED,
-				"the firmware runs with 5-level paging (CR4.LA57); Runway hands over 4-level tables only");
+				"the firmware runs with 5-level paging (CR4.LA57); Runway starts from 4-level firmware tables only");
 	st = open_and_parse(L, root, e->path);
 	if (!EFI_ERROR(st))
 		st = place(L, e);

@@ -210,8 +210,9 @@ bool handoff_can_start_aps(const struct load *L);
 void handoff_fill_ap_boot(const struct load *L, const struct proto_run *run,
 			  void *data);
 /* Final map, ExitBootServices (retried once on a stale key), the
- * protocol's finish, and the jump.  Returns only if ExitBootServices
- * fails twice. */
+ * protocol's finish, the APs, and the jump.  Returns only when the final
+ * map cannot be taken before ExitBootServices was called; any failure
+ * after that is written to COM1 and halts. */
 EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 				 const struct protocol *proto,
 				 struct proto_run *run);

@@ -37,6 +37,7 @@ static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *path,
 	if (EFI_ERROR(st))
 		return rw_fail(err, "cannot open: %s", efi_status_name(st));
 	struct mm_req req = { .pages = MM_PAGES(f.size ? f.size : 1), .kind = MM_MODULE };
+	size_t mark = L->alloc.nclaims;
 	if (mm_alloc_run(&L->alloc, &req, &base, &why)) {
 		file_close(&f);
 		return rw_fail(err, "%" PRIu64 " bytes: %s", f.size, why.msg);
@@ -44,8 +45,11 @@ static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *path,
 	uint8_t *dst = (uint8_t *)(uintptr_t)base;
 	int r = read_into(&f, dst, err);
 	file_close(&f);
-	if (r)
+	/* An optional file that fails must not stay claimed: the boot goes on. */
+	if (r) {
+		mm_alloc_rollback(&L->alloc, mark);
 		return -1;
+	}
 	memset(dst + f.size, 0, (req.pages << MM_PAGE_SHIFT) - f.size);
 	*ret = (struct loaded_module){ .phys = base, .size = f.size, .path = path };
 	log_event("module path=%s bytes=%" PRIu64 " phys=0x%" PRIx64 "\n", path,

@@ -2,8 +2,9 @@
  * mp.c - starting the application processors a protocol asks for, after
  * ExitBootServices (so the firmware no longer runs them): INIT, then
  * STARTUP twice, to each AP's local APIC ID (Intel SDM vol. 3A, 9.4.4,
- * the MP initialization protocol), in xAPIC (MMIO) or x2APIC (MSR) mode
- * as the firmware left the BSP's APIC.  The APs run ap_start in the
+ * the MP initialization protocol), in xAPIC (MMIO) or x2APIC (MSR) mode:
+ * as the firmware left the BSP's APIC, or switched to x2APIC when the
+ * protocol asks.  The APs run ap_start in the
  * hand-off page (trampoline.S) and park; the ones that do not report in
  * within 100 ms are dropped from the protocol's list.
  */
@@ -73,9 +74,14 @@ void mp_start_aps(const struct load *L, struct proto_run *run)
 			wait_started(&c->started, 100000);
 		}
 	}
-	/* The kernel's list keeps the BSP and the APs that parked. */
-	for (size_t i = 0; i < mp->count; i++)
+	/* The kernel's list keeps the BSP and the APs that parked; one that
+	 * did not is held in INIT, so that it cannot start late and run
+	 * from memory the kernel reuses. */
+	for (size_t i = 0; i < mp->count; i++) {
 		if (mp->cpus[i].started)
 			mp->cpu_ptrs[n++] = mp->cpu_ptrs[1 + i];
+		else
+			send_ipi(&a, mp->cpus[i].apic_id, ICR_INIT);
+	}
 	*mp->cpu_count = n;
 }

@@ -51,9 +51,16 @@ static bool mode_of(const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info,
 	}
 	m->width = info->HorizontalResolution;
 	m->height = info->VerticalResolution;
-	/* GOP pixels are 32 bits in the three formats above. */
-	m->bpp = 32;
-	m->pitch = info->PixelsPerScanLine * 4;
+	/* 32 bits for the two byte formats; for a bit mask, as many whole
+	 * bytes as its highest bit needs (UEFI 2.10 section 12.9). */
+	uint32_t all = m->red_mask | m->green_mask | m->blue_mask | m->reserved_mask;
+	unsigned bits = 0;
+	while (bits < 32 && (all >> bits))
+		bits++;
+	m->bpp = info->PixelFormat == PixelBitMask ? (bits + 7) / 8 * 8 : 32;
+	if (m->bpp == 0)
+		return false;
+	m->pitch = info->PixelsPerScanLine * (m->bpp / 8);
 	return true;
 }
 

@@ -211,6 +211,9 @@ cr3_loaded:
  * is off.
  */
 la57_switch:
+	mov	%cr4, %rax
+	and	$~0x20000, %rax			/* PCIDE must be off to turn paging off */
+	mov	%rax, %cr4
 	lea	ap_start(%rip), %rbx		/* the page, below 4 GiB */
 	lgdt	AP_DATA + D_GDTR64(%rbx)
 	pushq	$0x08

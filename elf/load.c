@@ -245,6 +245,21 @@ static int claim_groups(const struct elf_file *f, struct elf_load *ld,
 	return 0;
 }
 
+/* A one-run image's pages between groups are claimed too: zeroed, so that
+ * nothing from earlier use of the memory is taken for the kernel's (a
+ * protocol scans the whole image). */
+static void zero_holes(const struct elf_image *img, const struct elf_load *ld,
+		       elf_phys_to_ptr p2v, void *p2v_ctx)
+{
+	for (size_t gi = 0; gi + 1 < ld->ngroups; gi++) {
+		uint64_t end = ld->group[gi].vbase + (ld->group[gi].pages << 12);
+		uint64_t next = ld->group[gi + 1].vbase;
+		if (next > end)
+			memset(p2v(p2v_ctx, ld->piece[0].base + (end - img->vlow)), 0,
+			       next - end);
+	}
+}
+
 /* Where the image goes: one run, or group by group. */
 static int claim(const struct elf_file *f, const struct elf_image *img,
 		 struct elf_load *ld, struct mm_alloc *a, struct rw_err *err)
@@ -272,6 +287,8 @@ int elf_load(const struct elf_file *f, const struct elf_image *img,
 	plan_groups(img, ld);
 	if (claim(f, img, ld, a, err))
 		goto fail;
+	if (ld->nruns == 1)
+		zero_holes(img, ld, p2v, p2v_ctx);
 
 	struct fill_ctx fc = { .f = f, .ld = ld, .p2v = p2v, .p2v_ctx = p2v_ctx,
 			       .err = err };

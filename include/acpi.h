@@ -17,7 +17,7 @@ struct acpi_cpu {
 };
 
 /*
- * The enabled (or online-capable) processors of the MADT found from the
+ * The enabled processors of the MADT found from the
  * RSDP at rsdp_phys, in table order, at most cap of them in out.  Tables
  * are read through p2v (a pointer to len readable bytes at phys, or NULL).
  * Returns the number found (0 when there is no valid MADT: bad signature,

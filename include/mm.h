@@ -274,7 +274,7 @@ struct mm_pt {
 	uint64_t pool;
 	uint64_t pool_pages;
 	uint64_t used;
-	uint64_t root;        /* physical address of the PML4 */
+	uint64_t root;        /* physical address of the PML4 (PML5 with la57) */
 	bool nx;              /* the CPU supports EFER.NXE */
 	bool huge_1g;         /* the CPU supports 1 GiB pages */
 	bool la57;            /* 5-level tables (root is a PML5) */

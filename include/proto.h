@@ -174,9 +174,10 @@ struct protocol {
 		       void *p2v_ctx);
 	/*
 	 * Optional, after the segments are loaded and relocated and before
-	 * the page tables are built (run->k has the image but no modules or
-	 * machine information yet): read what the kernel asks for, and set
-	 * run->identity_map.  Returns 0, or -1 with err set.
+	 * the page tables are built (run->k has the image and the machine
+	 * information, no modules yet): read what the kernel asks for, and
+	 * set run->identity_map, run->la57 and run->hhdm_offset.  Returns 0,
+	 * or -1 with err set.
 	 */
 	int (*plan)(struct proto_run *run, struct rw_err *err);
 	/*

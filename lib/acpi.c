@@ -15,7 +15,6 @@ typedef const void *(*acpi_p2v)(void *ctx, uint64_t phys, uint64_t len);
 #define MADT_LAPIC 0
 #define MADT_X2APIC 9
 #define CPU_ENABLED 1u
-#define CPU_ONLINE_CAPABLE 2u
 
 static bool sums_to_zero(const uint8_t *p, uint64_t n)
 {
@@ -106,11 +105,11 @@ size_t acpi_madt_cpus(uint64_t rsdp_phys, acpi_p2v p2v, void *ctx,
 		uint8_t type = s[0], slen = s[1];
 		if (slen < 2 || off + slen > len)
 			break;
-		if (type == MADT_LAPIC && slen >= 8 &&
-		    (le32(s + 4) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
+		/* Enabled only: an online-capable entry is a hot-plug slot, not
+		 * a processor present at boot. */
+		if (type == MADT_LAPIC && slen >= 8 && (le32(s + 4) & CPU_ENABLED))
 			add_cpu(out, &n, s[2], s[3]);
-		else if (type == MADT_X2APIC && slen >= 16 &&
-			 (le32(s + 8) & (CPU_ENABLED | CPU_ONLINE_CAPABLE)))
+		else if (type == MADT_X2APIC && slen >= 16 && (le32(s + 8) & CPU_ENABLED))
 			add_cpu(out, &n, le32(s + 12), le32(s + 4));
 		off += slen;
 	}

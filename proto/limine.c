@@ -318,7 +318,8 @@ static int limine_plan(struct proto_run *run, struct rw_err *err)
 
 	memset(&lim, 0, sizeof lim);
 	if (k->ld->nruns != 1)
-		return rw_fail(err, "limine: %s is not in one physical run", k->path);
+		return rw_fail(err, "limine: %s landed in %zu physical runs; the protocol promises one (with protocol = limine in the entry, Runway claims it as one)",
+			       k->path, k->ld->nruns);
 	lim.vlow = k->img->vlow;
 	lim.vhigh = k->img->vhigh;
 	lim.image = run->p2v(run->p2v_ctx, k->phys_base);
@@ -339,24 +340,29 @@ static int limine_plan(struct proto_run *run, struct rw_err *err)
 	return 0;
 }
 
-static bool limine_detect(const struct loaded_kernel *k,
-			  void *(*p2v)(void *, uint64_t), void *p2v_ctx)
+/* A Limine tag or request among n words. */
+static bool has_limine_words(const uint64_t *w, uint64_t n)
 {
-	const uint64_t *w;
-	uint64_t n;
-
-	if (k->ld->nruns != 1)
-		return false;
-	/* The image starts on a page: aligned 8-byte loads; one compare of
-	 * the first word per position keeps the common case cheap. */
-	w = p2v(p2v_ctx, k->phys_base);
-	n = (k->img->vhigh - k->img->vlow) / 8;
 	for (uint64_t i = 0; i + 1 < n; i++) {
 		if (w[i] == LIM_BASE_REV0 && w[i + 1] == LIM_BASE_REV1)
 			return true;
 		if (w[i] == LIM_START0 && w[i + 1] == LIM_START1)
 			return true;
 		if (w[i] == LIM_MAGIC0 && w[i + 1] == LIM_MAGIC1)
+			return true;
+	}
+	return false;
+}
+
+static bool limine_detect(const struct loaded_kernel *k,
+			  void *(*p2v)(void *, uint64_t), void *p2v_ctx)
+{
+	/* Piece by piece (each starts on a page: aligned 8-byte loads): an
+	 * image that did not land in one run is still found, and plan then
+	 * says why it cannot boot. */
+	for (size_t i = 0; i < k->ld->npieces; i++) {
+		const struct mm_claim *pc = &k->ld->piece[i];
+		if (has_limine_words(p2v(p2v_ctx, pc->base), pc->pages * MM_PAGE_SIZE / 8))
 			return true;
 	}
 	return false;
@@ -762,14 +768,14 @@ static int respond_mp(struct proto_run *run, struct rw_err *err)
 	size_t naps = 0;
 	uint64_t stacks = 0, ptrs_virt, infos_virt, table_virt;
 
-	/* In xAPIC mode an IPI names 8 bits of APIC ID: processors above
-	 * cannot be started and are left out. */
+	/* In xAPIC mode an IPI names 8 bits of APIC ID, and 0xff is the
+	 * broadcast: processors from 0xff up cannot be started alone. */
 	size_t kept = 0;
 	for (size_t i = 0; i < lim.ncpus; i++)
-		if (x2 || lim.cpus[i].apic_id <= 0xff)
+		if (x2 || lim.cpus[i].apic_id < 0xff) /* 0xff: broadcast */
 			lim.cpus[kept++] = lim.cpus[i];
 	if (kept < lim.ncpus)
-		say(run, "limine mp: %zu processors with x2APIC IDs above 255 left out (xAPIC mode)",
+		say(run, "limine mp: %zu processors with APIC IDs from 255 up left out (xAPIC mode)",
 		    lim.ncpus - kept);
 	lim.ncpus = kept;
 	for (size_t i = 0; i < lim.ncpus; i++) {

@@ -726,7 +726,7 @@ static void test_plan_refuses_an_image_not_in_one_run(void **state)
 	E.ld.piece[0].pages = 4;
 	E.ld.piece[1] = (struct mm_claim){ IMG_PHYS + 5 * PAGE, 4 };
 	E.ld.nruns = 2;
-	plan_fails("not in one physical run");
+	plan_fails("landed in 2 physical runs");
 }
 
 /* ---- plan: the base revision tag ---- */
