@@ -241,6 +241,20 @@ static void map_physical(struct load *L, uint64_t offset, uint64_t from,
 		add_mapping(L, offset + hi, hi, to - hi, flags);
 }
 
+/* A framebuffer above the memory the firmware's map names (a BAR decoded
+ * above 4 GiB) is outside [0, hhdm_size): it gets a direct-map mapping of
+ * its own, write-combining, and nothing else up there is mapped. */
+static void map_framebuffer_above(struct load *L)
+{
+	const struct fb_info *fb = &L->k.machine.fb;
+	uint64_t lo = fb->phys & ~(MM_PAGE_SIZE - 1);
+	uint64_t hi = mm_page_up(fb->phys + fb->size);
+
+	if (!fb->present || !fb->size || hi <= lo || lo < L->hhdm_size)
+		return;
+	add_mapping(L, L->k.hhdm_offset + lo, lo, hi - lo, MM_MAP_WRITE | MM_MAP_WC);
+}
+
 /* 7. page tables: counted exactly, claimed in one run, built */
 static EFI_STATUS build_tables(struct load *L, const char *path,
 			       bool identity_map, bool la57)
@@ -262,6 +276,7 @@ static EFI_STATUS build_tables(struct load *L, const char *path,
 		add_mapping(L, L->handoff_page, L->handoff_page, MM_PAGE_SIZE,
 			    MM_MAP_EXEC);
 	map_physical(L, L->k.hhdm_offset, 0, L->hhdm_size, MM_MAP_WRITE);
+	map_framebuffer_above(L);
 	req.pages = mm_pt_count_levels(L->maps, L->nmaps, L->cpu.huge_1g, la57);
 	L->pt = (struct mm_pt){
 		.pool_pages = req.pages,

@@ -153,7 +153,9 @@ struct load {
 	struct elf_file ef;
 	struct elf_image img;
 	struct elf_load ld;
-	struct mm_mapping maps[LOAD_MAPPINGS_MAX + 8]; /* + identity and direct maps, three parts each */
+	/* + the hand-off page, identity and direct maps (three parts each),
+	 * a framebuffer above memory */
+	struct mm_mapping maps[LOAD_MAPPINGS_MAX + 8];
 	size_t nmaps;
 	struct mm_pt pt;
 	uint64_t handoff_page;   /* identity-mapped trampoline page */
