@@ -89,19 +89,20 @@ struct fw_map {
 	size_t desc_size;
 	uint32_t desc_ver;
 };
-/* The i-th descriptor, or NULL past the end (or when the firmware's
- * descriptor size cannot hold one): the one walker over a firmware map. */
+/* Descriptors in the snapshot (mm_efi_desc_count: 0 when the firmware's
+ * descriptor size cannot hold one). */
+static inline size_t fw_map_count(const struct fw_map *m)
+{
+	return mm_efi_desc_count(m->size, m->desc_size);
+}
+/* The i-th descriptor, or NULL past the end: the one walker over a
+ * firmware map in efi/. */
 static inline const struct mm_efi_desc *fw_map_desc(const struct fw_map *m,
 						    size_t i)
 {
-	if (m->desc_size < sizeof(struct mm_efi_desc) ||
-	    i >= m->size / m->desc_size)
+	if (i >= fw_map_count(m))
 		return NULL;
 	return (const void *)((const uint8_t *)m->buf + i * m->desc_size);
-}
-static inline size_t fw_map_count(const struct fw_map *m)
-{
-	return m->desc_size ? m->size / m->desc_size : 0;
 }
 /* Take a snapshot, growing the buffer (with slack) as needed. */
 EFI_STATUS fw_map_snapshot(struct fw_map *m);
