@@ -24,7 +24,7 @@ static EFI_STATUS choose(const struct config_entry *e, struct load *L,
 {
 	uint64_t t = tsc_now();
 
-	if (e->protocol[0])
+	if (e->protocol[0] || L->img.fixed)
 		return EFI_SUCCESS; /* found before loading */
 	*proto = proto_detect(&L->k, identity, NULL);
 	/* Not part of the load's time: the scan reads the whole image. */
@@ -56,7 +56,28 @@ static EFI_STATUS plan(struct load *L, const struct protocol *proto,
 		return con_fail(EFI_UNSUPPORTED, "%s", err.msg);
 	if (run->hhdm_offset)
 		L->k.hhdm_offset = run->hhdm_offset;
+	L->modules_below = run->modules_below;
 	return EFI_SUCCESS;
+}
+
+/* 9a'. the video mode the kernel asked for: the closest GOP offers */
+static void set_video_mode(struct load *L, const struct proto_run *run)
+{
+	struct fb_info *fb = &L->k.machine.fb;
+	uint32_t w = run->fb_want.width, h = run->fb_want.height;
+	uint32_t d = run->fb_want.depth;
+
+	if (!run->fb_want.on || !fb->present || (!w && !h && !d))
+		return;
+	int i = fb_closest(fb, w, h, d);
+	if (i < 0)
+		return;
+	const struct fb_mode *m = &fb->modes[i];
+	log_event("video asked=%ux%ux%u mode=%u set=%ux%ux%u\n", w, h, d, m->number,
+		  m->width, m->height, m->bpp);
+	EFI_STATUS st = sysinfo_set_mode(m->number, fb);
+	if (EFI_ERROR(st))
+		log_event("video mode=%u not set: %s\n", m->number, efi_status_name(st));
 }
 
 /* 9b. what the kernel receives, in the entry's protocol */
@@ -87,6 +108,7 @@ static void describe(struct load *L, EFI_HANDLE image, const struct config_entry
 	k->ld = &L->ld;
 	k->hhdm_size = L->hhdm_size;
 	k->map_cap = L->caps.final_reg_cap;
+	k->efi_map_bytes = L->map.cap;
 }
 
 EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
@@ -101,15 +123,17 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 	if (!proto)
 		return con_fail(EFI_UNSUPPORTED, "entry '%s': unknown protocol '%s' (known: %s)",
 				e->title, e->protocol, proto_names());
-	st = kernel_load(&L, root, cfg, e, e->protocol[0] && proto->one_run);
+	st = kernel_load(&L, root, cfg, e, &proto);
 	if (!EFI_ERROR(st)) {
 		describe(&L, image, e);
 		st = choose(e, &L, &proto);
 	}
 	if (!EFI_ERROR(st))
 		st = plan(&L, proto, &run, &src);
-	if (!EFI_ERROR(st))
+	if (!EFI_ERROR(st)) {
+		set_video_mode(&L, &run);
 		st = kernel_map(&L, run.identity_map, run.la57);
+	}
 	if (!EFI_ERROR(st))
 		st = modules_load(&L, root, e);
 	if (!EFI_ERROR(st))

@@ -14,6 +14,10 @@
 #include <string.h>
 
 extern const char trampoline_start[], trampoline_end[], handoff_start[];
+extern const char handoff_i386[];
+/* trampoline.S, outside the page: call a kernel's EFI amd64 entry. */
+extern uint64_t efi64_enter(uint64_t entry, uint64_t rax, uint64_t rbx,
+			    uint64_t image, uint64_t system_table);
 extern const char ap_start[], ap_pm32[], ap_lm64[], la57_back[];
 
 /* What trampoline.S reads; the offsets are its P_* constants. */
@@ -26,11 +30,13 @@ struct handoff_params {
 	uint64_t nxe;        /* set EFER.NXE first */
 	uint16_t code_sel, data_sel;
 	uint16_t la57;       /* switch to 5-level paging on the way */
+	uint32_t eax;        /* the i386 entry's EAX (arg is its EBX) */
 };
 _Static_assert(offsetof(struct handoff_params, nxe) == 40, "trampoline.S P_NXE");
 _Static_assert(offsetof(struct handoff_params, la57) == 52, "trampoline.S P_LA57");
 _Static_assert(offsetof(struct handoff_params, code_sel) == 48, "trampoline.S P_CODE_SEL");
 _Static_assert(offsetof(struct handoff_params, data_sel) == 50, "trampoline.S P_DATA_SEL");
+_Static_assert(offsetof(struct handoff_params, eax) == 56, "trampoline.S P_EAX");
 
 /* The hand-off page (trampoline.S has the same numbers). */
 #define AP_DATA_OFFSET 0xd00
@@ -113,7 +119,7 @@ EFI_STATUS handoff_reserve(struct load *L)
 		return con_fail(EFI_OUT_OF_RESOURCES, "hand-off page: %s", err.msg);
 	/* The page is mapped at its physical address: the kernel's segments
 	 * must not want that virtual address. */
-	if (page < L->img.vhigh && L->img.vlow < page + MM_PAGE_SIZE)
+	if (!L->img.fixed && page < L->img.vhigh && L->img.vlow < page + MM_PAGE_SIZE)
 		return con_fail(EFI_UNSUPPORTED,
 				"%s: segments at 0x%" PRIx64 "..0x%" PRIx64
 				" cover the hand-off page 0x%" PRIx64,
@@ -219,6 +225,37 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct fw_map *m,
 	return st;
 }
 
+/*
+ * PROTO_JUMP_EFI: boot services stay up.  The protocol's finish gets the
+ * map as it is now (nothing allocates between this snapshot and the
+ * jump), then the kernel is called on the firmware's stack and tables.
+ */
+static EFI_STATUS enter_with_boot_services(EFI_HANDLE image, struct load *L,
+					   const struct protocol *proto,
+					   struct proto_run *run)
+{
+	size_t nreg;
+	EFI_STATUS st = fw_map_snapshot_noalloc(&L->map);
+
+	if (EFI_ERROR(st))
+		return con_fail(st, "memory map for the kernel: %s", efi_status_name(st));
+	if (mm_normalize(L->map.buf, L->map.size, L->map.desc_size, L->final_reg,
+			 L->caps.final_reg_cap, L->scratch, L->caps.scratch_size,
+			 &nreg, NULL))
+		return con_fail(EFI_LOAD_ERROR, "the memory map does not normalize");
+	run->efi_map = (uint64_t)(uintptr_t)L->map.buf;
+	run->efi_map_size = L->map.size;
+	run->efi_desc_size = L->map.desc_size;
+	run->efi_desc_version = L->map.desc_ver;
+	if (proto->finish(run, L->final_reg, nreg, tsc_now()))
+		return con_fail(EFI_BUFFER_TOO_SMALL,
+				"%s protocol: the memory map does not fit its buffer", proto->name);
+	efi64_enter(run->entry, run->eax, run->arg, (uint64_t)(uintptr_t)image,
+		    (uint64_t)(uintptr_t)ST);
+	return con_fail(EFI_ABORTED, "%s: the kernel returned to Runway from its EFI entry",
+			L->file.path);
+}
+
 EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 				 const struct protocol *proto,
 				 struct proto_run *run)
@@ -226,8 +263,11 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 	struct handoff_params *p =
 		(void *)(uintptr_t)(L->handoff_page + PARAMS_OFFSET);
 	bool called;
-	EFI_STATUS st = exit_boot_services(image, &L->map, &called);
 	size_t nreg;
+
+	if (run->jump == PROTO_JUMP_EFI)
+		return enter_with_boot_services(image, L, proto, run);
+	EFI_STATUS st = exit_boot_services(image, &L->map, &called);
 
 	/* Before the first ExitBootServices call the menu can come back; after
 	 * a failed one only memory services are left (UEFI 2.10 section 7.4),
@@ -259,8 +299,12 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 		.code_sel = run->code_sel,
 		.data_sel = run->data_sel,
 		.la57 = run->la57,
+		.eax = run->eax,
 	};
 	handoff_fill_ap_boot(L, run, (void *)(uintptr_t)(L->handoff_page + AP_DATA_OFFSET));
+	if (run->jump == PROTO_JUMP_I386)
+		((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
+			(uint64_t)(handoff_i386 - trampoline_start)))(p);
 	mp_start_aps(L, run);
 	((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
 		(uint64_t)(handoff_start - trampoline_start)))(p);

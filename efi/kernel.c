@@ -28,11 +28,47 @@ static const char *status_name(uint64_t st)
 	return efi_status_name(st);
 }
 
-/* 1. the file and its headers: nothing is claimed yet */
-static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
-				 const char *path)
+/* 1b. a protocol whose header is in the file (Multiboot) finds it in
+ * the first bytes: detection for an entry that names no protocol, then
+ * its own description of the image */
+static EFI_STATUS parse_header(struct load *L, const struct config_entry *e,
+			       const struct protocol **proto, bool *ret_done)
 {
 	struct rw_err err;
+	uint64_t len = L->file.size < PROTO_HEAD_MAX ? L->file.size : PROTO_HEAD_MAX;
+
+	*ret_done = false;
+	if (L->verify || (e->protocol[0] && !(*proto)->parse))
+		return EFI_SUCCESS;
+	EFI_STATUS st = file_read_at(&L->file, 0, L->head, len);
+	if (EFI_ERROR(st))
+		return con_fail(st, "%s: reading its first %" PRIu64 " bytes: %s", e->path,
+				len, efi_status_name(st));
+	if (!e->protocol[0]) {
+		uint64_t t = tsc_now();
+		const struct protocol *p = proto_probe(L->head, (size_t)len);
+		if (!p)
+			return EFI_SUCCESS;
+		*proto = p;
+		log_event("protocol path=%s detected=%s us=%" PRIu64 "\n", e->path,
+			  p->name, tsc_to_us(tsc_now() - t));
+	}
+	if (!(*proto)->parse)
+		return EFI_SUCCESS;
+	*ret_done = true;
+	if ((*proto)->parse(&L->ef, L->head, (size_t)len, &L->img, &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	return EFI_SUCCESS;
+}
+
+/* 1. the file and its headers: nothing is claimed yet */
+static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
+				 const struct config_entry *e,
+				 const struct protocol **proto)
+{
+	struct rw_err err;
+	const char *path = e->path;
+	bool done;
 	EFI_STATUS st = file_open(root, path, &L->file);
 
 	if (EFI_ERROR(st))
@@ -45,6 +81,9 @@ static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
 		.status_name = status_name,
 		.verify_only = L->verify,
 	};
+	st = parse_header(L, e, proto, &done);
+	if (EFI_ERROR(st) || done)
+		return st;
 	if (elf_parse(&L->ef, &L->img, &err))
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
 	return EFI_SUCCESS;
@@ -164,7 +203,7 @@ static EFI_STATUS map_memory(struct load *L, const struct config *cfg,
 		      L->claims, L->caps.claim_cap);
 	L->alloc.per_page = cfg->claim_per_page;
 	const uint64_t hhdm = RUNWAY_HHDM_OFFSET;
-	if (overlaps(L->img.vlow, L->img.vhigh - L->img.vlow, hhdm, L->hhdm_size))
+	if (!L->img.fixed && overlaps(L->img.vlow, L->img.vhigh - L->img.vlow, hhdm, L->hhdm_size))
 		return con_fail(EFI_UNSUPPORTED,
 				"%s: segments at 0x%" PRIx64 "..0x%" PRIx64
 				" overlap the direct map at 0x%" PRIx64 "..0x%" PRIx64,
@@ -293,9 +332,55 @@ static EFI_STATUS build_tables(struct load *L, const char *path,
 	return EFI_SUCCESS;
 }
 
+/* 2 (fixed images). one that may move goes to the first (or last)
+ * place its bounds allow */
+static EFI_STATUS place_fixed(struct load *L, const char *path)
+{
+	struct elf_image *img = &L->img;
+	uint64_t size = img->vhigh - img->vlow, base;
+
+	if (!img->move.on)
+		return EFI_SUCCESS;
+	if (!mm_alloc_find(&L->alloc, size, img->move.min, img->move.max,
+			   img->move.align, img->move.highest, &base))
+		return con_fail(EFI_OUT_OF_RESOURCES,
+				"%s: no free memory for the relocatable image (%" PRIu64 " bytes) in 0x%" PRIx64 "..0x%" PRIx64 " at a multiple of 0x%" PRIx64,
+				path, size, img->move.min, img->move.max, img->move.align);
+	elf_slide(img, base - img->vlow);
+	log_event("relocated path=%s base=0x%" PRIx64 " entry=0x%" PRIx64 " %s\n", path,
+		  img->seg[0].vaddr, img->entry,
+		  img->move.highest ? "highest" : "lowest");
+	return EFI_SUCCESS;
+}
+
+/* Steps 3-6 for a fixed image: its memory is claimed where it must go
+ * before the hand-off page is, so that the page cannot take it. */
+static EFI_STATUS load_fixed(struct load *L, const struct config *cfg,
+			     const struct config_entry *e)
+{
+	EFI_STATUS st = check_pin(L, e);
+
+	if (!EFI_ERROR(st))
+		st = map_memory(L, cfg, e->path);
+	if (!EFI_ERROR(st))
+		st = place_fixed(L, e->path);
+	if (EFI_ERROR(st))
+		return st;
+	L->calls_before = L->alloc.calls;
+	L->k.tsc_load_start = tsc_now();
+	st = load_segments(L, e->path);
+	L->k.phys_base = L->ld.npieces ? L->ld.piece[0].base : 0;
+	/* Not a segment claim: keep it out of the load line's count. */
+	uint64_t calls = L->alloc.calls;
+	if (!EFI_ERROR(st))
+		st = handoff_reserve(L);
+	L->calls_before += L->alloc.calls - calls;
+	return st;
+}
+
 EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 		       const struct config *cfg, const struct config_entry *e,
-		       bool one_run)
+		       const struct protocol **proto)
 {
 	EFI_STATUS st;
 
@@ -311,7 +396,9 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	if (!L->verify && L->cpu.la57_on)
 		return con_fail(EFI_UNSUPPORTED,
 				"the firmware runs with 5-level paging (CR4.LA57); Runway starts from 4-level firmware tables only");
-	st = open_and_parse(L, root, e->path);
+	st = open_and_parse(L, root, e, proto);
+	if (!EFI_ERROR(st) && L->img.fixed)
+		return load_fixed(L, cfg, e);
 	if (!EFI_ERROR(st))
 		st = place(L, e);
 	if (!EFI_ERROR(st))
@@ -325,7 +412,7 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	if (EFI_ERROR(st))
 		return st;
 	/* 6-7 are timed and counted: the firmware calls the load line reports. */
-	L->img.one_run = one_run;
+	L->img.one_run = e->protocol[0] && (*proto)->one_run;
 	L->calls_before = L->alloc.calls;
 	L->k.tsc_load_start = tsc_now();
 	st = load_segments(L, e->path);
@@ -335,7 +422,9 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 
 EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57)
 {
-	EFI_STATUS st = build_tables(L, L->file.path, identity_map, la57);
+	/* A fixed image runs with paging off or on the firmware's tables. */
+	EFI_STATUS st = L->img.fixed ? EFI_SUCCESS
+				     : build_tables(L, L->file.path, identity_map, la57);
 
 	L->k.tsc_load_done = tsc_now();
 	L->alloc_calls = L->alloc.calls - L->calls_before;

@@ -123,6 +123,9 @@ extern const struct mm_fw efi_mm_fw;
 
 /* ---- sysinfo.c: what the firmware tells about the machine ---- */
 void sysinfo_read(EFI_HANDLE image, struct machine_info *ret);
+/* Switch GOP to mode `number` (if it is not the current one) and read the
+ * framebuffer again into *fb. */
+EFI_STATUS sysinfo_set_mode(uint32_t number, struct fb_info *fb);
 
 /* ---- pin.c: the one path for SHA-256 pins ---- */
 /*
@@ -152,6 +155,8 @@ struct load {
 	struct mm_alloc alloc;
 	struct vol_file file;
 	struct elf_file ef;
+	uint8_t head[PROTO_HEAD_MAX]; /* the file's first bytes, for headers */
+	uint64_t modules_below;  /* set from the protocol's plan */
 	struct elf_image img;
 	struct elf_load ld;
 	/* + the hand-off page, identity and direct maps (three parts each),
@@ -173,12 +178,15 @@ struct load {
  * Steps 1-6 for entry e: open and validate the file, place a relocatable
  * kernel, check its pin, snapshot and normalize the memory map, claim
  * the hand-off page (boot mode), load the segments (in one physical run
- * when one_run) and relocate.  Reports its own errors.  Everything claimed
- * stays claimed until load_release.
+ * when the entry's protocol needs it) and relocate.  *proto is the
+ * entry's protocol; for an entry that names none, a protocol whose header
+ * the file carries (Multiboot) replaces it.  Such a protocol describes a
+ * fixed image, claimed at its physical addresses.  Reports its own
+ * errors.  Everything claimed stays claimed until load_release.
  */
 EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 		       const struct config *cfg, const struct config_entry *e,
-		       bool one_run);
+		       const struct protocol **proto);
 /* Step 7: the page tables (with an identity map of [4 KiB, direct map
  * size) when asked; 5 levels when la57). */
 EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57);

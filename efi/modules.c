@@ -36,7 +36,8 @@ static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *path,
 
 	if (EFI_ERROR(st))
 		return rw_fail(err, "cannot open: %s", efi_status_name(st));
-	struct mm_req req = { .pages = MM_PAGES(f.size ? f.size : 1), .kind = MM_MODULE };
+	struct mm_req req = { .pages = MM_PAGES(f.size ? f.size : 1),
+			      .below = L->modules_below, .kind = MM_MODULE };
 	size_t mark = L->alloc.nclaims;
 	if (mm_alloc_run(&L->alloc, &req, &base, &why)) {
 		file_close(&f);

@@ -72,8 +72,10 @@ static void read_modes(EFI_GRAPHICS_OUTPUT_PROTOCOL *gop, struct fb_info *fb)
 		UINTN size;
 		if (EFI_ERROR(gop->QueryMode(gop, i, &size, &info)))
 			continue;
-		if (mode_of(info, &fb->modes[fb->nmodes]))
+		if (mode_of(info, &fb->modes[fb->nmodes])) {
+			fb->modes[fb->nmodes].number = i;
 			fb->nmodes++;
+		}
 		FreePool(info);
 	}
 }
@@ -90,8 +92,27 @@ static void read_framebuffer(struct fb_info *fb)
 	fb->present = true;
 	fb->phys = gop->Mode->FrameBufferBase;
 	fb->size = gop->Mode->FrameBufferSize;
+	m.number = gop->Mode->Mode;
 	fb->mode = m;
 	read_modes(gop, fb);
+}
+
+EFI_STATUS sysinfo_set_mode(uint32_t number, struct fb_info *fb)
+{
+	EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
+	EFI_GRAPHICS_OUTPUT_PROTOCOL *gop;
+	EFI_STATUS st = LibLocateProtocol(&gop_guid, (void **)&gop);
+
+	if (EFI_ERROR(st) || !gop)
+		return EFI_ERROR(st) ? st : EFI_NOT_FOUND;
+	if (gop->Mode->Mode != number) {
+		st = gop->SetMode(gop, number);
+		if (EFI_ERROR(st))
+			return st;
+	}
+	*fb = (struct fb_info){ 0 };
+	read_framebuffer(fb);
+	return EFI_SUCCESS;
 }
 
 /* The RTC as UNIX time (taken as UTC, as OVMF and QEMU keep it); 0 when

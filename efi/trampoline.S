@@ -11,7 +11,8 @@
  * starts an AP at a page boundary: ap_start comes first).  Layout of the
  * page (efi/handoff.c has the same numbers):
  *   0x000  ap_start: 16-bit, then 32-bit, then 64-bit code for the APs;
- *          handoff_start: the BSP's jump to the kernel; zero_regs
+ *          handoff_start: the BSP's jump to the kernel; zero_regs;
+ *          handoff_i386: the BSP's jump to a 32-bit entry
  *   0xd00  struct ap_boot: what the APs read
  *   0xf00  struct handoff_params: what the BSP reads
  */
@@ -24,6 +25,7 @@
 #define P_CODE_SEL  48
 #define P_DATA_SEL  50
 #define P_LA57      52
+#define P_EAX       56
 
 #define AP_DATA     0xd00
 #define D_GDTR32    0x20
@@ -43,7 +45,8 @@
 #define D_FAR_LA57  0x90
 
 	.text
-	.globl trampoline_start, trampoline_end, handoff_start
+	.globl trampoline_start, trampoline_end, handoff_start, handoff_i386
+	.globl efi64_enter
 	.globl ap_start, ap_pm32, ap_lm64, la57_back
 
 
@@ -243,6 +246,64 @@ la57_back:
 	jmp	cr3_loaded
 
 /*
+ *   void handoff_i386(const struct handoff_params *p)   rdi (identity address)
+ *
+ * Multiboot's 32-bit entry (both specifications' i386 machine state):
+ * through compatibility mode with the page's flat GDT (0x08 code, 0x10
+ * data, base 0, limit 4 GiB), paging off (which ends long mode), EFER.LME
+ * and NXE off, CR4.PAE, PGE, PCIDE and LA57 off so that the kernel starts
+ * from plain protected mode; interrupts stay off.  EAX = P_EAX, EBX =
+ * P_ARG, ESP just below the page's data (the code under it is done with),
+ * the other registers 0, then a jump to P_ENTRY.  Runs on the firmware's
+ * tables, which map the page at its address.
+ */
+	.code64
+handoff_i386:
+	cli
+	cld
+	mov	%rdi, %rsi
+	mov	%cr4, %rax
+	and	$~0x20000, %rax			/* PCIDE must be off to turn paging off */
+	mov	%rax, %cr4
+	lea	ap_start(%rip), %rbx		/* the page, below 4 GiB */
+	lgdt	AP_DATA + D_GDTR64(%rbx)
+	pushq	$0x08
+	lea	7f(%rip), %rax
+	pushq	%rax
+	lretq
+	.code32
+7:	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %fs
+	mov	%eax, %gs
+	mov	%eax, %ss
+	mov	%cr0, %eax
+	and	$0x7fffffff, %eax	/* paging off: long mode inactive */
+	mov	%eax, %cr0
+	mov	$0xc0000080, %ecx
+	rdmsr
+	and	$~0x900, %eax		/* EFER.LME and NXE */
+	wrmsr
+	mov	%cr4, %eax
+	and	$~0x10a0, %eax		/* PAE, PGE, LA57 */
+	mov	%eax, %cr4
+	xor	%eax, %eax
+	mov	%eax, %cr3
+	lea	AP_DATA(%ebx), %esp
+	mov	P_ENTRY(%esi), %ecx
+	push	%ecx
+	mov	P_EAX(%esi), %eax
+	mov	P_ARG(%esi), %ebx
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%ebp, %ebp
+	ret
+	.code64
+
+/*
  * The PAT layout the Limine protocol specifies (and harmless for Runway's,
  * whose tables use entry 0 only): WB, WT, UC-, UC, WP, WC, then UC-, UC.
  * Needs a stack; clobbers eax, ecx, edx.
@@ -273,4 +334,38 @@ zero_regs:
 	xor	%r15d, %r15d
 	ret
 trampoline_end:
+
+/*
+ *   uint64_t efi64_enter(entry, rax, rbx, image, system_table)
+ *                        rdi    rsi  rdx  rcx    r8
+ *
+ * Multiboot2's EFI amd64 entry, with boot services running: RAX = the
+ * magic, RBX = the information's address, and (as for an EFI image's own
+ * entry point) RCX = the image handle, RDX = the system table, with
+ * 32 bytes of shadow space and a 16-byte aligned stack at the call.  Runs
+ * from Runway's image, not the hand-off page; returns if the kernel does.
+ */
+efi64_enter:
+	push	%rbp
+	mov	%rsp, %rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	and	$-16, %rsp
+	sub	$32, %rsp
+	mov	%rdi, %r11
+	mov	%rsi, %rax
+	mov	%rdx, %rbx
+	mov	%r8, %rdx
+	call	*%r11
+	lea	-40(%rbp), %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	ret
 	.section .note.GNU-stack,"",@progbits

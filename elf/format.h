@@ -11,10 +11,12 @@
 #define EI_CLASS 4
 #define EI_DATA 5
 #define EI_VERSION 6
+#define ELFCLASS32 1
 #define ELFCLASS64 2
 #define ELFDATA2LSB 1
 #define EV_CURRENT 1
 /* e_type values: ELF_ET_EXEC and ELF_ET_DYN in include/elf64.h. */
+#define EM_386 3
 #define EM_X86_64 62
 #define PN_XNUM 0xffff
 
@@ -99,5 +101,36 @@ struct elf64_shdr {
 	uint64_t sh_entsize;
 };
 _Static_assert(sizeof(struct elf64_shdr) == 64, "Elf64_Shdr");
+
+/* ELF32, for Multiboot kernels (elf/phys.c). */
+struct elf32_ehdr {
+	uint8_t e_ident[EI_NIDENT];
+	uint16_t e_type;
+	uint16_t e_machine;
+	uint32_t e_version;
+	uint32_t e_entry;
+	uint32_t e_phoff;
+	uint32_t e_shoff;
+	uint32_t e_flags;
+	uint16_t e_ehsize;
+	uint16_t e_phentsize;
+	uint16_t e_phnum;
+	uint16_t e_shentsize;
+	uint16_t e_shnum;
+	uint16_t e_shstrndx;
+};
+_Static_assert(sizeof(struct elf32_ehdr) == 52, "Elf32_Ehdr");
+
+struct elf32_phdr {
+	uint32_t p_type;
+	uint32_t p_offset;
+	uint32_t p_vaddr;
+	uint32_t p_paddr;
+	uint32_t p_filesz;
+	uint32_t p_memsz;
+	uint32_t p_flags;
+	uint32_t p_align;
+};
+_Static_assert(sizeof(struct elf32_phdr) == 32, "Elf32_Phdr");
 
 #endif

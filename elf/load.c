@@ -260,12 +260,64 @@ static void zero_holes(const struct elf_image *img, const struct elf_load *ld,
 	}
 }
 
+/* Why [base, end) could not be claimed: who holds the first part of it
+ * that is not free, or the firmware's answer. */
+static int fixed_refused(const struct elf_file *f, const struct mm_alloc *a,
+			 uint64_t base, uint64_t end, const struct rw_err *why,
+			 struct rw_err *err)
+{
+	struct mm_region r;
+
+	if (!mm_alloc_owner(a, base, end, &r))
+		return rw_fail(err, "%s: cannot claim physical 0x%" PRIx64 "..0x%" PRIx64 ", where the image must go: %s",
+			       f->path, base, end, why->msg);
+	if (r.kind == MM_KIND_COUNT)
+		return rw_fail(err, "%s: the image must go to physical 0x%" PRIx64 "..0x%" PRIx64 ", but 0x%" PRIx64 "..0x%" PRIx64 " is not memory the firmware's map names",
+			       f->path, base, end, r.base, r.end);
+	return rw_fail(err, "%s: the image must go to physical 0x%" PRIx64 "..0x%" PRIx64 ", but 0x%" PRIx64 "..0x%" PRIx64 " is %s memory (firmware descriptor %u)",
+		       f->path, base, end, r.base, r.end, mm_kind_name(r.kind), r.src);
+}
+
+/* A fixed image: each run of touching groups claimed exactly where it
+ * must go, one claim per run. */
+static int claim_fixed(const struct elf_file *f, struct elf_load *ld,
+		       struct mm_alloc *a, struct rw_err *err)
+{
+	ld->nruns = 0;
+	for (size_t gi = 0, gj; gi < ld->ngroups; gi = gj) {
+		uint64_t end = ld->group[gi].vbase + (ld->group[gi].pages << 12);
+		for (gj = gi + 1; gj < ld->ngroups && ld->group[gj].vbase == end; gj++)
+			end += ld->group[gj].pages << 12;
+		struct mm_req req = {
+			.pages = (end - ld->group[gi].vbase) >> 12,
+			.exact = ld->group[gi].vbase,
+			.has_exact = true,
+			.kind = MM_KERNEL,
+		};
+		struct rw_err why;
+		uint64_t base;
+		if (mm_alloc_run(a, &req, &base, &why))
+			return fixed_refused(f, a, req.exact, end, &why, err);
+		for (size_t k = gi; k < gj; k++) {
+			struct elf_group *g = &ld->group[k];
+			g->first_piece = k;
+			g->npieces = 1;
+			ld->piece[k] = (struct mm_claim){ g->vbase, g->pages };
+		}
+		ld->nruns++;
+	}
+	ld->npieces = ld->ngroups;
+	return 0;
+}
+
 /* Where the image goes: one run, or group by group. */
 static int claim(const struct elf_file *f, const struct elf_image *img,
 		 struct elf_load *ld, struct mm_alloc *a, struct rw_err *err)
 {
 	struct rw_err why;
 
+	if (img->fixed)
+		return claim_fixed(f, ld, a, err);
 	if (!img->one_run && !span_worth_one_run(img, ld))
 		return claim_groups(f, ld, a, err);
 	if (claim_span(img, ld, a, &why) == 0)
@@ -287,7 +339,7 @@ int elf_load(const struct elf_file *f, const struct elf_image *img,
 	plan_groups(img, ld);
 	if (claim(f, img, ld, a, err))
 		goto fail;
-	if (ld->nruns == 1)
+	if (ld->nruns == 1 && !img->fixed)
 		zero_holes(img, ld, p2v, p2v_ctx);
 
 	struct fill_ctx fc = { .f = f, .ld = ld, .p2v = p2v, .p2v_ctx = p2v_ctx,

@@ -74,6 +74,19 @@ struct elf_image {
 	 * one physical run or nothing (the Limine protocol promises a
 	 * physically contiguous image). */
 	bool one_run;
+	/* A fixed image (Multiboot): every vaddr above is the physical
+	 * address the bytes go to, claimed exactly there (one claim per run
+	 * of touching pages); the kernel runs without Runway's page tables
+	 * (paging off, or on the firmware's identity map). */
+	bool fixed;
+	/* A fixed image that may move (Multiboot2's relocatable tag): the
+	 * span [vlow, vhigh) goes to a multiple of align in [min, max),
+	 * lowest first or highest first.  elf_slide moves it. */
+	struct {
+		bool on;
+		bool highest;
+		uint64_t min, max, align;
+	} move;
 };
 
 /*
@@ -83,6 +96,17 @@ struct elf_image {
  */
 int elf_parse(const struct elf_file *f, struct elf_image *ret_img,
 	      struct rw_err *err);
+
+/*
+ * Read and validate the headers of an ELF32 (EM_386) or ELF64 (EM_X86_64)
+ * file as a fixed image (Multiboot): each PT_LOAD segment at its p_paddr,
+ * the entry translated from e_entry's virtual address to its physical one
+ * when a segment's p_vaddr range holds it.  Checks what elf_parse checks
+ * that a copying loader needs (sizes inside the file, no overlap, the
+ * entry inside a segment); nothing is claimed.
+ */
+int elf_parse_phys(const struct elf_file *f, struct elf_image *ret_img,
+		   unsigned *ret_class, struct rw_err *err);
 
 /*
  * Move an ET_DYN image by `slide` bytes (a multiple of the page size):

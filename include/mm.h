@@ -228,6 +228,22 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 		    struct mm_claim *ret_pieces, size_t max_pieces,
 		    size_t *ret_n, struct rw_err *err);
 
+/*
+ * Where `size` bytes fit in usable memory inside [min, max), at a multiple
+ * of align (a power of two; a page at least): the lowest such base, or the
+ * highest when `highest`.  Claims nothing.  False when none fits.
+ */
+bool mm_alloc_find(const struct mm_alloc *a, uint64_t size, uint64_t min,
+		   uint64_t max, uint64_t align, bool highest, uint64_t *ret_base);
+
+/*
+ * The first part of [base, end) that is not usable memory: its range,
+ * and its kind (MM_KIND_COUNT for memory the map does not name at all).
+ * False when all of it is usable.
+ */
+bool mm_alloc_owner(const struct mm_alloc *a, uint64_t base, uint64_t end,
+		    struct mm_region *ret);
+
 /* Rollback: release every claim made after mark = a->nclaims, newest first. */
 void mm_alloc_rollback(struct mm_alloc *a, size_t mark);
 

@@ -43,7 +43,29 @@ struct fb_mode {
 	uint32_t pitch;          /* bytes per scan line */
 	uint32_t bpp;            /* bits per pixel */
 	uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+	uint32_t number;         /* GOP's mode number */
 };
+
+/* A colour mask's lowest bit and its width in bits. */
+static inline unsigned fb_mask_shift(uint32_t m)
+{
+	unsigned s = 0;
+
+	while (m && !(m & 1)) {
+		m >>= 1;
+		s++;
+	}
+	return s;
+}
+
+static inline unsigned fb_mask_size(uint32_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
 
 #define FB_MODES_MAX 32
 
@@ -97,6 +119,8 @@ struct loaded_kernel {
 	struct loaded_module modules[CONFIG_MAX_MODULES];
 	struct machine_info machine;
 	size_t map_cap;               /* regions the final map may have */
+	uint64_t efi_map_bytes;       /* bytes the firmware's final map may
+				       * take (for a protocol that copies it) */
 	uint64_t tsc_entry;           /* this boot attempt began */
 	uint64_t tsc_load_start;      /* kernel load began */
 	uint64_t tsc_load_done;       /* segments filled, tables built */
@@ -162,10 +186,38 @@ struct proto_run {
 	uint64_t gdtr;        /* virtual address of a 10-byte GDTR */
 	uint16_t code_sel, data_sel;
 	struct proto_mp mp;   /* APs to start after ExitBootServices */
+	/* Set by plan: how the kernel is entered.  PROTO_JUMP_LONG: the
+	 * 64-bit jump above, on Runway's tables.  PROTO_JUMP_I386: after
+	 * ExitBootServices, 32-bit protected mode with paging off, EAX = eax,
+	 * EBX = arg, EIP = entry (below 4 GiB).  PROTO_JUMP_EFI: boot services
+	 * left running, on the firmware's tables, RAX = eax, RBX = arg; finish
+	 * gets the map as it is at the jump. */
+	enum { PROTO_JUMP_LONG, PROTO_JUMP_I386, PROTO_JUMP_EFI } jump;
+	uint32_t eax;
+	/* Set by plan: modules (and files the kernel asks for) end at or
+	 * below this address (0: anywhere). */
+	uint64_t modules_below;
+	/* Set by plan: the video mode the kernel would like; the loader sets
+	 * the closest one GOP offers (fb_closest) before prepare. */
+	struct {
+		bool on;
+		uint32_t width, height, depth;  /* 0: any */
+	} fb_want;
 };
 
 struct protocol {
 	const char *name;
+	/*
+	 * Optional, for protocols whose header is in the file (Multiboot):
+	 * probe says whether the file's first bytes carry one (entries
+	 * without `protocol =`, before anything is loaded); parse reads the
+	 * header and describes the image instead of elf_parse (a fixed image,
+	 * elf_image.fixed).  head holds the first min(file size, 32 KiB)
+	 * bytes.  parse returns 0, or -1 with err set.
+	 */
+	bool (*probe)(const uint8_t *head, size_t len);
+	int (*parse)(const struct elf_file *f, const uint8_t *head, size_t len,
+		     struct elf_image *ret_img, struct rw_err *err);
 	/* The whole image must be in one physical run (elf_image.one_run). */
 	bool one_run;
 	/* Optional: does the loaded image ask for this protocol?  For entries
@@ -205,10 +257,25 @@ const struct protocol *proto_find(const char *name);
 const struct protocol *proto_detect(const struct loaded_kernel *k,
 				    void *(*p2v)(void *, uint64_t), void *p2v_ctx);
 
+/* For an entry without `protocol =`: the first protocol whose probe finds
+ * its header in the file's first bytes; NULL if none. */
+const struct protocol *proto_probe(const uint8_t *head, size_t len);
+
+/* The file bytes a probe or parse reads: the first 32 KiB. */
+#define PROTO_HEAD_MAX 32768
+
+/* The index in fb->modes of the mode closest to width x height (then to
+ * depth bits per pixel); 0 in a field means any.  -1 when there are no
+ * modes. */
+int fb_closest(const struct fb_info *fb, uint32_t width, uint32_t height,
+	       uint32_t depth);
+
 /* The known protocol names, comma-separated, for error messages. */
 const char *proto_names(void);
 
 extern const struct protocol proto_runway;
 extern const struct protocol proto_limine;
+extern const struct protocol proto_multiboot2;
+extern const struct protocol proto_multiboot1;
 
 #endif

@@ -413,26 +413,6 @@ static uint64_t *respond(const struct proto_run *run, int r, uint64_t size,
 	return resp;
 }
 
-static unsigned mask_shift(uint32_t m)
-{
-	unsigned s = 0;
-
-	while (m && !(m & 1)) {
-		m >>= 1;
-		s++;
-	}
-	return s;
-}
-
-static unsigned mask_size(uint32_t m)
-{
-	unsigned n = 0;
-
-	for (; m; m &= m - 1)
-		n++;
-	return n;
-}
-
 static void fill_mode(struct lim_video_mode *v, const struct fb_mode *m)
 {
 	v->pitch = m->pitch;
@@ -440,12 +420,12 @@ static void fill_mode(struct lim_video_mode *v, const struct fb_mode *m)
 	v->height = m->height;
 	v->bpp = (uint16_t)m->bpp;
 	v->memory_model = LIM_FB_RGB;
-	v->red_mask_size = (uint8_t)mask_size(m->red_mask);
-	v->red_mask_shift = (uint8_t)mask_shift(m->red_mask);
-	v->green_mask_size = (uint8_t)mask_size(m->green_mask);
-	v->green_mask_shift = (uint8_t)mask_shift(m->green_mask);
-	v->blue_mask_size = (uint8_t)mask_size(m->blue_mask);
-	v->blue_mask_shift = (uint8_t)mask_shift(m->blue_mask);
+	v->red_mask_size = (uint8_t)fb_mask_size(m->red_mask);
+	v->red_mask_shift = (uint8_t)fb_mask_shift(m->red_mask);
+	v->green_mask_size = (uint8_t)fb_mask_size(m->green_mask);
+	v->green_mask_shift = (uint8_t)fb_mask_shift(m->green_mask);
+	v->blue_mask_size = (uint8_t)fb_mask_size(m->blue_mask);
+	v->blue_mask_shift = (uint8_t)fb_mask_shift(m->blue_mask);
 }
 
 static void fill_framebuffer(const struct proto_run *run, struct lim_framebuffer *fb)

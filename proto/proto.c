@@ -10,6 +10,8 @@
 static const struct protocol *const protocols[] = {
 	&proto_runway,
 	&proto_limine,
+	&proto_multiboot2,
+	&proto_multiboot1,
 };
 
 #define NPROTOCOLS (sizeof protocols / sizeof protocols[0])
@@ -46,4 +48,37 @@ const struct protocol *proto_detect(const struct loaded_kernel *k,
 		if (protocols[i]->detect && protocols[i]->detect(k, p2v, p2v_ctx))
 			return protocols[i];
 	return &proto_runway;
+}
+
+const struct protocol *proto_probe(const uint8_t *head, size_t len)
+{
+	for (size_t i = 0; i < NPROTOCOLS; i++)
+		if (protocols[i]->probe && protocols[i]->probe(head, len))
+			return protocols[i];
+	return NULL;
+}
+
+static uint32_t dist(uint32_t a, uint32_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+int fb_closest(const struct fb_info *fb, uint32_t width, uint32_t height,
+	       uint32_t depth)
+{
+	int best = -1;
+	uint64_t best_score = 0;
+
+	for (size_t i = 0; i < fb->nmodes; i++) {
+		const struct fb_mode *m = &fb->modes[i];
+		/* Size first (pixels off in each direction), then depth. */
+		uint64_t score = ((uint64_t)(width ? dist(m->width, width) : 0) +
+				  (height ? dist(m->height, height) : 0)) << 8;
+		score += depth ? dist(m->bpp, depth) : 0;
+		if (best < 0 || score < best_score) {
+			best = (int)i;
+			best_score = score;
+		}
+	}
+	return best;
 }

@@ -1441,9 +1441,9 @@ static void test_framebuffer_lists_the_video_modes(void **state)
 {
 	(void)state;
 	static const struct fb_mode modes[] = {
-		{ 1024, 768, 4096, 32, 0xff0000, 0xff00, 0xff, 0xff000000 },
-		{ 640, 480, 2560, 32, 0xff, 0xff00, 0xff0000, 0xff000000 },
-		{ 800, 600, 1600, 16, 0xf800, 0x07e0, 0x001f, 0 },
+		{ 1024, 768, 4096, 32, 0xff0000, 0xff00, 0xff, 0xff000000, 0 },
+		{ 640, 480, 2560, 32, 0xff, 0xff00, 0xff0000, 0xff000000, 0 },
+		{ 800, 600, 1600, 16, 0xf800, 0x07e0, 0x001f, 0, 0 },
 	};
 	env_default();
 	uint64_t r = req(FRAMEBUFFER, 1);
