@@ -568,7 +568,7 @@ static void test_shipped_examples_parse(void **state)
 }
 
 /* README.md's menu example (the fenced block after "A menu has entries:")
- * is what users copy: it must parse, with its three entries. */
+ * is what users copy: it must parse, with its five entries. */
 static void test_readme_menu_example_parses(void **state)
 {
 	(void)state;
@@ -597,11 +597,12 @@ static void test_readme_menu_example_parses(void **state)
 	struct rw_err err = { "" };
 	if (config_parse(text, len, cfg, &err))
 		fail_msg("README.md's menu example: %s", err.msg);
-	assert_int_equal(cfg->nentries, 4);
+	assert_int_equal(cfg->nentries, 5);
 	assert_int_equal(cfg->entries[0].nmodules, 1);
 	assert_string_equal(cfg->entries[0].modules[0].path, "/boot/initrd.img");
 	assert_string_equal(cfg->entries[1].protocol, "limine");
-	assert_string_equal(cfg->entries[3].initrd, "/EFI/linux/initrd.img");
+	assert_string_equal(cfg->entries[2].protocol, "multiboot2");
+	assert_string_equal(cfg->entries[4].initrd, "/EFI/linux/initrd.img");
 }
 
 /* docs/CONFIG.md promises that each of its ```conf blocks is a complete
