@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "runway/boot.h"
-#include "sha256.h"
 
 #define SIZE_1G (1ull << 30)
 
@@ -28,6 +27,53 @@ static const char *status_name(uint64_t st)
 	return efi_status_name(st);
 }
 
+/* elf_file.read over the pinned file's bytes in memory. */
+static uint64_t whole_read(void *ctx, uint64_t off, void *buf, uint64_t len)
+{
+	const struct load *L = ctx;
+
+	if (off > L->whole_size || len > L->whole_size - off)
+		return EFI_END_OF_FILE;
+	memcpy(buf, L->whole + off, len);
+	return EFI_SUCCESS;
+}
+
+/*
+ * 3. the pin.  A pinned file is read once, whole, into memory, and its
+ * hash checked there; every later read (headers, segments) comes from
+ * those bytes, so storage that answers differently the second time
+ * cannot get other bytes loaded than the ones that were checked.
+ */
+static EFI_STATUS read_pinned(struct load *L, const struct config_entry *e)
+{
+	void *buf;
+	EFI_STATUS st;
+
+	if (!e->has_sha256)
+		return EFI_SUCCESS;
+	st = file_read_whole(&L->file, "kernel", UINT64_MAX / 2, &buf);
+	if (EFI_ERROR(st))
+		return st;
+	L->whole = buf;
+	L->whole_size = L->file.size;
+	st = pin_check_buffer("", e->path, L->whole, L->whole_size, e->sha256);
+	if (EFI_ERROR(st))
+		return st;
+	L->ef.read = whole_read;
+	L->ef.ctx = L;
+	L->pin = e->sha256;
+	return EFI_SUCCESS;
+}
+
+/* The pinned file's bytes are in place: give back their copy. */
+static void drop_whole(struct load *L)
+{
+	if (L->whole)
+		FreePool(L->whole);
+	L->whole = NULL;
+	L->whole_size = 0;
+}
+
 /* 1b. a protocol whose header is in the file (Multiboot) finds it in
  * the first bytes: detection for an entry that names no protocol, then
  * its own description of the image */
@@ -40,7 +86,7 @@ static EFI_STATUS parse_header(struct load *L, const struct config_entry *e,
 	*ret_done = false;
 	if (L->verify || (e->protocol[0] && !(*proto)->parse))
 		return EFI_SUCCESS;
-	EFI_STATUS st = file_read_at(&L->file, 0, L->head, len);
+	EFI_STATUS st = L->ef.read(L->ef.ctx, 0, L->head, len);
 	if (EFI_ERROR(st))
 		return con_fail(st, "%s: reading its first %" PRIu64 " bytes: %s", e->path,
 				len, efi_status_name(st));
@@ -81,6 +127,9 @@ static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
 		.status_name = status_name,
 		.verify_only = L->verify,
 	};
+	st = read_pinned(L, e);
+	if (EFI_ERROR(st))
+		return st;
 	st = parse_header(L, e, proto, &done);
 	if (EFI_ERROR(st) || done)
 		return st;
@@ -106,36 +155,6 @@ static EFI_STATUS place(struct load *L, const struct config_entry *e)
 		  " align=0x%" PRIx64 " entry=0x%" PRIx64 "\n",
 		  e->path, source, L->img.vlow, L->img.slide, align, L->img.entry);
 	return EFI_SUCCESS;
-}
-
-/* 3. the pin: the whole file through a bounce buffer */
-static EFI_STATUS check_pin(struct load *L, const struct config_entry *e)
-{
-	const uint64_t chunk = 1ull << 20;
-	uint8_t *buf;
-	struct sha256 h;
-	uint8_t got[32];
-
-	if (!e->has_sha256)
-		return EFI_SUCCESS;
-	buf = AllocatePool(chunk);
-	if (!buf)
-		return con_fail(EFI_OUT_OF_RESOURCES, "%s: no memory to read it for its hash",
-				e->path);
-	sha256_init(&h);
-	for (uint64_t off = 0; off < L->file.size; off += chunk) {
-		uint64_t n = L->file.size - off < chunk ? L->file.size - off : chunk;
-		EFI_STATUS st = file_read_at(&L->file, off, buf, n);
-		if (EFI_ERROR(st)) {
-			FreePool(buf);
-			return con_fail(st, "%s: reading at offset %" PRIu64 " for its hash: %s",
-					e->path, off, efi_status_name(st));
-		}
-		sha256_update(&h, buf, n);
-	}
-	FreePool(buf);
-	sha256_final(&h, got);
-	return pin_check("", e->path, got, e->sha256);
 }
 
 /*
@@ -358,10 +377,8 @@ static EFI_STATUS place_fixed(struct load *L, const char *path)
 static EFI_STATUS load_fixed(struct load *L, const struct config *cfg,
 			     const struct config_entry *e)
 {
-	EFI_STATUS st = check_pin(L, e);
+	EFI_STATUS st = map_memory(L, cfg, e->path);
 
-	if (!EFI_ERROR(st))
-		st = map_memory(L, cfg, e->path);
 	if (!EFI_ERROR(st))
 		st = place_fixed(L, e->path);
 	if (EFI_ERROR(st))
@@ -369,6 +386,7 @@ static EFI_STATUS load_fixed(struct load *L, const struct config *cfg,
 	L->calls_before = L->alloc.calls;
 	L->k.tsc_load_start = tsc_now();
 	st = load_segments(L, e->path);
+	drop_whole(L);
 	L->k.phys_base = L->ld.npieces ? L->ld.piece[0].base : 0;
 	/* Not a segment claim: keep it out of the load line's count. */
 	uint64_t calls = L->alloc.calls;
@@ -402,8 +420,6 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	if (!EFI_ERROR(st))
 		st = place(L, e);
 	if (!EFI_ERROR(st))
-		st = check_pin(L, e);
-	if (!EFI_ERROR(st))
 		st = map_memory(L, cfg, e->path);
 	if (!EFI_ERROR(st) && !L->verify)
 		st = handoff_reserve(L);
@@ -416,6 +432,7 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 	L->calls_before = L->alloc.calls;
 	L->k.tsc_load_start = tsc_now();
 	st = load_segments(L, e->path);
+	drop_whole(L);
 	L->k.phys_base = L->ld.npieces ? L->ld.piece[0].base : 0;
 	return st;
 }
@@ -440,6 +457,7 @@ EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57)
 void load_release(struct load *L)
 {
 	mm_alloc_rollback(&L->alloc, 0);
+	drop_whole(L);
 	file_close(&L->file);
 	fw_map_free(&L->map);
 	if (L->reg)

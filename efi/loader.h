@@ -156,6 +156,9 @@ struct load {
 	struct vol_file file;
 	struct elf_file ef;
 	uint8_t head[PROTO_HEAD_MAX]; /* the file's first bytes, for headers */
+	uint8_t *whole;          /* a pinned file, read once (pool) */
+	uint64_t whole_size;
+	const uint8_t *pin;      /* the kernel's pin, when it has one */
 	uint64_t modules_below;  /* set from the protocol's plan */
 	struct elf_image img;
 	struct elf_load ld;

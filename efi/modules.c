@@ -67,6 +67,14 @@ int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 	if (load_one(src->L, src->root, path, ret, &why))
 		return rw_fail(err, "%s: %s", path, why.msg);
 	ret->string = "";
+	/* The kernel file again (Limine's kernel file response): a pinned
+	 * kernel's pin holds for this read too. */
+	if (src->L->pin && strcmp(path, src->L->k.path) == 0 &&
+	    EFI_ERROR(pin_check_buffer("kernel file", path,
+				       (const void *)(uintptr_t)ret->phys,
+				       ret->size, src->L->pin)))
+		return rw_fail(err, "%s: the kernel file read again does not match its pin",
+			       path);
 	return 0;
 }
 

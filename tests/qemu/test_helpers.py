@@ -7,6 +7,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fnv1a64  # noqa: E402
 import mkcpio  # noqa: E402
+import patchimg  # noqa: E402
 
 
 class Fnv1a64(unittest.TestCase):
@@ -15,6 +16,18 @@ class Fnv1a64(unittest.TestCase):
         self.assertEqual(fnv1a64.fnv1a64(b""), 0xcbf29ce484222325)
         self.assertEqual(fnv1a64.fnv1a64(b"a"), 0xaf63dc4c8601ec8c)
         self.assertEqual(fnv1a64.fnv1a64(b"foobar"), 0x85944171f73967e8)
+
+
+class PatchImg(unittest.TestCase):
+    def test_finds_the_one_occurrence(self):
+        self.assertEqual(patchimg.find_once(b"xxxxABCDyyyy", b"ABCD"), 4)
+        self.assertEqual(patchimg.complement(b"AB"), b"\xbe\xbd")
+
+    def test_refuses_missing_and_repeated_bytes(self):
+        with self.assertRaises(ValueError):
+            patchimg.find_once(b"xxxx", b"AB")
+        with self.assertRaises(ValueError):
+            patchimg.find_once(b"ABxAB", b"AB")
 
 
 class Newc(unittest.TestCase):
