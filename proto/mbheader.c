@@ -84,7 +84,9 @@ bool mb_probe(int version, const uint8_t *head, size_t len)
 	uint32_t magic = version == 2 ? MB2_HEADER_MAGIC : MB1_HEADER_MAGIC;
 	size_t step = version == 2 ? 8 : 4;
 
-	for (size_t off = 0; off + 16 <= len; off += step)
+	size_t min = version == 2 ? 16 : 12;  /* the fixed fields */
+
+	for (size_t off = 0; off + min <= len; off += step)
 		if (u32(head + off) == magic)
 			return true;
 	return false;
@@ -280,7 +282,9 @@ int mb_find(int version, const uint8_t *head, size_t len, uint64_t file_size,
 		len = (size_t)file_size;
 	/* The first magic whose header checks out; else the first one's
 	 * fault. */
-	for (size_t off = 0; off + 16 <= len; off += step) {
+	size_t min = version == 2 ? 16 : 12;  /* the fixed fields */
+
+	for (size_t off = 0; off + min <= len; off += step) {
 		struct mb_header h;
 		if (u32(head + off) != magic)
 			continue;
