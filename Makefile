@@ -137,6 +137,7 @@ $(BUILD)/libpure.a: $(HOST_OBJ)
 
 -include tests/kernel/kernel.mk
 -include tests/limine/limine.mk
+-include tests/multiboot/multiboot.mk
 -include tests/unit/unit.mk
 -include tools/elfhash.mk
 -include bench/bench.mk
