@@ -38,12 +38,14 @@ host_check() {
 run tests/unit/run.sh
 host_check "test kernel's checks on the host" "$BUILD/kernel/host/host_test"
 host_check "Limine test kernel's checks on the host" "$BUILD/limine/host/host_test"
+host_check "Multiboot test kernels' checks on the host" "$BUILD/multiboot/host/host_test"
 run tests/fuzz/run.sh --replay
 run tests/fuzz/run.sh "${FUZZ_SHORT_SECONDS:-10}"
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
 run tests/qemu/test_elf.sh
 run tests/qemu/test_limine.sh
+run tests/qemu/test_multiboot.sh
 run tests/qemu/test_chain.sh
 run tests/qemu/test_menu.sh
 run tests/qemu/test_matrix.sh
