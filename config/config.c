@@ -319,6 +319,7 @@ static int global_key(struct config *cfg, const struct value *k,
 		if (parse_size(v, false, &n) || n > 3600)
 			return fail_value(err, v, "a number of seconds up to 3600");
 		cfg->timeout = (unsigned)n;
+		cfg->timeout_set = true;
 		return 0;
 	}
 	if (equals(k, "default")) {

@@ -5,6 +5,7 @@
  * Enter boots, e edits the selected entry's command line for this boot,
  * and the default entry boots when the timeout runs out (only the first
  * time: after a failed entry the menu waits, showing the last error).
+ * A config of one entry without a timeout line boots it at once.
  */
 #include "loader.h"
 
@@ -94,6 +95,13 @@ size_t menu_choose(const struct config *cfg, bool use_timeout, char *cmdline,
 	fmt(cmdline, cap, "%s", cfg->entries[sel].cmdline);
 	if (use_timeout && left == 0)
 		return sel;
+	/* One entry and no timeout line: boot it at once, unless a key is
+	 * already waiting (held at start), which shows the menu. */
+	if (use_timeout && cfg->nentries == 1 && !cfg->timeout_set) {
+		if (ST->ConIn->ReadKeyStroke(ST->ConIn, &key) != EFI_SUCCESS)
+			return last = sel;
+		use_timeout = false;
+	}
 	draw(cfg, sel);
 	for (;;) {
 		if (use_timeout)

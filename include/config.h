@@ -62,6 +62,7 @@ struct config_entry {
 
 struct config {
 	unsigned timeout;
+	bool timeout_set;     /* the config has a timeout line */
 	size_t default_entry; /* index */
 	bool exit_after;
 	bool run_all;

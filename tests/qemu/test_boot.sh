@@ -9,9 +9,15 @@ K=$BUILD/kernel
 CMDLINE="runway-test console=ttyS0 answer=42"
 good=$(conf "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" "exit-after = yes")
 
-# The demo kernel on the default machine (512 MiB, q35).
-boot demo "$good" -- "$K/demo.elf=/boot/kernel.elf"
+# The demo kernel on the default machine (512 MiB, q35), with the
+# README's two-line config: one entry and no timeout line boots at once,
+# with no menu and no countdown.
+two=$OUT/two-line.conf
+printf '%s\n' "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" >"$two"
+boot demo "$two" -- "$K/demo.elf=/boot/kernel.elf"
 expect_rc demo 0
+expect_no_line demo "Booting '.*' in [0-9]+ s\."
+
 expect_line demo '^runway: loaded path=/boot/kernel.elf bytes=[0-9]+ segments=[0-9]+ runs=[0-9]+ alloc_calls=[0-9]+ pt_pages=[0-9]+ us=[0-9]+'
 expect_line demo '^kernel: PASS'
 
