@@ -260,28 +260,25 @@ static void zero_holes(const struct elf_image *img, const struct elf_load *ld,
 	}
 }
 
-/* Why [base, end) could not be claimed: who holds the first part of it
- * that is not free, or the firmware's answer. */
-static int fixed_refused(const struct elf_file *f, const struct mm_alloc *a,
-			 uint64_t base, uint64_t end, const struct rw_err *why,
-			 struct rw_err *err)
+/* Why [base, end) cannot be claimed: r, the first part of it that is not
+ * free memory in the firmware's map, and who holds it. */
+static int fixed_not_free(const struct elf_file *f, const struct mm_region *r,
+			  uint64_t base, uint64_t end, struct rw_err *err)
 {
-	struct mm_region r;
-
-	if (!mm_alloc_owner(a, base, end, &r))
-		return rw_fail(err, "%s: cannot claim physical 0x%" PRIx64 "..0x%" PRIx64 ", where the image must go: %s",
-			       f->path, base, end, why->msg);
-	if (r.kind == MM_KIND_COUNT)
+	if (r->kind == MM_KIND_COUNT)
 		return rw_fail(err, "%s: the image must go to physical 0x%" PRIx64 "..0x%" PRIx64 ", but 0x%" PRIx64 "..0x%" PRIx64 " is not memory the firmware's map names",
-			       f->path, base, end, r.base, r.end);
+			       f->path, base, end, r->base, r->end);
 	return rw_fail(err, "%s: the image must go to physical 0x%" PRIx64 "..0x%" PRIx64 ", but 0x%" PRIx64 "..0x%" PRIx64 " is %s memory (firmware descriptor %u)",
-		       f->path, base, end, r.base, r.end, mm_kind_name(r.kind), r.src);
+		       f->path, base, end, r->base, r->end, mm_kind_name(r->kind),
+		       r->src);
 }
 
 /* A fixed image: each run of touching groups claimed exactly where it
- * must go, one claim per run. */
-static int claim_fixed(const struct elf_file *f, struct elf_load *ld,
-		       struct mm_alloc *a, struct rw_err *err)
+ * must go, one claim per run.  The owner is asked first: a claim the
+ * firmware refuses marks the memory reserved in the allocator, and the
+ * owner asked then would be that mark, not the firmware's answer. */
+static int claim_fixed(const struct elf_file *f, const struct elf_image *img,
+		       struct elf_load *ld, struct mm_alloc *a, struct rw_err *err)
 {
 	ld->nruns = 0;
 	for (size_t gi = 0, gj; gi < ld->ngroups; gi = gj) {
@@ -292,12 +289,16 @@ static int claim_fixed(const struct elf_file *f, struct elf_load *ld,
 			.pages = (end - ld->group[gi].vbase) >> 12,
 			.exact = ld->group[gi].vbase,
 			.has_exact = true,
-			.kind = MM_KERNEL,
+			.kind = img->claim_as_loader ? MM_LOADER : MM_KERNEL,
 		};
+		struct mm_region owner;
 		struct rw_err why;
 		uint64_t base;
+		if (mm_alloc_owner(a, req.exact, end, &owner))
+			return fixed_not_free(f, &owner, req.exact, end, err);
 		if (mm_alloc_run(a, &req, &base, &why))
-			return fixed_refused(f, a, req.exact, end, &why, err);
+			return rw_fail(err, "%s: cannot claim physical 0x%" PRIx64 "..0x%" PRIx64 ", where the image must go: %s",
+				       f->path, req.exact, end, why.msg);
 		for (size_t k = gi; k < gj; k++) {
 			struct elf_group *g = &ld->group[k];
 			g->first_piece = k;
@@ -317,7 +318,7 @@ static int claim(const struct elf_file *f, const struct elf_image *img,
 	struct rw_err why;
 
 	if (img->fixed)
-		return claim_fixed(f, ld, a, err);
+		return claim_fixed(f, img, ld, a, err);
 	if (!img->one_run && !span_worth_one_run(img, ld))
 		return claim_groups(f, ld, a, err);
 	if (claim_span(img, ld, a, &why) == 0)

@@ -79,6 +79,10 @@ struct elf_image {
 	 * of touching pages); the kernel runs without Runway's page tables
 	 * (paging off, or on the firmware's identity map). */
 	bool fixed;
+	/* Claim the pages as loader memory (EfiLoaderCode), not as Runway's
+	 * kernel type: for a kernel entered with boot services running, which
+	 * reads the firmware's map itself and knows the EFI types only. */
+	bool claim_as_loader;
 	/* A fixed image that may move (Multiboot2's relocatable tag): the
 	 * span [vlow, vhigh) goes to a multiple of align in [min, max),
 	 * lowest first or highest first.  elf_slide moves it. */

@@ -183,8 +183,8 @@ int mb_image_from_addr(const struct mb_header *h, uint64_t file_size,
 		       const char *path, struct elf_image *ret_img,
 		       struct rw_err *err);
 
-/* The Multiboot memory type of a Runway boot map type (RUNWAY_MEM_*). */
-uint32_t mb_mem_type(uint32_t runway_type);
+/* The Multiboot memory type of a normalized region's kind (enum mm_kind). */
+uint32_t mb_mem_type(uint32_t kind);
 
 /* The name of a Multiboot2 information tag type ("tag 99" style text for
  * unknown ones goes through fmt). */

@@ -65,6 +65,7 @@ int mb_parse_image(int version, const struct elf_file *f, const uint8_t *head,
 		return -1;
 	if (choose_entry(h, f->path, &img, &efi, err))
 		return -1;
+	img.claim_as_loader = efi;
 	if (!efi && img.vhigh > MB_SIZE_4G)
 		return rw_fail(err, "%s: the image reaches physical 0x%" PRIx64 ", above 4 GiB, which a 32-bit entry cannot reach",
 			       f->path, img.vhigh);
@@ -115,16 +116,21 @@ void *mb_take(struct mb_arena *a, uint64_t size, uint64_t align)
 size_t mb_memory_map(const struct mm_region *reg, size_t nreg,
 		     struct runway_mmap_entry *out, size_t cap)
 {
-	size_t n = mm_boot_map(reg, nreg, out, cap), m = 0;
+	size_t m = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		struct runway_mmap_entry e = out[i];
-		e.type = mb_mem_type(e.type);
-		if (m && out[m - 1].type == e.type &&
-		    out[m - 1].base + out[m - 1].length == e.base)
-			out[m - 1].length += e.length;
-		else
-			out[m++] = e;
+	for (size_t i = 0; i < nreg; i++) {
+		uint32_t type = mb_mem_type(reg[i].kind);
+		if (reg[i].end <= reg[i].base)
+			continue;
+		if (m && out[m - 1].type == type &&
+		    out[m - 1].base + out[m - 1].length == reg[i].base) {
+			out[m - 1].length = reg[i].end - out[m - 1].base;
+			continue;
+		}
+		if (m == cap)
+			return 0;
+		out[m++] = (struct runway_mmap_entry){ reg[i].base,
+						       reg[i].end - reg[i].base, type, 0 };
 	}
 	return m;
 }

@@ -47,9 +47,9 @@ static inline uint64_t mb_phys(const struct mb_arena *a, const void *p)
 
 /*
  * The memory map in Multiboot's types (struct runway_mmap_entry with
- * type MB_MEM_*): the final regions through mm_boot_map into out, then
- * merged where neighbours share a type.  Returns the count (0 when cap is
- * too small: prepare sizes it 3 * k->map_cap).
+ * type MB_MEM_*): the final regions as they are (page 0 included: it is
+ * the firmware's to say), merged where neighbours share a type.  Returns
+ * the count (0 when cap, k->map_cap in prepare, is too small).
  */
 size_t mb_memory_map(const struct mm_region *reg, size_t nreg,
 		     struct runway_mmap_entry *out, size_t cap);

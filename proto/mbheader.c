@@ -58,21 +58,22 @@ const char *mb2_tag_name(uint32_t type)
 	return type < MB2_IT_COUNT ? names[type] : "unknown";
 }
 
-uint32_t mb_mem_type(uint32_t runway_type)
+uint32_t mb_mem_type(uint32_t kind)
 {
-	switch (runway_type) {
-	case RUNWAY_MEM_USABLE:
-	case RUNWAY_MEM_LOADER_RECLAIMABLE:
-	case RUNWAY_MEM_KERNEL:
-	case RUNWAY_MEM_MODULE:
+	switch (kind) {
+	case MM_USABLE:
+	case MM_BOOT_SERVICES:
+	case MM_LOADER:
+	case MM_KERNEL:
+	case MM_MODULE:
 		/* The kernel, its modules and this information are the
 		 * kernel's to keep clear of (both specifications say so). */
 		return MB_MEM_AVAILABLE;
-	case RUNWAY_MEM_ACPI_RECLAIMABLE:
+	case MM_ACPI_RECLAIM:
 		return MB_MEM_ACPI_RECLAIMABLE;
-	case RUNWAY_MEM_ACPI_NVS:
+	case MM_ACPI_NVS:
 		return MB_MEM_NVS;
-	case RUNWAY_MEM_BAD:
+	case MM_BAD:
 		return MB_MEM_BAD;
 	default:
 		return MB_MEM_RESERVED;

@@ -102,8 +102,11 @@ static const char *cannot_give(const struct loaded_kernel *k, uint32_t type)
 	case MB2_IT_EFI32:
 	case MB2_IT_EFI32_IH:
 		return "the firmware is 64-bit";
-	default:
+	case MB2_IT_ELF_SECTIONS:
+	case MB2_IT_NETWORK:
 		return "Runway does not give it";
+	default:
+		return "it is not a type the Multiboot2 specification defines";
 	}
 }
 
