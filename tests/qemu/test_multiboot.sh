@@ -11,10 +11,10 @@
 # modules whose strings carry their FNV-1a 64 hashes:
 #   q35, no protocol line (detection must say multiboot2 / multiboot1):
 #       mb2-i386.elf, mb1.elf
-#   q35, protocol named: mb2-efi64.elf (EFI amd64 entry, the kernel exits
-#       boot services itself), mb2-reloc.elf (relocatable tag: the kernel
-#       checks the load base tag against where it runs), mb2-aout.bin and
-#       mb1-aout.bin (flat binaries with address fields)
+#   q35 and pc, protocol named: mb2-efi64.elf (EFI amd64 entry, the
+#       kernel exits boot services itself), mb2-reloc.elf (relocatable
+#       tag: the kernel checks the load base tag against where it runs)
+#   q35: mb2-aout.bin; pc: mb1-aout.bin (flat binaries with address fields)
 #   pc, protocol named: mb2-i386.elf, mb1.elf
 # and one run-all boot of the malformed kernels, each of which must be
 # refused with its own "runway: error:" line (checksum, a required tag
@@ -127,11 +127,18 @@ else
 	not_ok "mb2-reloc-q35: base" "kernel runs at '$base', Runway logged '$logged' (log: $log)"
 fi
 
-# ---- flat binaries: address tag / address fields ----
+# ---- the EFI entry and the relocatable one on pc as well ----
+good mb2-efi64-pc mb2-efi64.elf multiboot2 \
+	'^mb-kernel: PASS variant=mb2-efi64 tags=[0-9,]+ modules=2 mmap_entries=[0-9]+ exited_boot_services=1 retries=[01]$' \
+	-- --machine pc
+good mb2-reloc-pc mb2-reloc.elf multiboot2 \
+	"^mb-kernel: PASS variant=mb2-reloc tags=[0-9,]*21[0-9,]* $PASS2 base=0x[0-9a-f]+$" -- --machine pc
+
+# ---- flat binaries: address tag (q35) / address fields (pc) ----
 good mb2-aout-q35 mb2-aout.bin multiboot2 \
 	"^mb-kernel: PASS variant=mb2-aout tags=[0-9,]+ $PASS2 base=0x300000$" -- --machine q35
-good mb1-aout-q35 mb1-aout.bin multiboot1 \
-	"^mb-kernel: PASS variant=mb1-aout flags=0x[0-9a-f]+ $PASS1 base=0x400000$" -- --machine q35
+good mb1-aout-pc mb1-aout.bin multiboot1 \
+	"^mb-kernel: PASS variant=mb1-aout flags=0x[0-9a-f]+ $PASS1 base=0x400000$" -- --machine pc
 
 # ---- Multiboot (1): detected and named, q35 and pc ----
 good mb1-q35-detect mb1.elf - \
