@@ -172,19 +172,22 @@ static bool span_worth_one_run(const struct elf_image *img,
 	return span - used <= 16 || span - used <= span / 16;
 }
 
-/* One run of `pages`, 2 MiB-aligned when the virtual base is (so that the
- * tables can use large pages), else page-aligned. */
+/* One run of `pages` whose physical base agrees with vbase modulo 2 MiB
+ * when it spans that much (so that the tables can map its aligned
+ * interior with large pages), else anywhere page-aligned. */
 static int claim_run(struct mm_alloc *a, uint64_t vbase, uint64_t pages,
 		     uint64_t *ret_base, struct rw_err *why)
 {
 	struct mm_req req = { .pages = pages, .kind = MM_KERNEL };
 
-	if (!(vbase & (SIZE_2M - 1)) && (pages << 12) >= SIZE_2M) {
+	if ((pages << 12) >= SIZE_2M) {
 		req.align = SIZE_2M;
+		req.phase = vbase & (SIZE_2M - 1);
 		if (mm_alloc_run(a, &req, ret_base, why) == 0)
 			return 0;
 	}
 	req.align = 0;
+	req.phase = 0;
 	return mm_alloc_run(a, &req, ret_base, why);
 }
 
@@ -218,11 +221,13 @@ static int claim_groups(const struct elf_file *f, struct elf_load *ld,
 		struct mm_req req = { .pages = g->pages, .kind = MM_KERNEL };
 		size_t n, gmark = a->nclaims;
 		g->first_piece = ld->npieces;
-		/* 2 MiB-aligned physical memory lets the tables use large
-		 * pages for a 2 MiB-aligned segment; fall back to pages. */
+		/* Physical memory that agrees with the group's virtual base
+		 * modulo 2 MiB lets the tables use large pages for its aligned
+		 * interior; fall back to pages. */
 		int r = -1;
-		if (!(g->vbase & (SIZE_2M - 1)) && (g->pages << 12) >= SIZE_2M) {
+		if ((g->pages << 12) >= SIZE_2M) {
 			req.align = SIZE_2M;
+			req.phase = g->vbase & (SIZE_2M - 1);
 			r = mm_alloc_pieces(a, &req, &ld->piece[ld->npieces],
 					    ELF_MAX_PIECES - ld->npieces, &n, &why);
 			if (r == 0 && n > 1) { /* large pages lost anyway */
@@ -232,6 +237,7 @@ static int claim_groups(const struct elf_file *f, struct elf_load *ld,
 		}
 		if (r) {
 			req.align = 0;
+			req.phase = 0;
 			r = mm_alloc_pieces(a, &req, &ld->piece[ld->npieces],
 					    ELF_MAX_PIECES - ld->npieces, &n, &why);
 		}

@@ -130,6 +130,9 @@ struct mm_claim {
 struct mm_req {
 	uint64_t pages;
 	uint64_t align;   /* bytes, power of two; 0 = page */
+	uint64_t phase;   /* base % align == phase % align (page-aligned):
+			   * e.g. a virtual address's offset in its 2 MiB
+			   * page, so that large pages can map the run */
 	uint64_t below;   /* end of the claim must be <= below; 0 = no limit */
 	uint64_t exact;   /* claim at this address (when has_exact) */
 	bool has_exact;

@@ -207,11 +207,12 @@ static bool range_free(const struct mm_alloc *a, uint64_t base, uint64_t end)
 }
 
 /*
- * Highest base for `pages` pages aligned to `align` inside a usable run,
- * with the end at or below `below` (0: no limit).  O(regions).
+ * Highest base for `pages` pages at `phase` past a multiple of `align`
+ * (phase < align) inside a usable run, with the end at or below `below`
+ * (0: no limit).  O(regions).
  */
 static bool find_top(struct mm_alloc *a, uint64_t pages, uint64_t align,
-		     uint64_t below, uint64_t *ret_base)
+		     uint64_t phase, uint64_t below, uint64_t *ret_base)
 {
 	uint64_t size = pages << MM_PAGE_SHIFT;
 	bool first = true;
@@ -239,7 +240,12 @@ static bool find_top(struct mm_alloc *a, uint64_t pages, uint64_t align,
 			hi = below;
 		if (hi <= lo || hi - lo < size)
 			continue;
-		uint64_t base = align_down(hi - size, align);
+		uint64_t base = align_down(hi - size, align) + phase;
+		if (base > hi - size) {
+			if (base < align)
+				continue;
+			base -= align;
+		}
 		if (base >= lo) {
 			*ret_base = base;
 			return true;
@@ -402,7 +408,9 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 			    !range_free(a, base, end))
 				return rw_fail(err, "%" PRIu64 " pages at 0x%" PRIx64 " are not free memory",
 					       req->pages, base);
-		} else if (!find_top(a, req->pages, align, req->below, &base)) {
+		} else if (!find_top(a, req->pages, align,
+				     req->phase & (align - 1) & ~(MM_PAGE_SIZE - 1),
+				     req->below, &base)) {
 			return rw_fail(err, "no free run of %" PRIu64 " pages (largest free run: %" PRIu64 " pages)",
 				       req->pages, a->largest);
 		}
@@ -458,6 +466,7 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 		while (take) {
 			struct mm_req sub = *req;
 			sub.pages = take;
+			sub.phase = 0; /* pieces: only alignment */
 			if (mm_alloc_run(a, &sub, &base, err) == 0) {
 				placed = true;
 				break;

@@ -43,9 +43,17 @@ boot mem128 "$good" --mem 128M -- "$K/demo.elf=/boot/kernel.elf"
 expect_rc mem128 0
 expect_line mem128 '^kernel: PASS'
 
-boot mem4g "$good" --mem 4G -- "$K/demo.elf=/boot/kernel.elf"
+# 4 GiB on a CPU without 1 GiB pages, with the 14 MiB kernel: its run
+# agrees with its virtual addresses modulo 2 MiB, so large pages map it,
+# and all the tables (kernel, direct map of 6 GiB of address space,
+# hand-off page) take at most 16 pages.
+boot mem4g "$good" --mem 4G --cpu max,pdpe1gb=off -- "$K/big14.elf=/boot/kernel.elf"
 expect_rc mem4g 0
 expect_line mem4g '^kernel: PASS'
+pt=$(field pt_pages)
+if [ -n "$pt" ] && [ "$pt" -le 16 ]; then ok "mem4g: pt_pages=$pt <= 16 without 1 GiB pages"
+else not_ok "mem4g: pt_pages" "pt_pages='$pt', want at most 16"
+fi
 
 # A corrupted ELF header: a clear error naming file and field, no hang.
 bad=$OUT/corrupt-machine.elf

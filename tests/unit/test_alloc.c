@@ -146,8 +146,8 @@ static void assert_initial_state(void)
  * Brute force, page by page over the allocator's own regions: the highest
  * base of `pages` free pages aligned to `align` with end <= below.
  */
-static bool brute_top(uint64_t npages, uint64_t pages, uint64_t align,
-		      uint64_t below, uint64_t *ret)
+static bool brute_top_phase(uint64_t npages, uint64_t pages, uint64_t align,
+			    uint64_t phase, uint64_t below, uint64_t *ret)
 {
 	uint32_t *run = calloc(npages + 1, sizeof *run); /* free pages ending at p */
 	bool *usable = calloc(npages, 1);
@@ -166,8 +166,9 @@ static bool brute_top(uint64_t npages, uint64_t pages, uint64_t align,
 	if (below && below < limit)
 		limit = below;
 	bool found = false;
-	if (pages << 12 <= limit) {
-		for (uint64_t b = (limit - (pages << 12)) & ~(align - 1);; b -= align) {
+	if ((pages << 12) + phase <= limit) {
+		for (uint64_t b = ((limit - (pages << 12) - phase) & ~(align - 1)) + phase;;
+		     b -= align) {
 			uint64_t endp = (b >> 12) + pages;
 			if (run[endp] >= pages) {
 				*ret = b;
@@ -181,6 +182,12 @@ static bool brute_top(uint64_t npages, uint64_t pages, uint64_t align,
 	free(run);
 	free(usable);
 	return found;
+}
+
+static bool brute_top(uint64_t npages, uint64_t pages, uint64_t align,
+		      uint64_t below, uint64_t *ret)
+{
+	return brute_top_phase(npages, pages, align, 0, below, ret);
 }
 
 /* ---- placement ---- */
@@ -332,6 +339,34 @@ static void test_alignment_honoured(void **state)
 				fail_msg("%llu pages aligned 0x%llx: 0x%llx, expected 0x%llx",
 					 (unsigned long long)sizes[j],
 					 (unsigned long long)aligns[i],
+					 (unsigned long long)got,
+					 (unsigned long long)want);
+		}
+	}
+	assert_fake_clean(&E->f);
+}
+
+/* A phase puts the base at that offset past an alignment boundary (a
+ * kernel linked 1 MiB past a 2 MiB boundary gets memory 1 MiB past one,
+ * so that its tables can use large pages): the highest such base. */
+static void test_phase_honoured(void **state)
+{
+	(void)state;
+	std_setup();
+	static const uint64_t phases[] = { 1 * MIB, 4096, 2 * MIB - 4096, 0 };
+	static const uint64_t sizes[] = { 1, 513, 100, 1024 };
+	for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++) {
+		for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
+			uint64_t want;
+			struct mm_req r = req(sizes[j], 2 * MIB, 0);
+			r.phase = phases[i];
+			if (!brute_top_phase(STD_NPAGES, sizes[j], 2 * MIB, phases[i], 0, &want))
+				fail_msg("test map too small");
+			uint64_t got = run_ok(&r);
+			if (got != want || (got & (2 * MIB - 1)) != phases[i])
+				fail_msg("%llu pages at phase 0x%llx: 0x%llx, expected 0x%llx",
+					 (unsigned long long)sizes[j],
+					 (unsigned long long)phases[i],
 					 (unsigned long long)got,
 					 (unsigned long long)want);
 		}
@@ -1179,6 +1214,7 @@ int main(void)
 		T(test_run_is_placed_at_highest_fitting_address),
 		T(test_below_limit_honoured),
 		T(test_alignment_honoured),
+		T(test_phase_honoured),
 		T(test_alignment_larger_than_any_run_fails),
 		T(test_exact_address_succeeds_when_free),
 		T(test_exact_address_fails_when_not_free),

@@ -729,6 +729,41 @@ static void test_load_2mib_aligned_segment_gets_2mib_aligned_memory(void **state
 	check_contents(m, cur_parsed, &L.ld);
 }
 
+/*
+ * A 16 MiB kernel linked 1 MiB past a 2 MiB boundary (text, then a large
+ * data segment): its run gets memory 1 MiB past a 2 MiB boundary too, so
+ * that physical and virtual addresses agree modulo 2 MiB and the tables
+ * map the aligned interior with 2 MiB pages.  Counted exactly: root,
+ * PDPT, PD, a PT for each partial 2 MiB page at the two ends (text and
+ * data share the first), nothing for the seven whole ones.
+ */
+static void test_load_unaligned_kernel_gets_2mib_phase(void **state)
+{
+	/* Free memory whose top is not at that phase (the highest page-
+	 * aligned place would not be either). */
+	static const struct fake_desc odd_top[] = {
+		{ MM_EFI_CONVENTIONAL, 0x100000, 0x2003 },
+	};
+	(void)state;
+	load_env(odd_top, 1);
+	struct img *m = img_new(0x3000);
+	img_phdr(m, PT_LOAD, PF_R | PF_X, 0x1000, KBASE + 0x100000, 0x1000, 0x1000);
+	img_phdr(m, PT_LOAD, PF_R | PF_W, 0x2000, KBASE + 0x101000, 0x1000,
+		 (16 << 20) - 0x1000);
+	m->eh.e_entry = KBASE + 0x100000;
+	free(cur_img);
+	cur_img = m;
+	struct rw_err err = { "" };
+	if (load(m, cur_parsed, &err))
+		fail_msg("elf_load: %s", err.msg);
+	assert_int_equal(L.ld.nruns, 1);
+	assert_int_equal(L.ld.piece[0].base & (0x200000 - 1), 0x100000);
+	struct mm_mapping mp[16];
+	size_t n = elf_mappings(cur_parsed, &L.ld, mp, 16);
+	assert_int_equal(mm_pt_count_levels(mp, n, false, false), 5);
+	check_contents(m, cur_parsed, &L.ld);
+}
+
 static void test_load_failing_read_releases_everything(void **state)
 {
 	(void)state;
@@ -1105,6 +1140,7 @@ int main(void)
 		P(test_load_mappings_carry_segment_permissions),
 		P(test_load_fragmented_memory_uses_pieces),
 		P(test_load_2mib_aligned_segment_gets_2mib_aligned_memory),
+		P(test_load_unaligned_kernel_gets_2mib_phase),
 		P(test_load_failing_read_releases_everything),
 		P(test_load_failing_claim_releases_everything),
 		P(test_load_out_of_memory_fails_cleanly),
