@@ -151,6 +151,10 @@ struct mm_alloc {
 	struct mm_claim *claims;
 	size_t nclaims, claim_cap;
 	uint64_t largest;      /* pages in the largest free run */
+	uint64_t largest_base; /* where that run starts */
+	uint64_t other_bound;  /* no other free run has more pages */
+	size_t fast;           /* region index the last top claim took from
+				* (a hint, checked before use) */
 	uint64_t top_hint;     /* no usable memory at or above this address */
 	uint64_t calls;        /* firmware claim calls made */
 	uint64_t refused;      /* claims firmware refused */

@@ -21,9 +21,16 @@ static bool joins(const struct mm_region *a, const struct mm_region *b)
 	return a->kind == MM_USABLE && b->kind == MM_USABLE && a->end == b->base;
 }
 
+/*
+ * a->largest exactly, from scratch, with the run that has it
+ * (a->largest_base) and a bound on every other run (a->other_bound), so
+ * that claims from the largest run can keep a->largest exact without
+ * walking every region again: while the shrunk run is still at least the
+ * bound, it is still the largest.
+ */
 static void update_largest(struct mm_alloc *a)
 {
-	uint64_t best = 0;
+	uint64_t best = 0, second = 0, best_base = 0;
 
 	a->top_hint = 0;
 	for (size_t i = 0; i < a->nreg;) {
@@ -36,12 +43,19 @@ static void update_largest(struct mm_alloc *a)
 		while (j + 1 < a->nreg && joins(&a->reg[j], &a->reg[j + 1]))
 			j++;
 		uint64_t pages = (a->reg[j].end - base) >> MM_PAGE_SHIFT;
-		if (pages > best)
+		if (pages > best) {
+			second = best;
 			best = pages;
+			best_base = base;
+		} else if (pages > second) {
+			second = pages;
+		}
 		a->top_hint = a->reg[j].end;
 		i = j + 1;
 	}
 	a->largest = best;
+	a->largest_base = best_base;
+	a->other_bound = second;
 }
 
 void mm_alloc_init(struct mm_alloc *a, const struct mm_fw *fw,
@@ -96,6 +110,27 @@ static uint64_t run_pages(const struct mm_alloc *a, size_t i)
 	return (a->reg[e].end - a->reg[s].base) >> MM_PAGE_SHIFT;
 }
 
+/* Index of the first region of the usable run that region i belongs to. */
+static size_t run_start(const struct mm_alloc *a, size_t i)
+{
+	while (i > 0 && joins(&a->reg[i - 1], &a->reg[i]))
+		i--;
+	return i;
+}
+
+/* The usable run from region s (its first) has shrunk to `pages`: keep
+ * a->largest exact when it was the largest run. */
+static void largest_shrunk(struct mm_alloc *a, size_t s, uint64_t pages)
+{
+	if (a->reg[s].base != a->largest_base)
+		return; /* another run: a->largest and the bound still hold */
+	if (pages >= a->other_bound) {
+		a->largest = pages;
+		return;
+	}
+	update_largest(a);
+}
+
 /* Do regions x and y (x just below y) share kind and source? */
 static bool mergeable(const struct mm_region *x, const struct mm_region *y)
 {
@@ -124,6 +159,41 @@ static size_t merge_around(struct mm_alloc *a, size_t i)
 }
 
 /*
+ * [base, end) was claimed out of the largest run: what is left of it lies
+ * just below base and from end up (when end was inside it).  The longer
+ * piece is the largest run still if it reaches the bound on the others;
+ * the shorter one becomes one of those others.  Else count again.
+ */
+static void largest_after_claim(struct mm_alloc *a, uint64_t base, uint64_t end)
+{
+	uint64_t old_end = a->largest_base + (a->largest << MM_PAGE_SHIFT);
+	uint64_t below = 0, above = 0, below_base = a->largest_base;
+	size_t i = first_above(a, base ? base - 1 : 0);
+
+	if (base > a->largest_base && i < a->nreg && a->reg[i].kind == MM_USABLE &&
+	    a->reg[i].base < base) {
+		size_t s = run_start(a, i);
+		if (a->reg[s].base == a->largest_base)
+			below = (base - a->reg[s].base) >> MM_PAGE_SHIFT;
+	}
+	if (end < old_end) {
+		i = first_above(a, end);
+		if (i < a->nreg && a->reg[i].kind == MM_USABLE && a->reg[i].base == end)
+			above = run_pages(a, i);
+	}
+	uint64_t longer = below >= above ? below : above;
+	uint64_t shorter = below >= above ? above : below;
+	if (longer == 0 || longer < a->other_bound) {
+		update_largest(a);
+		return;
+	}
+	a->largest = longer;
+	a->largest_base = below >= above ? below_base : end;
+	if (shorter > a->other_bound)
+		a->other_bound = shorter;
+}
+
+/*
  * Give the parts of [base, end) that are of kind `from` the kind `kind`,
  * splitting regions at the edges and merging neighbours of one kind and
  * source descriptor.  Cost: a binary search plus the regions touched; an
@@ -140,7 +210,10 @@ static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
 		struct mm_region *r = &a->reg[i];
 		if (r->kind != from)
 			continue;
-		if (from == MM_USABLE && !rescan && run_pages(a, i) == a->largest)
+		/* Claiming from the largest run: rescan below, unless what is
+		 * left of it is found to be the largest still. */
+		if (from == MM_USABLE && !rescan &&
+		    a->reg[run_start(a, i)].base == a->largest_base)
 			rescan = true;
 		uint64_t lo = r->base > base ? r->base : base;
 		uint64_t hi = r->end < end ? r->end : end;
@@ -181,12 +254,20 @@ static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
 			if (a->reg[changed].end > a->top_hint)
 				a->top_hint = a->reg[changed].end;
 			uint64_t p = run_pages(a, changed);
-			if (p > a->largest)
+			if (p > a->largest) {
+				/* The old largest run counts as another now
+				 * (a loose bound if this run swallowed it). */
+				if (a->largest > a->other_bound)
+					a->other_bound = a->largest;
 				a->largest = p;
+				a->largest_base = a->reg[run_start(a, changed)].base;
+			} else if (p > a->other_bound) {
+				a->other_bound = p;
+			}
 		}
 	}
 	if (rescan)
-		update_largest(a);
+		largest_after_claim(a, base, end);
 	return 0;
 }
 
@@ -389,6 +470,64 @@ static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 /* Firmware may refuse a claim its map reported free; try elsewhere, bounded. */
 #define MM_MAX_REFUSALS 16
 
+/*
+ * The fast path of page-at-a-time allocation (the watermark): a request
+ * with no alignment, address or other constraint goes to the top of the
+ * highest usable region, which is where find_top would put it, and when
+ * the region above already holds memory of the same kind and source the
+ * claim only moves the edge between them (what set_kind would do).  The
+ * region is cached in a->fast and checked against the array before use,
+ * so the run list stays the truth.  False: take the general path (which
+ * also handles a firmware refusal: the claim is then made again there).
+ */
+static inline bool claim_top_fast(struct mm_alloc *a, const struct mm_req *req,
+				  uint64_t *ret_base)
+{
+	uint64_t size = req->pages << MM_PAGE_SHIFT;
+	size_t h = a->fast;
+
+	if (a->per_page || a->top_hint == 0 || a->nclaims == a->claim_cap)
+		return false;
+	if (h >= a->nreg || a->reg[h].end != a->top_hint ||
+	    a->reg[h].kind != MM_USABLE) {
+		/* The region at the hint, or a few below it: the claims the
+		 * general path made leave claimed regions above the top one. */
+		h = first_above(a, a->top_hint - 1);
+		if (h >= a->nreg)
+			h = a->nreg - 1;
+		for (int k = 0; k < 4 && h > 0 && a->reg[h].kind != MM_USABLE; k++)
+			h--;
+		if (a->reg[h].kind != MM_USABLE || a->reg[h].end > a->top_hint)
+			return false;
+		/* Nothing usable above it up to the hint: tighten the hint. */
+		a->top_hint = a->reg[h].end;
+		a->fast = h;
+	}
+	struct mm_region *r = &a->reg[h];
+	struct mm_region *next = h + 1 < a->nreg ? &a->reg[h + 1] : NULL;
+	if (r->kind != MM_USABLE || r->end != a->top_hint ||
+	    r->end - r->base <= size || (req->below && r->end > req->below) ||
+	    !next || next->base != r->end || next->kind != (uint32_t)req->kind ||
+	    next->src != r->src)
+		return false;
+	uint64_t base = r->end - size;
+	a->calls++;
+	if (a->fw->claim(a->fw->ctx, base, req->pages, req->kind))
+		return false;
+	a->claims[a->nclaims++] = (struct mm_claim){ base, req->pages };
+	r->end = base;
+	next->base = base;
+	a->top_hint = base;
+	/* The largest run starts at or below r when it is r's (bases are
+	 * unique): only then look for r's start. */
+	if (a->largest_base <= r->base) {
+		size_t s = run_start(a, h);
+		largest_shrunk(a, s, (base - a->reg[s].base) >> MM_PAGE_SHIFT);
+	}
+	*ret_base = base;
+	return true;
+}
+
 int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 		 uint64_t *ret_base, struct rw_err *err)
 {
@@ -399,6 +538,8 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 	if (req->pages > (UINT64_MAX >> MM_PAGE_SHIFT) / 2)
 		return rw_fail(err, "request of %" PRIu64 " pages is too large",
 			       req->pages);
+	if (!req->has_exact && align == MM_PAGE_SIZE && claim_top_fast(a, req, ret_base))
+		return 0;
 	for (int attempt = 0; attempt < MM_MAX_REFUSALS; attempt++) {
 		uint64_t base;
 		if (req->has_exact) {
