@@ -269,6 +269,9 @@ EFI_STATUS secure_check_config(const void *text, uint64_t len);
 /* With Secure Boot on, refuse an entry the enrolled config does not pin
  * (config/trust.c); before anything is claimed. */
 EFI_STATUS secure_check_entry(const struct config_entry *e);
+/* With Secure Boot on, refuse a command line edited at the menu: the
+ * enrolled config's is the one vouched for. */
+EFI_STATUS secure_check_edit(const struct config_entry *e);
 /* Was the SecureBoot variable 1 at secure_check_config? */
 bool secure_boot_on(void);
 

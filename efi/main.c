@@ -130,6 +130,8 @@ static void menu_loop(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		size_t i = menu_choose(cfg, first, cmdline, sizeof cmdline);
 		chosen = cfg->entries[i];
 		if (strcmp(cmdline, chosen.cmdline)) {
+			if (EFI_ERROR(secure_check_edit(&chosen)))
+				continue;
 			memcpy(chosen.cmdline, cmdline, sizeof cmdline);
 			log_event("cmdline-edited entry=%zu cmdline=%s\n", i + 1, cmdline);
 		}

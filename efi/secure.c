@@ -96,3 +96,12 @@ EFI_STATUS secure_check_entry(const struct config_entry *e)
 		return con_fail(EFI_SECURITY_VIOLATION, "%s", err.msg);
 	return EFI_SUCCESS;
 }
+
+EFI_STATUS secure_check_edit(const struct config_entry *e)
+{
+	if (!state.secure_boot)
+		return EFI_SUCCESS;
+	return con_fail(EFI_SECURITY_VIOLATION,
+			"entry '%s': Secure Boot is on: the command line is the signed runway.conf's and cannot be edited at the menu",
+			e->title[0] ? e->title : e->path);
+}

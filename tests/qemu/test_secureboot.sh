@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # test_secureboot.sh - Runway under OVMF's Secure Boot firmware with
 # Debian's snakeoil keys enrolled (ovmf/run.sh --secure-boot), signed with
-# tools/sign.sh.  Four boots:
+# tools/sign.sh.  Five boots:
 #   sb-enrolled   signed, config enrolled: an unpinned kernel and an
 #                 unpinned module are refused, then the pinned kernel boots
+#   sb-edit       signed, config enrolled: the menu's command line editor
+#                 is refused, the entry then boots as enrolled
 #   sb-tampered   the same signed image, one byte of the config changed:
 #                 the config is refused, both digests shown
 #   sb-no-config  signed, nothing enrolled: a pinned kernel is refused with
@@ -90,6 +92,7 @@ if sign "$SB/enrolled.efi" -C "$cfg"; then ok "sign.sh -C signs and enrols (pass
 else not_ok "sign.sh -C" "$(tr '\n' '|' <"$SB/enrolled.efi.log")"
 fi
 csum=$(sha256sum "$cfg" | cut -d' ' -f1)
+enrolled_cfg=$cfg
 LOADER=$SB/enrolled.efi boot sb-enrolled "$cfg" --secure-boot --timeout 120 -- \
 	"$K/demo.elf=/boot/kernel.elf" "$module=/boot/one.txt" "$module=/boot/two.txt"
 expect_rc sb-enrolled 0
@@ -100,9 +103,20 @@ expect_line sb-enrolled '^runway: entry-done index=2 status=EFI_SECURITY_VIOLATI
 expect_line sb-enrolled '^runway: sha256 path=/boot/kernel.elf ok'
 expect_line sb-enrolled '^kernel: PASS'
 
+# ---- sb-edit: the menu's command line editor is refused ----
+cfg=$(conf "timeout = 30" "entry = pinned" "kernel = /boot/kernel.elf" "sha256 = $ksum" \
+	"cmdline = $CMDLINE")
+sign "$SB/edit.efi" -C "$cfg" || not_ok "sign.sh -C (sb-edit)" "$(tr '\n' '|' <"$SB/edit.efi.log")"
+LOADER=$SB/edit.efi KEYS="wait:Up/Down e wait:Command_line_for backspace text:3 ret wait:cannot_be_edited ret" \
+	boot sb-edit "$cfg" --secure-boot --timeout 120 -- "$K/demo.elf=/boot/kernel.elf"
+expect_rc sb-edit 0
+expect_line sb-edit "^runway: error: entry 'pinned': Secure Boot is on: the command line is the signed runway.conf's and cannot be edited at the menu"
+expect_no_line sb-edit '^runway: cmdline-edited'
+expect_line sb-edit '^kernel: PASS'
+
 # ---- sb-tampered: the same image, one byte of the config changed ----
 bad=$SB/tampered.conf
-sed 's/answer=42/answer=43/' "$cfg" >"$bad"
+sed 's/answer=42/answer=43/' "$enrolled_cfg" >"$bad"
 bsum=$(sha256sum "$bad" | cut -d' ' -f1)
 LOADER=$SB/enrolled.efi boot sb-tampered "$bad" --secure-boot --timeout 60 -- \
 	"$K/demo.elf=/boot/kernel.elf" "$module=/boot/one.txt" "$module=/boot/two.txt"
