@@ -102,6 +102,7 @@ $(BUILD)/%.so: efi/runway.lds
 $(BUILD)/%.efi: $(BUILD)/%.so
 	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		-j .sbat -j .rwconf --strip-all \
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # NAME.so is linked from NAME_OBJ.

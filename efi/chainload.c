@@ -82,6 +82,8 @@ static const char *load_hint(EFI_STATUS st)
 {
 	if (st == EFI_UNSUPPORTED || st == EFI_LOAD_ERROR)
 		return " (not a PE32+ EFI program for x64?)";
+	if ((st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED) && secure_boot_on())
+		return ": a security violation: Secure Boot is on and the firmware refused the program (not signed by a key in db, or revoked in dbx)";
 	if (st == EFI_SECURITY_VIOLATION || st == EFI_ACCESS_DENIED)
 		return " (refused by Secure Boot?)";
 	return "";

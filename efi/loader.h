@@ -257,6 +257,24 @@ EFI_STATUS initrd_uninstall(void);
 EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		       const struct config_entry *e);
 
+/* ---- secure.c: Secure Boot (SBAT, the enrolled config digest) ---- */
+/*
+ * Read the SecureBoot variable and check the config's bytes against the
+ * digest enrolled in Runway's image; logs "secureboot enabled=N
+ * enrolled=N config_sha256=HEX".  With Secure Boot on, a config that
+ * differs from the enrolled one is refused (EFI_SECURITY_VIOLATION, both
+ * digests shown).  Call once, before the config is parsed.
+ */
+EFI_STATUS secure_check_config(const void *text, uint64_t len);
+/* With Secure Boot on, refuse an entry the enrolled config does not pin
+ * (config/trust.c); before anything is claimed. */
+EFI_STATUS secure_check_entry(const struct config_entry *e);
+/* With Secure Boot on, refuse a command line edited at the menu: the
+ * enrolled config's is the one vouched for. */
+EFI_STATUS secure_check_edit(const struct config_entry *e);
+/* Was the SecureBoot variable 1 at secure_check_config? */
+bool secure_boot_on(void);
+
 /* ---- menu.c ---- */
 /*
  * Show the menu and return the chosen entry; the default boots when the

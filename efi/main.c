@@ -44,8 +44,13 @@ static EFI_STATUS read_config(EFI_FILE_HANDLE root, const uint16_t *dir,
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return st;
+	/* A config Secure Boot refuses is still parsed, for its exit-after
+	 * alone (which can only power the machine off), as a broken one is. */
+	st = secure_check_config(text, len);
 	int r = config_parse(text, len, cfg, &err);
 	FreePool(text);
+	if (EFI_ERROR(st))
+		return st;
 	if (r)
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
 	return EFI_SUCCESS;
@@ -60,6 +65,10 @@ static void power_off(void)
 static EFI_STATUS dispatch(EFI_HANDLE image, EFI_FILE_HANDLE root,
 			   const struct config *cfg, const struct config_entry *e)
 {
+	EFI_STATUS st = secure_check_entry(e);
+
+	if (EFI_ERROR(st))
+		return st;
 	switch (e->kind) {
 	case CONFIG_EFI:
 		return chain_entry(image, root, e);
@@ -121,6 +130,8 @@ static void menu_loop(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		size_t i = menu_choose(cfg, first, cmdline, sizeof cmdline);
 		chosen = cfg->entries[i];
 		if (strcmp(cmdline, chosen.cmdline)) {
+			if (EFI_ERROR(secure_check_edit(&chosen)))
+				continue;
 			memcpy(chosen.cmdline, cmdline, sizeof cmdline);
 			log_event("cmdline-edited entry=%zu cmdline=%s\n", i + 1, cmdline);
 		}

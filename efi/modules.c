@@ -64,6 +64,10 @@ int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 	struct module_source *src = ctx;
 	struct rw_err why;
 
+	/* A file the kernel names itself (a Limine internal module) has no
+	 * pin in the enrolled config: under Secure Boot it is not loaded. */
+	if (secure_boot_on() && strcmp(path, src->L->k.path) != 0)
+		return rw_fail(err, "%s: Secure Boot is on and runway.conf pins no such file", path);
 	if (load_one(src->L, src->root, path, ret, &why))
 		return rw_fail(err, "%s: %s", path, why.msg);
 	ret->string = "";

@@ -28,6 +28,12 @@
 # within 3 s means TCG. RUNWAY_ACCEL=kvm|tcg skips the probe; the probe result
 # can be computed once with `run.sh --probe-accel` and exported.
 #
+# --secure-boot: OVMF's Secure Boot build with Debian's snakeoil keys
+# enrolled (OVMF_CODE_4M.snakeoil.fd, a fresh copy of OVMF_VARS_4M.snakeoil.fd;
+# q35 with SMM, the variable store behind SMM-only pflash). Images signed
+# with /usr/share/ovmf/PkKek-1-snakeoil.key (pass phrase "snakeoil",
+# tools/sign.sh) boot; unsigned ones are refused by the firmware.
+#
 # Environment: RUNWAY_ACCEL, RUNWAY_QEMU (default qemu-system-x86_64),
 # RUNWAY_OVMF_CODE, RUNWAY_OVMF_VARS (default the Debian ovmf 4M files).
 # Re-run under bash when started as "sh run.sh".
@@ -68,6 +74,9 @@ Options:
                       e.g. --keys 'wait:Up/Down down ret'. Keys are held
                       50 ms, 100 ms apart. A wait: still pending when
                       --timeout expires is named on stderr (exit 124).
+  --secure-boot       Secure Boot on: OVMF's Secure Boot firmware with Debian's
+                      snakeoil keys enrolled (q35 only; sign with
+                      tools/sign.sh and /usr/share/ovmf/PkKek-1-snakeoil.key)
   --probe-accel       print the accelerator that would be used (kvm or tcg)
   -h, --help          show this help
   --                  the remaining arguments go to QEMU (if IMAGE was not
@@ -107,6 +116,7 @@ serial_file=""
 shot_file=""
 keys=""
 probe_only=0
+secure_boot=0
 image=""
 extra=()
 
@@ -119,6 +129,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
 	--probe-accel) probe_only=1; shift ;;
+	--secure-boot) secure_boot=1; shift ;;
 	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump | --keys)
 		need_val "$1" $#
 		opt=$1 val=$2
@@ -175,6 +186,15 @@ esac
 qemu=${RUNWAY_QEMU:-qemu-system-x86_64}
 ovmf_code=${RUNWAY_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.fd}
 ovmf_vars=${RUNWAY_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.fd}
+machine_opt=$machine
+sb_args=()
+if [ "$secure_boot" -eq 1 ]; then
+	[ "$machine" = q35 ] || die "--secure-boot needs --machine q35 (SMM protects the variable store)"
+	ovmf_code=${RUNWAY_OVMF_CODE:-/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd}
+	ovmf_vars=${RUNWAY_OVMF_VARS:-/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd}
+	machine_opt=q35,smm=on
+	sb_args=(-global 'driver=cfi.pflash01,property=secure,value=on')
+fi
 # The QMP client for --screendump and --keys (ovmf/qmp.py, beside this script).
 qmp_py=$(dirname "$0")/qmp.py
 
@@ -333,7 +353,8 @@ if [ -n "$serial_log" ]; then
 fi
 
 args=(
-	-accel "$accel" -cpu "$cpu" -machine "$machine" -m "$mem" -smp "$smp"
+	-accel "$accel" -cpu "$cpu" -machine "$machine_opt" -m "$mem" -smp "$smp"
+	"${sb_args[@]}"
 	-nodefaults -device VGA -display none -monitor none -no-reboot
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$(qesc "$ovmf_code")"
 	-drive "if=pflash,format=raw,unit=1,file=$(qesc "$tmp/OVMF_VARS.fd")"

@@ -47,6 +47,7 @@ run tests/qemu/test_elf.sh
 run tests/qemu/test_limine.sh
 run tests/qemu/test_multiboot.sh
 run tests/qemu/test_chain.sh
+run tests/qemu/test_secureboot.sh
 run tests/qemu/test_menu.sh
 run tests/qemu/test_matrix.sh
 

@@ -19,6 +19,8 @@ make:/usr/bin/make
 python3:/usr/bin/python3
 shellcheck:/usr/bin/shellcheck
 gnuplot-nox:/usr/bin/gnuplot
+sbsigntool:/usr/bin/sbsign
+openssl:/usr/bin/openssl
 "
 missing=""
 for pair in $need; do

@@ -19,7 +19,7 @@ not_ok() {
 
 # boot NAME CONFIG RUN_ARGS... -- FILES...: image + boot; sets $log, $rc.
 # QEMU_EXTRA (words) goes to QEMU itself; KEYS is typed at the guest
-# (ovmf/run.sh --keys).
+# (ovmf/run.sh --keys); LOADER replaces $BUILD/BOOTX64.EFI.
 boot() {
 	name=$1 conf=$2
 	shift 2
@@ -31,7 +31,7 @@ boot() {
 	[ $# -gt 0 ] && shift
 	img=$OUT/$name.img
 	log=$OUT/$name.log
-	tools/mkimg.sh -o "$img" -e "$BUILD/BOOTX64.EFI" -c "$conf" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
+	tools/mkimg.sh -o "$img" -e "${LOADER:-$BUILD/BOOTX64.EFI}" -c "$conf" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
 		rc=99
 		echo "mkimg failed" >"$log"
 		cat "$OUT/$name.mkimg.log" >>"$log"
