@@ -219,20 +219,21 @@ static int claim_groups(const struct elf_file *f, struct elf_load *ld,
 	for (size_t gi = 0; gi < ld->ngroups; gi++) {
 		struct elf_group *g = &ld->group[gi];
 		struct mm_req req = { .pages = g->pages, .kind = MM_KERNEL };
-		size_t n, gmark = a->nclaims;
+		size_t n = 0;
 		g->first_piece = ld->npieces;
-		/* Physical memory that agrees with the group's virtual base
-		 * modulo 2 MiB lets the tables use large pages for its aligned
-		 * interior; fall back to pages. */
+		/* One run that agrees with the group's virtual base modulo
+		 * 2 MiB lets the tables use large pages for its aligned
+		 * interior (in pieces they are lost anyway: no firmware call is
+		 * made unless such a run exists); else pages. */
 		int r = -1;
 		if ((g->pages << 12) >= SIZE_2M) {
+			uint64_t base;
 			req.align = SIZE_2M;
 			req.phase = g->vbase & (SIZE_2M - 1);
-			r = mm_alloc_pieces(a, &req, &ld->piece[ld->npieces],
-					    ELF_MAX_PIECES - ld->npieces, &n, &why);
-			if (r == 0 && n > 1) { /* large pages lost anyway */
-				mm_alloc_rollback(a, gmark);
-				r = -1;
+			r = mm_alloc_run(a, &req, &base, &why);
+			if (r == 0) {
+				ld->piece[ld->npieces] = (struct mm_claim){ base, g->pages };
+				n = 1;
 			}
 		}
 		if (r) {
