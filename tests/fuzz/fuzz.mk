@@ -11,6 +11,9 @@
 #     make fuzz-short     run each for FUZZ_SHORT_SECONDS (default 10)
 #     make fuzz           run each for FUZZ_SECONDS (default 600), keeping
 #                         the evolved corpus in $(BUILD)/fuzz/corpus/
+#     make fuzz-long SECONDS=N  run each for N seconds (default 3600),
+#                         keeping the evolved corpus across runs in
+#                         FUZZ_LONG_CORPUS (~/.cache/runway-fuzz/<name>/)
 #     make fuzz-replay    replay the reproducers of fixed bugs in tests/fuzz/regress/
 #
 # tests/fuzz/run.sh runs the binaries on a temporary copy of the corpus
@@ -73,6 +76,15 @@ fuzz-short: $(FUZZERS)
 # The evolved corpus is kept in $(BUILD)/fuzz/corpus/ for the next run.
 fuzz: $(FUZZERS)
 	BUILD=$(BUILD) FUZZ_CORPUS_DIR=$(BUILD)/fuzz/corpus tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Long runs: every target for SECONDS (default 3600) each, the evolved
+# corpus kept outside the repository and the build directory (make clean
+# keeps it) in FUZZ_LONG_CORPUS/<name>/, seeded from tests/fuzz/corpus/
+# on every run: make fuzz-long SECONDS=N.
+FUZZ_LONG_CORPUS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/runway-fuzz
+fuzz-long: $(FUZZERS)
+	@echo "fuzz-long: $(or $(SECONDS),3600) s per target, corpus kept in $(FUZZ_LONG_CORPUS)/<name>/"
+	BUILD=$(BUILD) FUZZ_CORPUS_DIR=$(FUZZ_LONG_CORPUS) tests/fuzz/run.sh $(or $(SECONDS),3600)
 
 # The reproducers of fixed bugs in tests/fuzz/regress/.
 fuzz-replay: $(FUZZERS)

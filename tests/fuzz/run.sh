@@ -114,8 +114,13 @@ for name in $names; do
 		-max_len=$max_len -print_final_stats=1 \
 		-artifact_prefix="$art/" $dirs >"$log" 2>&1 || status=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
+	kept=""
+	if [ -n "$extra" ]; then
+		kept="; corpus: $extra, $(find "$extra" -type f | wc -l) inputs"
+	fi
 	if [ "$status" -eq 0 ]; then
-		echo "ok - fuzz/$name (${runs:-?} runs)"
+		echo "ok - fuzz/$name (${runs:-?} runs, ${eps:-?} exec/s$kept)"
 	else
 		repro=$(sed -n "s/.*Test unit written to \(.*\)/\1/p" "$log" | tail -n1)
 		why=$(reason "$log")
