@@ -8,6 +8,11 @@
 #     make bench-alloc    build and run bench/bench_alloc.c; its output is
 #                         also kept in $(BUILD)/bench/alloc.txt, with
 #                         $(BUILD)/bench/alloc-scaling.csv and .png
+#     make bench-peers    bench/peers.sh: Runway against GRUB 2, systemd-boot
+#                         and the firmware floor under OVMF (10-30 minutes;
+#                         not part of make bench); RESULTS.md, the plot and
+#                         every boot's serial log in $(BUILD)/bench/peers/,
+#                         published as bench/RESULTS.md and bench/peers.png
 #
 # The pure modules are compiled again here, optimized and WITHOUT the
 # sanitizers of $(BUILD)/libpure.a, so that the timings mean something.

@@ -8,6 +8,7 @@ set xlabel "kernel file-backed data (MiB)"
 set ylabel "seconds above firmware"
 set logscale x 2
 set xtics (1, 4, 16, 64, 256)
+set xrange [0.8:320]
 set key top left
 set grid
 plot dat using 1:3 with linespoints lw 2 pt 7 title "Runway (protocol = runway)", \

@@ -92,15 +92,20 @@ def kernel_table(rows, clock="handoff"):
             offs.setdefault(int(r["size_mib"]), []).append(ms)
     first = "firmware alone (QEMU start to exit)" if clock == "start" else \
         "firmware alone (hand-off to exit)"
-    head = ["kernel", first] + [NAMES[l] for l in KLOADERS] + \
-        ["GRUB / Runway", "floor / Runway", "Runway (mb2) / Runway"]
+    # Ratios only on the hand-off clock: from QEMU's start the differences
+    # are mostly the firmware's noise and their ratios mean nothing.
+    ratios = clock == "handoff"
+    head = ["kernel", first] + [NAMES[l] for l in KLOADERS]
+    if ratios:
+        head += ["GRUB / Runway", "floor / Runway", "Runway (mb2) / Runway"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in sizes:
         cells = ["%d MiB" % s, stat(offs.get(s, []), "ms")]
         cells += [stat(above.get((s, l), []), "ms") for l in KLOADERS]
         rw = above.get((s, "runway"), [])
-        cells += [ratio(above.get((s, "grub")), rw), ratio(above.get((s, "floor")), rw),
-                  ratio(above.get((s, "runway-mb2")), rw)]
+        if ratios:
+            cells += [ratio(above.get((s, "grub")), rw), ratio(above.get((s, "floor")), rw),
+                      ratio(above.get((s, "runway-mb2")), rw)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines, above, sizes
 
@@ -145,11 +150,53 @@ def plot_data(above, sizes):
     return out
 
 
+PREAMBLE = """# Runway against GRUB 2, systemd-boot and the firmware floor
+
+Written by `make bench-peers` (bench/peers.sh, bench/peerstats.py); the
+plot is bench/peers.png.  Every boot runs under the same OVMF and QEMU
+(ovmf/run.sh: q35, one CPU, guest memory {mem}, the disk a virtio-blk GPT
+image with one FAT32 EFI System Partition, QEMU with -no-reboot).  Every
+image holds the same files in the same order: /boot/kernel.elf, Linux,
+its initrd, runway.conf, systemd-boot's loader.conf and entry, and last
+/EFI/BOOT/BOOTX64.EFI, the only file that changes with the loader.
+Loaders are interleaved within each round, in an order that rotates from
+round to round; each boot is timed on the host, and each serial line as
+it arrives.
+
+- **Kernels**: bench/kernel/, an ELF64 file with 1 to 256 MiB of
+  file-backed payload and a Multiboot2 header.  Its i386 entry (the
+  header's entry address tag) and its `e_entry` (the Runway protocol)
+  both check one word of every page of the payload and leave through
+  isa-debug-exit.
+- **Runway** boots it with `protocol = runway`: the protocol Runway's
+  own kernels use and the path its load-time work is about; it does more
+  than GRUB's `multiboot2` (its own page tables with a direct map of all
+  memory), so the comparison does not flatter it.  **Runway
+  (multiboot2)** boots the same file with `protocol = multiboot2`, the
+  same work as GRUB's: segments at `p_paddr`, the i386 entry.
+- **GRUB 2**: Debian's grub-efi-amd64-bin, `grub-mkstandalone -O
+  x86_64-efi` with an embedded grub.cfg (`multiboot2 /boot/kernel.elf`,
+  `boot`; no menu) and only the modules it needs: its best case.
+- **floor**: bench/efi/floor.c claims pages and reads the kernel file
+  through the firmware's Simple File System in the largest pieces it
+  takes (OVMF takes the whole file in one Read), then powers off.
+- **firmware alone**: bench/efi/off.c powers off as soon as it starts.
+- **Linux**: Debian's cloud kernel and an initramfs of Debian's
+  busybox-static whose /init prints a marker and runs `poweroff -f`;
+  Runway (`efi =`, `initrd =`), systemd-boot (Debian's systemd-boot-efi,
+  `timeout 0` and a BLS entry), GRUB 2 (`linux`, `initrd`, `boot`).
+
+Timings come from TCG on a shared two-core machine: slower than hardware
+and noisy.  The ratios over interleaved rounds are the figures to read.
+"""
+
+
 def report(rows, meta):
     bad = [r for r in rows if r["ok"] != "1"]
     klines, above, sizes = kernel_table(rows, "handoff")
     slines, _, _ = kernel_table(rows, "start")
-    out = ["## Kernel loads: time above the firmware's own time",
+    out = PREAMBLE.format(mem=meta.get("mem", "?")).splitlines() + [
+           "## Kernel loads: time above the firmware's own time",
            "",
            "Milliseconds from the firmware's hand-off (the serial line `BdsDxe: loading",
            "Boot0001`, before the firmware reads BOOTX64.EFI) to QEMU's exit, minus",
@@ -177,7 +224,7 @@ def report(rows, meta):
                                          meta["size " + k]))
     out += ["", "## Machine and versions", ""]
     for k in ("date", "runway", "machine", "qemu", "ovmf", "grub", "sd-boot", "linux",
-              "busybox", "command"):
+              "busybox", "rounds", "command"):
         if k in meta:
             out.append("- %s: %s" % (k, meta[k]))
     if bad:
