@@ -4,6 +4,9 @@
 set -eu
 
 # package:file-it-provides pairs; a package is installed when its file is missing.
+# GRUB and systemd-boot are what make bench-peers compares Runway with (their
+# EFI images are copied onto disk images, never installed as this machine's
+# boot loader); busybox-static is fetched, not installed (tools/fetch-busybox.sh).
 need="
 gnu-efi:/usr/include/efi/efi.h
 ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd
@@ -21,6 +24,9 @@ shellcheck:/usr/bin/shellcheck
 gnuplot-nox:/usr/bin/gnuplot
 sbsigntool:/usr/bin/sbsign
 openssl:/usr/bin/openssl
+grub-common:/usr/bin/grub-mkstandalone
+grub-efi-amd64-bin:/usr/lib/grub/x86_64-efi/multiboot2.mod
+systemd-boot-efi:/usr/lib/systemd/boot/efi/systemd-bootx64.efi
 "
 missing=""
 for pair in $need; do
