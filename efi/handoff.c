@@ -40,7 +40,21 @@ _Static_assert(offsetof(struct handoff_params, eax) == 56, "trampoline.S P_EAX")
 
 /* The hand-off page (trampoline.S has the same numbers). */
 #define AP_DATA_OFFSET 0xd00
+#define MOVES_OFFSET 0xdc0
 #define PARAMS_OFFSET 0xf00
+
+/* A staged image's runs, moved into place by handoff_i386 once paging is
+ * off (their place was boot-services memory, and the firmware's stack and
+ * tables may have been there). */
+struct handoff_moves {
+	uint32_t count;
+	uint32_t pad;
+	struct {
+		uint32_t to, from, bytes;
+	} move[HANDOFF_MOVES_MAX];
+};
+_Static_assert(MOVES_OFFSET + sizeof(struct handoff_moves) <= PARAMS_OFFSET,
+	       "hand-off page layout");
 
 #define SIZE_1M (1ull << 20)
 #define SIZE_4G (4ull << 30)
@@ -91,7 +105,19 @@ _Static_assert(offsetof(struct ap_boot, x2apic) == 0x70, "trampoline.S D_X2APIC"
 _Static_assert(offsetof(struct ap_boot, cr4) == 0x78, "trampoline.S D_CR4");
 _Static_assert(offsetof(struct ap_boot, gdtr64) == 0x80, "trampoline.S D_GDTR64");
 _Static_assert(offsetof(struct ap_boot, far_la57) == 0x90, "trampoline.S D_FAR_LA57");
-_Static_assert(AP_DATA_OFFSET + sizeof(struct ap_boot) <= PARAMS_OFFSET, "hand-off page layout");
+_Static_assert(AP_DATA_OFFSET + sizeof(struct ap_boot) <= MOVES_OFFSET, "hand-off page layout");
+
+static void fill_moves(const struct load *L)
+{
+	struct handoff_moves *m = (void *)(uintptr_t)(L->handoff_page + MOVES_OFFSET);
+
+	m->count = (uint32_t)L->ld.nstages;
+	for (size_t i = 0; i < L->ld.nstages; i++) {
+		m->move[i].to = (uint32_t)L->ld.stage[i].to;
+		m->move[i].from = (uint32_t)L->ld.stage[i].from;
+		m->move[i].bytes = (uint32_t)L->ld.stage[i].bytes;
+	}
+}
 
 /* One page below 1 MiB if the firmware has one (APs can start there),
  * else below 4 GiB. */
@@ -302,6 +328,7 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 		.eax = run->eax,
 	};
 	handoff_fill_ap_boot(L, run, (void *)(uintptr_t)(L->handoff_page + AP_DATA_OFFSET));
+	fill_moves(L);
 	if (run->jump == PROTO_JUMP_I386)
 		((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
 			(uint64_t)(handoff_i386 - trampoline_start)))(p);

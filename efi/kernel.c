@@ -388,6 +388,15 @@ static EFI_STATUS load_fixed(struct load *L, const struct config *cfg,
 	st = load_segments(L, e->path);
 	drop_whole(L);
 	L->k.phys_base = L->ld.npieces ? L->ld.piece[0].base : 0;
+	if (!EFI_ERROR(st) && L->ld.nstages > HANDOFF_MOVES_MAX)
+		return con_fail(EFI_UNSUPPORTED,
+				"%s: %zu runs in boot-services memory to move at the hand-off; Runway moves at most %d",
+				e->path, L->ld.nstages, HANDOFF_MOVES_MAX);
+	for (size_t i = 0; !EFI_ERROR(st) && i < L->ld.nstages; i++)
+		log_event("staged path=%s to=0x%" PRIx64 " from=0x%" PRIx64 " bytes=%" PRIu64
+			  " (boot-services memory until ExitBootServices)\n",
+			  e->path, L->ld.stage[i].to, L->ld.stage[i].from,
+			  L->ld.stage[i].bytes);
 	/* Not a segment claim: keep it out of the load line's count. */
 	uint64_t calls = L->alloc.calls;
 	if (!EFI_ERROR(st))

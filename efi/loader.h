@@ -142,6 +142,8 @@ EFI_STATUS pin_check_buffer(const char *what, const char *path,
 
 /* ---- kernel.c: the load path (DESIGN.md steps 1-7) ---- */
 #define LOAD_MAPPINGS_MAX 512
+/* Staged runs of a fixed image the hand-off page has room to move. */
+#define HANDOFF_MOVES_MAX 16
 
 /* One load: scratch, bookkeeping and results, from open to release. */
 struct load {

@@ -28,6 +28,7 @@
 #define P_EAX       56
 
 #define AP_DATA     0xd00
+#define MOVES       0xdc0   /* struct handoff_moves: count, pad, {to, from, bytes}[] */
 #define D_GDTR32    0x20
 #define D_FAR32     0x28
 #define D_FAR64     0x30
@@ -291,6 +292,23 @@ handoff_i386:
 	xor	%eax, %eax
 	mov	%eax, %cr3
 	lea	AP_DATA(%ebx), %esp
+	/* A staged image's runs into their place (boot-services memory until
+	 * ExitBootServices, possibly the firmware's stack and tables). */
+	push	%esi
+	mov	MOVES(%ebx), %ecx
+	lea	MOVES + 8(%ebx), %edx
+8:	test	%ecx, %ecx
+	jz	6f
+	push	%ecx
+	mov	(%edx), %edi
+	mov	4(%edx), %esi
+	mov	8(%edx), %ecx
+	rep movsb
+	pop	%ecx
+	add	$12, %edx
+	dec	%ecx
+	jmp	8b
+6:	pop	%esi
 	mov	P_ENTRY(%esi), %ecx
 	push	%ecx
 	mov	P_EAX(%esi), %eax

@@ -280,6 +280,54 @@ static int fixed_not_free(const struct elf_file *f, const struct mm_region *r,
 		       r->src);
 }
 
+/* Is everything in [base, end) that is not free the firmware's boot
+ * services memory (free once ExitBootServices returns)? */
+static bool only_boot_services(const struct mm_alloc *a, uint64_t base,
+			       uint64_t end)
+{
+	struct mm_region r;
+
+	for (uint64_t at = base; at < end && mm_alloc_owner(a, at, end, &r); at = r.end)
+		if (r.kind != MM_BOOT_SERVICES)
+			return false;
+	return true;
+}
+
+/*
+ * The place [base, end) is partly boot-services memory: hold its free
+ * parts (so that nothing else of this load lands there), and claim a run
+ * of its size anywhere for the bytes, to be moved in after
+ * ExitBootServices.  Returns the run's base, or -1 with err set.
+ */
+static int stage_run(const struct elf_file *f, struct mm_alloc *a,
+		     enum mm_kind kind, uint64_t base, uint64_t end,
+		     uint64_t *ret_from, struct rw_err *err)
+{
+	struct rw_err why;
+	uint64_t got;
+
+	for (size_t i = 0; i < a->nreg && a->reg[i].base < end; i++) {
+		const struct mm_region *r = &a->reg[i];
+		if (r->kind != MM_USABLE || r->end <= base)
+			continue;
+		uint64_t lo = r->base > base ? r->base : base;
+		uint64_t hi = r->end < end ? r->end : end;
+		struct mm_req hold = { .pages = (hi - lo) >> 12, .exact = lo,
+				       .has_exact = true, .kind = kind };
+		if (mm_alloc_run(a, &hold, &got, &why))
+			return rw_fail(err, "%s: holding physical 0x%" PRIx64 "..0x%" PRIx64 " for the image: %s",
+				       f->path, lo, hi, why.msg);
+		i = 0; /* the claim split regions: look again from the start */
+	}
+	/* Below 4 GiB: the move is made with paging off (efi/trampoline.S). */
+	struct mm_req req = { .pages = (end - base) >> 12, .below = UINT64_C(1) << 32,
+			      .kind = kind };
+	if (mm_alloc_run(a, &req, ret_from, &why))
+		return rw_fail(err, "%s: no memory to stage 0x%" PRIx64 "..0x%" PRIx64 " (boot-services memory until ExitBootServices): %s",
+			       f->path, base, end, why.msg);
+	return 0;
+}
+
 /* A fixed image: each run of touching groups claimed exactly where it
  * must go, one claim per run.  The owner is asked first: a claim the
  * firmware refuses marks the memory reserved in the allocator, and the
@@ -300,17 +348,24 @@ static int claim_fixed(const struct elf_file *f, const struct elf_image *img,
 		};
 		struct mm_region owner;
 		struct rw_err why;
-		uint64_t base;
-		if (mm_alloc_owner(a, req.exact, end, &owner))
-			return fixed_not_free(f, &owner, req.exact, end, err);
-		if (mm_alloc_run(a, &req, &base, &why))
+		uint64_t base, from = req.exact;
+		if (mm_alloc_owner(a, req.exact, end, &owner)) {
+			if (!img->may_stage || !only_boot_services(a, req.exact, end))
+				return fixed_not_free(f, &owner, req.exact, end, err);
+			if (stage_run(f, a, req.kind, req.exact, end, &from, err))
+				return -1;
+			ld->stage[ld->nstages++] = (struct elf_stage){ req.exact, from,
+								       end - req.exact };
+		} else if (mm_alloc_run(a, &req, &base, &why)) {
 			return rw_fail(err, "%s: cannot claim physical 0x%" PRIx64 "..0x%" PRIx64 ", where the image must go: %s",
 				       f->path, req.exact, end, why.msg);
+		}
 		for (size_t k = gi; k < gj; k++) {
 			struct elf_group *g = &ld->group[k];
 			g->first_piece = k;
 			g->npieces = 1;
-			ld->piece[k] = (struct mm_claim){ g->vbase, g->pages };
+			ld->piece[k] = (struct mm_claim){ from + (g->vbase - req.exact),
+							  g->pages };
 		}
 		ld->nruns++;
 	}

@@ -83,6 +83,11 @@ struct elf_image {
 	 * kernel type: for a kernel entered with boot services running, which
 	 * reads the firmware's map itself and knows the EFI types only. */
 	bool claim_as_loader;
+	/* A fixed image entered after ExitBootServices (Multiboot's i386
+	 * entry): a place the firmware's boot services still hold is
+	 * acceptable; the bytes are staged in a run of their own and moved
+	 * in after ExitBootServices (elf_load.stage). */
+	bool may_stage;
 	/* A fixed image that may move (Multiboot2's relocatable tag): the
 	 * span [vlow, vhigh) goes to a multiple of align in [min, max),
 	 * lowest first or highest first.  elf_slide moves it. */
@@ -147,6 +152,11 @@ struct elf_group {
 #define ELF_MAX_PIECES 256
 
 /* What loading produced: where every page went. */
+/* Bytes to move into place after ExitBootServices (a staged fixed image). */
+struct elf_stage {
+	uint64_t to, from, bytes;
+};
+
 struct elf_load {
 	size_t ngroups;
 	struct elf_group group[ELF_MAX_SEGMENTS];
@@ -157,6 +167,8 @@ struct elf_load {
 	uint64_t bytes_read;
 	uint64_t reads;
 	uint64_t shared_pages; /* pages holding bytes of two segments */
+	size_t nstages;        /* staged runs of a fixed image */
+	struct elf_stage stage[ELF_MAX_SEGMENTS];
 };
 
 /* Turns a physical address into a pointer the loader may write. */

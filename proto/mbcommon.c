@@ -66,6 +66,7 @@ int mb_parse_image(int version, const struct elf_file *f, const uint8_t *head,
 	if (choose_entry(h, f->path, &img, &efi, err))
 		return -1;
 	img.claim_as_loader = efi;
+	img.may_stage = !efi;
 	if (!efi && img.vhigh > MB_SIZE_4G)
 		return rw_fail(err, "%s: the image reaches physical 0x%" PRIx64 ", above 4 GiB, which a 32-bit entry cannot reach",
 			       f->path, img.vhigh);

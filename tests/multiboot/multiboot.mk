@@ -4,6 +4,8 @@
 # Included by the top-level Makefile and run from the repository root.
 # Builds, under $(BUILD)/multiboot/:
 #     mb2-i386.elf         ELF32, i386 entry, linked at 0x100000
+#     mb2-i386-16m.elf     the same linked at 16 MiB, where OVMF's boot
+#                          services hold memory until ExitBootServices
 #     mb2-reloc.elf        ELF32 PIE with a relocatable header tag (16 MiB to
 #                          1 GiB, 2 MiB alignment, lowest), linked at 0x100000;
 #                          applies its own R_386_RELATIVE relocations
@@ -64,7 +66,7 @@ MB_HOSTCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I include -I $(MB_TK) 
 	-I $(MB_SRC) -fsanitize=address,undefined -fno-sanitize-recover=all
 
 # ---- the variants ----------------------------------------------------------
-MB_GOOD32 := mb2-i386 mb2-reloc mb2-aout mb1 mb1-aout
+MB_GOOD32 := mb2-i386 mb2-i386-16m mb2-reloc mb2-aout mb1 mb1-aout
 MB_BAD32  := mb2-bad-checksum mb2-bad-required mb2-bad-unknown-tag mb2-bad-window \
 	mb2-bad-addr mb2-bad-entry mb1-bad-checksum
 MB_VARIANTS32 := $(MB_GOOD32) $(MB_BAD32)
@@ -72,6 +74,8 @@ MB_VARIANTS32 := $(MB_GOOD32) $(MB_BAD32)
 # Protocol (which main and header), link address, -D switches, flat, PIE.
 MB_PROTO_mb2-i386 := mb2
 MB_LINK_mb2-i386  := 0x100000
+MB_PROTO_mb2-i386-16m := mb2
+MB_LINK_mb2-i386-16m  := 0x1000000
 MB_PROTO_mb2-reloc := mb2
 MB_LINK_mb2-reloc  := 0x100000
 MB_DEFS_mb2-reloc  := -DMB_HDR_RELOC -DMB_RELOC=1

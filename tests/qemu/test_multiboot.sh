@@ -34,7 +34,7 @@ MB=$BUILD/multiboot
 # tests/multiboot/multiboot.mk).
 CMDLINE="mb-test console=ttyS0 answer=42"
 
-for f in BOOTX64.EFI multiboot/mb2-i386.elf multiboot/mb2-efi64.elf multiboot/mb2-reloc.elf \
+for f in BOOTX64.EFI multiboot/mb2-i386.elf multiboot/mb2-i386-16m.elf multiboot/mb2-efi64.elf multiboot/mb2-reloc.elf \
 	multiboot/mb2-aout.bin multiboot/mb1.elf multiboot/mb1-aout.bin \
 	multiboot/mb2-bad-checksum.elf multiboot/mb2-bad-required.elf \
 	multiboot/mb2-bad-unknown-tag.elf multiboot/mb2-bad-addr.bin \
@@ -100,6 +100,12 @@ good mb2-i386-q35-detect mb2-i386.elf - \
 	"^mb-kernel: PASS variant=mb2-i386 tags=[0-9,]+ $PASS2 base=0x100000$" -- --machine q35
 good mb2-i386-pc mb2-i386.elf multiboot2 \
 	"^mb-kernel: PASS variant=mb2-i386 tags=[0-9,]+ $PASS2 base=0x100000$" -- --machine pc
+
+# ---- linked at 16 MiB, boot-services memory under OVMF until
+# ExitBootServices: staged elsewhere and moved in with paging off ----
+good mb2-i386-16m-q35 mb2-i386-16m.elf multiboot2 \
+	"^mb-kernel: PASS variant=mb2-i386-16m tags=[0-9,]+ $PASS2 base=0x1000000$" -- --machine q35
+expect_line mb2-i386-16m-q35 '^runway: staged path=/boot/mb2-i386-16m.elf to=0x1000000 from=0x[0-9a-f]+ bytes=[0-9]+ '
 
 # ---- the EFI amd64 entry: boot services running, the kernel exits them ----
 good mb2-efi64-q35 mb2-efi64.elf multiboot2 \
