@@ -125,6 +125,7 @@ EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 				e->title, e->protocol, proto_names());
 	st = kernel_load(&L, root, cfg, e, &proto);
 	if (!EFI_ERROR(st)) {
+		tpm_measure_cmdline(e->cmdline);
 		describe(&L, image, e);
 		st = choose(e, &L, &proto);
 	}

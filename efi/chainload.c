@@ -49,6 +49,7 @@ static EFI_STATUS read_pinned(EFI_FILE_HANDLE root, const char *what,
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return st;
+	tpm_measure_file(what[0] ? what : "efi", path, buf, f.size);
 	if (pinned) {
 		st = pin_check_buffer(what, path, buf, f.size, want);
 		if (EFI_ERROR(st)) {
@@ -138,6 +139,7 @@ static EFI_STATUS give_options(struct chain *c)
 	const struct config_entry *e = c->e;
 	size_t bytes;
 
+	tpm_measure_cmdline(e->cmdline);
 	if (e->cmdline[0]) {
 		/* Each byte makes at most one unit: the config's limit fits. */
 		if (!ucs2_from_utf8(e->cmdline, options, CONFIG_CMDLINE_MAX, &bytes))

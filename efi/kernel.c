@@ -39,29 +39,36 @@ static uint64_t whole_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 }
 
 /*
- * 3. the pin.  A pinned file is read once, whole, into memory, and its
- * hash checked there; every later read (headers, segments) comes from
- * those bytes, so storage that answers differently the second time
- * cannot get other bytes loaded than the ones that were checked.
+ * 3. the pin and the measurement.  A pinned file, and any kernel booted
+ * on a machine with a TPM, is read once, whole, into memory, its hash
+ * checked and its bytes measured there; every later read (headers,
+ * segments) comes from those bytes, so storage that answers differently
+ * the second time cannot get other bytes loaded than the ones that were
+ * checked and measured.  Other kernels are read straight into place.
  */
 static EFI_STATUS read_pinned(struct load *L, const struct config_entry *e)
 {
+	bool measure = !L->verify && tpm_present();
 	void *buf;
 	EFI_STATUS st;
 
-	if (!e->has_sha256)
+	if (!e->has_sha256 && !measure)
 		return EFI_SUCCESS;
 	st = file_read_whole(&L->file, "kernel", UINT64_MAX / 2, &buf);
 	if (EFI_ERROR(st))
 		return st;
 	L->whole = buf;
 	L->whole_size = L->file.size;
-	st = pin_check_buffer("", e->path, L->whole, L->whole_size, e->sha256);
-	if (EFI_ERROR(st))
-		return st;
+	if (measure)
+		tpm_measure_file("kernel", e->path, L->whole, L->whole_size);
+	if (e->has_sha256) {
+		st = pin_check_buffer("", e->path, L->whole, L->whole_size, e->sha256);
+		if (EFI_ERROR(st))
+			return st;
+		L->pin = e->sha256;
+	}
 	L->ef.read = whole_read;
 	L->ef.ctx = L;
-	L->pin = e->sha256;
 	return EFI_SUCCESS;
 }
 

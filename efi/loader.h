@@ -140,6 +140,23 @@ EFI_STATUS pin_check_buffer(const char *what, const char *path,
 			    const void *buf, uint64_t size,
 			    const uint8_t want[32]);
 
+/* ---- tpm.c: measured boot through EFI_TCG2_PROTOCOL (GRUB's PCRs) ---- */
+#define TPM_PCR_CMDLINE 8  /* command lines */
+#define TPM_PCR_FILES 9    /* every file Runway reads */
+/* Does the firmware offer EFI_TCG2_PROTOCOL with a TPM?  Asked once;
+ * the first call logs the answer when there is one. */
+bool tpm_present(void);
+/*
+ * Measure buf[0..size), a file's whole contents, into PCR 9 as EV_IPL
+ * "runway: <what> <path>".  Without a TPM, nothing; a failure is logged
+ * ("runway: tpm error ..."), never returned.
+ */
+void tpm_measure_file(const char *what, const char *path, const void *buf,
+		      uint64_t size);
+/* Measure the command line used (its bytes, without the NUL) into PCR 8
+ * as EV_IPL "runway: cmdline <text>"; the same rules. */
+void tpm_measure_cmdline(const char *cmdline);
+
 /* ---- kernel.c: the load path (DESIGN.md steps 1-7) ---- */
 #define LOAD_MAPPINGS_MAX 512
 /* Staged runs of a fixed image the hand-off page has room to move. */

@@ -44,6 +44,7 @@ static EFI_STATUS read_config(EFI_FILE_HANDLE root, const uint16_t *dir,
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return st;
+	tpm_measure_file("config", f.path, text, len);
 	/* A config Secure Boot refuses is still parsed, for its exit-after
 	 * alone (which can only power the machine off), as a broken one is. */
 	st = secure_check_config(text, len);

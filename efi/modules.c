@@ -24,10 +24,11 @@ static int read_into(struct vol_file *f, uint8_t *dst, struct rw_err *err)
 	return 0;
 }
 
-/* Read path into its own run; on failure err says why (without the path)
- * and nothing stays claimed past the allocator's log. */
-static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *path,
-		    struct loaded_module *ret, struct rw_err *err)
+/* Read path into its own run and measure it as `what`; on failure err
+ * says why (without the path) and nothing stays claimed past the
+ * allocator's log. */
+static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *what,
+		    const char *path, struct loaded_module *ret, struct rw_err *err)
 {
 	struct vol_file f;
 	struct rw_err why;
@@ -52,6 +53,7 @@ static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *path,
 		return -1;
 	}
 	memset(dst + f.size, 0, (req.pages << MM_PAGE_SHIFT) - f.size);
+	tpm_measure_file(what, path, dst, f.size);
 	*ret = (struct loaded_module){ .phys = base, .size = f.size, .path = path };
 	log_event("module path=%s bytes=%" PRIu64 " phys=0x%" PRIx64 "\n", path,
 		  f.size, base);
@@ -68,7 +70,7 @@ int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 	 * pin in the enrolled config: under Secure Boot it is not loaded. */
 	if (secure_boot_on() && strcmp(path, src->L->k.path) != 0)
 		return rw_fail(err, "%s: Secure Boot is on and runway.conf pins no such file", path);
-	if (load_one(src->L, src->root, path, ret, &why))
+	if (load_one(src->L, src->root, "file", path, ret, &why))
 		return rw_fail(err, "%s: %s", path, why.msg);
 	ret->string = "";
 	/* The kernel file again (Limine's kernel file response): a pinned
@@ -89,7 +91,7 @@ EFI_STATUS modules_load(struct load *L, EFI_FILE_HANDLE root,
 		const struct config_module *cm = &e->modules[m];
 		struct loaded_module *lm = &L->k.modules[m];
 		struct rw_err err;
-		if (load_one(L, root, cm->path, lm, &err))
+		if (load_one(L, root, "module", cm->path, lm, &err))
 			return con_fail(EFI_LOAD_ERROR, "module %s: %s", cm->path, err.msg);
 		lm->string = cm->string;
 		L->k.nmodules = m + 1;

@@ -6,6 +6,8 @@
 # that is removed at exit. The image is attached as a virtio-blk disk (or IDE /
 # AHCI with --disk) in snapshot mode, so the image file is never modified.
 # The serial console goes to stdout (and to --serial FILE as well).
+# --tpm attaches a TPM 2.0 (swtpm, a fresh state in the temporary directory)
+# on the TIS interface; OVMF then offers EFI_TCG2_PROTOCOL.
 # --screendump and --keys use one QMP socket and one python3 helper,
 # ovmf/qmp.py.
 #
@@ -77,6 +79,8 @@ Options:
   --secure-boot       Secure Boot on: OVMF's Secure Boot firmware with Debian's
                       snakeoil keys enrolled (q35 only; sign with
                       tools/sign.sh and /usr/share/ovmf/PkKek-1-snakeoil.key)
+  --tpm               attach a software TPM 2.0 (swtpm, Debian's swtpm package)
+                      as a TIS device, with a fresh state for this run
   --probe-accel       print the accelerator that would be used (kvm or tcg)
   -h, --help          show this help
   --                  the remaining arguments go to QEMU (if IMAGE was not
@@ -117,6 +121,7 @@ shot_file=""
 keys=""
 probe_only=0
 secure_boot=0
+tpm=0
 image=""
 extra=()
 
@@ -130,6 +135,7 @@ while [ $# -gt 0 ]; do
 	-h | --help) usage; exit 0 ;;
 	--probe-accel) probe_only=1; shift ;;
 	--secure-boot) secure_boot=1; shift ;;
+	--tpm) tpm=1; shift ;;
 	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump | --keys)
 		need_val "$1" $#
 		opt=$1 val=$2
@@ -216,12 +222,16 @@ if [ "$probe_only" -eq 0 ]; then
 	if [ -n "$shot_file" ] || [ -n "$keys" ]; then
 		[ -r "$qmp_py" ] || die "QMP helper not found: $qmp_py"
 	fi
+	if [ "$tpm" -eq 1 ]; then
+		command -v swtpm >/dev/null 2>&1 || die "--tpm needs swtpm (install the Debian packages swtpm and swtpm-tools; see tools/deps.sh)"
+	fi
 fi
 
 # ------------------------------------------------------------ temporary dir
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runway-ovmf.XXXXXX")
 helper_pid=""
 qemu_pid=""
+tpm_pid=""
 tty_state=""
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
@@ -232,6 +242,10 @@ cleanup() {
 	if [ -n "$helper_pid" ]; then
 		kill "$helper_pid" 2>/dev/null || true
 		wait "$helper_pid" 2>/dev/null || true
+	fi
+	if [ -n "$tpm_pid" ]; then
+		kill "$tpm_pid" 2>/dev/null || true
+		wait "$tpm_pid" 2>/dev/null || true
 	fi
 	[ -z "$tty_state" ] || stty "$tty_state" 2>/dev/null || true
 	rm -rf "$tmp"
@@ -362,6 +376,28 @@ args=(
 	-chardev "$serial_opt" -serial chardev:ser0
 	-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
 )
+
+# --tpm: swtpm serves a TPM 2.0 on a control socket; QEMU connects to it
+# as its TPM emulator backend and shows the guest a TIS device; cleanup
+# stops swtpm, and its state goes with the temporary directory.
+if [ "$tpm" -eq 1 ]; then
+	mkdir "$tmp/tpm"
+	swtpm socket --tpm2 --tpmstate "dir=$tmp/tpm" \
+		--ctrl "type=unixio,path=$tmp/tpm/sock" \
+		--log "file=$tmp/tpm/swtpm.log" </dev/null >/dev/null 2>&1 &
+	tpm_pid=$!
+	for _ in $(seq 50); do
+		[ -S "$tmp/tpm/sock" ] && break
+		kill -0 "$tpm_pid" 2>/dev/null || die "swtpm did not start: $(tail -n 2 "$tmp/tpm/swtpm.log" 2>/dev/null)"
+		sleep 0.1
+	done
+	[ -S "$tmp/tpm/sock" ] || die "swtpm did not create its socket in 5 s"
+	args+=(
+		-chardev "socket,id=chrtpm,path=$(qesc "$tmp/tpm/sock")"
+		-tpmdev "emulator,id=tpm0,chardev=chrtpm"
+		-device "tpm-tis,tpmdev=tpm0"
+	)
+fi
 
 if [ -n "$shot_file" ]; then
 	: >"$shot_file" || die "cannot write the screendump: $shot_file"

@@ -11,6 +11,8 @@ need="
 gnu-efi:/usr/include/efi/efi.h
 ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd
 qemu-system-x86:/usr/bin/qemu-system-x86_64
+swtpm:/usr/bin/swtpm
+swtpm-tools:/usr/bin/swtpm_setup
 clang:/usr/bin/clang
 lld:/usr/bin/ld.lld
 libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a

@@ -14,6 +14,9 @@ layout is described at the top of fuzz_memmap.c).
 
 fmt/: a few format programs for fuzz_fmt.c.
 
+tcg/: a small event log (whole, and its events after the Spec ID event
+fuzz_tcg.c puts first), a Spec ID event alone, a TPM2_PCR_Read reply.
+
 config/ is hand-written (runway.conf files), not generated.
 
     tests/fuzz/gen_seeds.py [CORPUS_DIR]     (default tests/fuzz/corpus)
@@ -255,6 +258,38 @@ def fmt_seeds():
     return s
 
 
+# ---- tcg (fuzz_tcg.c: mode byte, k, then the subject) ----
+
+def tcg_event(pcr, etype, text, sha256=b"\x11" * 32):
+    """A TCG_PCR_EVENT2 with a SHA-1 and a SHA-256 digest."""
+    data = text + b"\0"
+    return (struct.pack("<III", pcr, etype, 2)
+            + struct.pack("<H", 4) + b"\x22" * 20
+            + struct.pack("<H", 0x0B) + sha256
+            + struct.pack("<I", len(data)) + data)
+
+
+def tcg_spec_id():
+    data = (b"Spec ID Event03\0" + struct.pack("<IBBBBI", 0, 0, 2, 0, 2, 2)
+            + struct.pack("<HHHH", 4, 20, 0x0B, 32) + b"\0")
+    return struct.pack("<II", 0, 3) + b"\0" * 20 + struct.pack("<I", len(data)) + data
+
+
+def tcg_seeds():
+    events = (tcg_event(9, 0xD, b"runway: config runway.conf")
+              + tcg_event(9, 0xD, b"runway: kernel /boot/kernel.elf")
+              + tcg_event(0, 3, b"no action")
+              + tcg_event(8, 0xD, b"runway: cmdline console=ttyS0"))
+    reply = (struct.pack(">HIIII", 0x8001, 62, 0, 7, 1) + struct.pack(">HB", 0x0B, 3)
+             + bytes([0, 2, 0]) + struct.pack(">IH", 1, 32) + bytes(range(32)))
+    return {
+        "log_whole": bytes([0, 3]) + tcg_spec_id() + events,
+        "log_events": bytes([1, 1]) + events,
+        "log_spec_only": bytes([0, 0]) + tcg_spec_id(),
+        "pcr_read_reply": bytes([2, 9]) + reply,
+    }
+
+
 def write_all(d, seeds):
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():
@@ -269,6 +304,7 @@ def main():
     write_all(os.path.join(root, "memmap"), memmap_seeds(
         os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")))
     write_all(os.path.join(root, "fmt"), fmt_seeds())
+    write_all(os.path.join(root, "tcg"), tcg_seeds())
 
 
 if __name__ == "__main__":
