@@ -114,41 +114,47 @@ static void describe(struct load *L, EFI_HANDLE image, const struct config_entry
 EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
 		      const struct config *cfg, const struct config_entry *e)
 {
-	static struct load L;
+	struct load *L = load_alloc();
 	struct proto_run run;
-	struct module_source src = { .L = &L, .root = root };
+	struct module_source src = { .L = L, .root = root };
 	const struct protocol *proto = proto_find(e->protocol);
 	EFI_STATUS st;
 
-	if (!proto)
+	if (!L)
+		return con_fail(EFI_OUT_OF_RESOURCES, "no memory for a load's bookkeeping (%zu bytes)",
+				sizeof *L);
+	if (!proto) {
+		FreePool(L);
 		return con_fail(EFI_UNSUPPORTED, "entry '%s': unknown protocol '%s' (known: %s)",
 				e->title, e->protocol, proto_names());
-	st = kernel_load(&L, root, cfg, e, &proto);
+	}
+	st = kernel_load(L, root, cfg, e, &proto);
 	if (!EFI_ERROR(st)) {
 		tpm_measure_cmdline(e->cmdline);
-		describe(&L, image, e);
-		st = choose(e, &L, &proto);
+		describe(L, image, e);
+		st = choose(e, L, &proto);
 	}
 	if (!EFI_ERROR(st))
-		st = plan(&L, proto, &run, &src);
+		st = plan(L, proto, &run, &src);
 	if (!EFI_ERROR(st)) {
-		set_video_mode(&L, &run);
-		st = kernel_map(&L, run.identity_map, run.la57);
+		set_video_mode(L, &run);
+		st = kernel_map(L, run.identity_map, run.la57);
 	}
 	if (!EFI_ERROR(st))
-		st = modules_load(&L, root, e);
+		st = modules_load(L, root, e);
 	if (!EFI_ERROR(st))
-		st = prepare(&L, proto, &run);
+		st = prepare(L, proto, &run);
 	if (!EFI_ERROR(st)) {
 		char extra[32];
 		fmt(extra, sizeof extra, " protocol=%s", proto->name);
-		load_log_line(&L, "loaded", extra);
+		load_log_line(L, "loaded", extra);
 		log_event("jump protocol=%s entry=0x%" PRIx64 " hhdm_size=0x%" PRIx64
 			  " huge_1g=%d nx=%d\n",
-			  proto->name, run.entry, L.hhdm_size, L.cpu.huge_1g, L.cpu.nx);
-		file_close(&L.file);
-		st = handoff_exit_and_jump(image, &L, proto, &run);
+			  proto->name, run.entry, L->hhdm_size, L->cpu.huge_1g, L->cpu.nx);
+		file_close(&L->file);
+		st = handoff_exit_and_jump(image, L, proto, &run);
 	}
-	load_release(&L);
+	load_release(L);
+	FreePool(L);
 	return st;
 }

@@ -470,6 +470,11 @@ EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57)
 	return st;
 }
 
+struct load *load_alloc(void)
+{
+	return AllocateZeroPool(sizeof(struct load));
+}
+
 void load_release(struct load *L)
 {
 	mm_alloc_rollback(&L->alloc, 0);

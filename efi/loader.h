@@ -212,6 +212,10 @@ EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
 /* Step 7: the page tables (with an identity map of [4 KiB, direct map
  * size) when asked; 5 levels when la57). */
 EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57);
+/* A load's bookkeeping, zeroed, from pool memory (about 60 KiB: kept out
+ * of the image's data, which the file would carry); FreePool it after
+ * load_release.  NULL when the pool is exhausted. */
+struct load *load_alloc(void);
 /* Give back everything the load claimed and allocated. */
 void load_release(struct load *L);
 /* The "loaded" / "verify" line's common counters. */

@@ -26,14 +26,20 @@ static EFI_STATUS report(const struct load *L)
 EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
 			const struct config_entry *e)
 {
-	static struct load L;
-	EFI_STATUS st = kernel_load(&L, root, cfg, e, false);
+	const struct protocol *proto = proto_find("");
+	struct load *L = load_alloc();
+	EFI_STATUS st;
 
+	if (!L)
+		return con_fail(EFI_OUT_OF_RESOURCES, "no memory for a load's bookkeeping (%zu bytes)",
+				sizeof *L);
+	st = kernel_load(L, root, cfg, e, &proto);
 	if (!EFI_ERROR(st))
-		st = kernel_map(&L, false, false);
+		st = kernel_map(L, false, false);
 	if (!EFI_ERROR(st))
-		st = report(&L);
+		st = report(L);
 	/* A verify never boots: everything goes back, success or not. */
-	load_release(&L);
+	load_release(L);
+	FreePool(L);
 	return st;
 }
