@@ -264,7 +264,9 @@ static EFI_STATUS load_segments(struct load *L, const char *path)
 
 	if (elf_load(&L->ef, &L->img, &L->alloc, identity, NULL, &L->ld, &err))
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
-	if (!L->img.slide && (L->verify || !L->img.dyn.present))
+	/* A fixed image that moved relocates itself (Multiboot2's
+	 * relocatable tag: the kernel reads its load base). */
+	if (L->img.fixed || (!L->img.slide && (L->verify || !L->img.dyn.present)))
 		return EFI_SUCCESS;
 	if (elf_relocate(&L->ef, &L->img, &L->ld, identity, NULL, &nrel, &err))
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
