@@ -65,8 +65,13 @@ bool tftp_uri(const uint8_t ip[4], const char *name, char *out, size_t cap);
  * code 8): "TFTP error 1 (file not found), the server says "File not
  * found"".  msg is the server's message as the firmware kept it: at most
  * msg_cap bytes, NUL-terminated or not; bytes that are not printable
- * ASCII show as '?'; an empty message is left out.  Always NUL-terminates
- * out (cap > 0); TFTP_ERROR_TEXT_MAX holds every text.
+ * ASCII show as '?'; an empty message is left out.  Code 0 ("not
+ * defined, see the message") with a message is "TFTP error, the server
+ * says "..."": the message is the error.  (EDK2's PXE base code keeps
+ * only the first byte of the code as it came over the wire, which is 0
+ * for every standard code: the message is then all that is known.)
+ * Always NUL-terminates out (cap > 0); TFTP_ERROR_TEXT_MAX holds every
+ * text.
  */
 void tftp_error_text(unsigned code, const char *msg, size_t msg_cap, char *out,
 		     size_t cap);

@@ -110,7 +110,10 @@ void tftp_error_text(unsigned code, const char *msg, size_t msg_cap, char *out,
 		clean[n] = b >= 0x20 && b <= 0x7e ? (char)b : '?';
 	}
 	clean[n] = 0;
-	if (n)
+	/* Code 0 means "see the message": with one, the number says nothing. */
+	if (n && code == 0)
+		fmt(out, cap, "TFTP error, the server says \"%s\"", clean);
+	else if (n)
 		fmt(out, cap, "TFTP error %u (%s), the server says \"%s\"", code,
 		    error_meaning(code), clean);
 	else

@@ -199,6 +199,15 @@ static void error_names_code_meaning_and_message(void **state)
 	assert_string_equal(out, "TFTP error 42 (unknown code), the server says \"odd\"");
 }
 
+static void error_code_0_is_its_message(void **state)
+{
+	(void)state;
+	tftp_error_text(0, "File not found", 127, out, sizeof out);
+	assert_string_equal(out, "TFTP error, the server says \"File not found\"");
+	tftp_error_text(0, "", 127, out, sizeof out);
+	assert_string_equal(out, "TFTP error 0 (not defined)");
+}
+
 static void error_message_is_made_printable_and_bounded(void **state)
 {
 	char msg[127];
@@ -208,8 +217,8 @@ static void error_message_is_made_printable_and_bounded(void **state)
 	assert_string_equal(out, "TFTP error 2 (access violation), the server says \"no?way?\"");
 	/* no NUL in the firmware's buffer: read msg_cap bytes, no more */
 	memset(msg, 'x', sizeof msg);
-	tftp_error_text(0, msg, 3, out, sizeof out);
-	assert_string_equal(out, "TFTP error 0 (not defined), the server says \"xxx\"");
+	tftp_error_text(3, msg, 3, out, sizeof out);
+	assert_string_equal(out, "TFTP error 3 (disk full or allocation exceeded), the server says \"xxx\"");
 }
 
 static void error_text_fits_its_maximum(void **state)
@@ -242,6 +251,7 @@ int main(void)
 		cmocka_unit_test(uri_refused_when_it_does_not_fit),
 		cmocka_unit_test(ip_text_of_the_widest_address),
 		cmocka_unit_test(error_names_code_meaning_and_message),
+		cmocka_unit_test(error_code_0_is_its_message),
 		cmocka_unit_test(error_message_is_made_printable_and_bounded),
 		cmocka_unit_test(error_text_fits_its_maximum),
 	};
