@@ -111,7 +111,7 @@ static void describe(struct load *L, EFI_HANDLE image, const struct config_entry
 	k->efi_map_bytes = L->map.cap;
 }
 
-EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+EFI_STATUS boot_entry(EFI_HANDLE image, struct source *root,
 		      const struct config *cfg, const struct config_entry *e)
 {
 	struct load *L = load_alloc();

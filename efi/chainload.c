@@ -1,12 +1,15 @@
 /*
- * chainload.c - start another EFI program from Runway's volume: another
- * boot loader, a UEFI shell, Linux through its EFI stub.
+ * chainload.c - start another EFI program from where Runway was started
+ * (its volume, or the TFTP server that served it): another boot loader,
+ * a UEFI shell, Linux through its EFI stub.
  *
  * The file is read whole into pool memory, so that a pinned SHA-256 is
  * checked on exactly the bytes the firmware will run, and handed to
- * LoadImage together with a device path naming it on Runway's volume (the
- * program's LoadedImage then has the right DeviceHandle, which Linux needs
- * for initrd= on its command line).  The entry's cmdline becomes the load
+ * LoadImage together with a device path naming it: on Runway's volume
+ * (the program's LoadedImage then has the right DeviceHandle, which Linux
+ * needs for initrd= on its command line), or Runway's network device and
+ * a tftp:// URI (a network boot loader then finds the PXE base code on
+ * its DeviceHandle).  The entry's cmdline becomes the load
  * options, in UCS-2.  An `initrd = PATH` is served through efi/initrd.c.
  * When the program returns (a shell exits, a loader gives up), Runway
  * reports its status and exit data, gives back what it allocated for it,
@@ -33,7 +36,7 @@ struct chain {
 
 /* Open, read whole and, when pinned, check one file.  `what` prefixes
  * messages ("" for the program itself). */
-static EFI_STATUS read_pinned(EFI_FILE_HANDLE root, const char *what,
+static EFI_STATUS read_pinned(struct source *root, const char *what,
 			      const char *path, bool pinned,
 			      const uint8_t want[32], void **ret_buf,
 			      uint64_t *ret_size)
@@ -44,7 +47,7 @@ static EFI_STATUS read_pinned(EFI_FILE_HANDLE root, const char *what,
 
 	if (EFI_ERROR(st))
 		return con_fail(st, "%s %s: cannot open: %s", what[0] ? what : "efi",
-				path, efi_status_name(st));
+				path, file_error(root, st));
 	st = file_read_whole(&f, what[0] ? what : "efi", UINT64_MAX - 1, &buf);
 	file_close(&f);
 	if (EFI_ERROR(st))
@@ -62,7 +65,7 @@ static EFI_STATUS read_pinned(EFI_FILE_HANDLE root, const char *what,
 	return EFI_SUCCESS;
 }
 
-static EFI_STATUS read_files(struct chain *c, EFI_FILE_HANDLE root)
+static EFI_STATUS read_files(struct chain *c, struct source *root)
 {
 	const struct config_entry *e = c->e;
 	EFI_STATUS st = read_pinned(root, "", e->path, e->has_sha256, e->sha256,
@@ -96,23 +99,16 @@ static void unload(struct chain *c)
 	c->child = NULL;
 }
 
-/* LoadImage from the buffer, with a device path naming the file on
- * Runway's volume; applications only. */
-static EFI_STATUS load_image(struct chain *c, EFI_HANDLE image)
+/* LoadImage from the buffer, with a device path naming the file where
+ * it came from (source_device_path); applications only. */
+static EFI_STATUS load_image(struct chain *c, EFI_HANDLE image,
+			     const struct source *root)
 {
-	static uint16_t wpath[CONFIG_PATH_MAX + 1];
 	const char *path = c->e->path;
-	EFI_LOADED_IMAGE *self;
-	EFI_STATUS st = BS->HandleProtocol(image, &LoadedImageProtocol, (void **)&self);
+	EFI_STATUS st = source_device_path(root, path, &c->dp);
 
 	if (EFI_ERROR(st))
-		return con_fail(st, "efi %s: Runway's own LoadedImage: %s", path,
-				efi_status_name(st));
-	if (!ucs2_path_from_config(path, wpath, CONFIG_PATH_MAX + 1, NULL))
-		return con_fail(EFI_INVALID_PARAMETER, "efi %s: not a path on the volume", path);
-	c->dp = FileDevicePath(self->DeviceHandle, wpath);
-	if (!c->dp)
-		return con_fail(EFI_OUT_OF_RESOURCES, "efi %s: no memory for its device path", path);
+		return con_fail(st, "efi %s: its device path: %s", path, efi_status_name(st));
 	st = BS->LoadImage(FALSE, image, c->dp, c->file, c->file_size, &c->child);
 	/* The firmware has its own copy now. */
 	FreePool(c->file);
@@ -224,14 +220,14 @@ static void chain_release(struct chain *c)
 		FreePool(c->file);
 }
 
-EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+EFI_STATUS chain_entry(EFI_HANDLE image, struct source *root,
 		       const struct config_entry *e)
 {
 	struct chain c = { .e = e };
 	EFI_STATUS st = read_files(&c, root);
 
 	if (!EFI_ERROR(st))
-		st = load_image(&c, image);
+		st = load_image(&c, image, root);
 	if (!EFI_ERROR(st))
 		st = give_options(&c);
 	if (!EFI_ERROR(st))

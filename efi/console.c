@@ -106,6 +106,9 @@ const char *efi_status_name(EFI_STATUS st)
 	case EFI_ABORTED: return "EFI_ABORTED";
 	case EFI_SECURITY_VIOLATION: return "EFI_SECURITY_VIOLATION";
 	case EFI_END_OF_FILE: return "EFI_END_OF_FILE";
+	case EFI_ICMP_ERROR: return "EFI_ICMP_ERROR";
+	case EFI_TFTP_ERROR: return "EFI_TFTP_ERROR";
+	case EFI_PROTOCOL_ERROR: return "EFI_PROTOCOL_ERROR";
 	default: return "EFI_STATUS(unknown)";
 	}
 }

@@ -1,10 +1,15 @@
 /*
- * file.c - files on the volume Runway was loaded from.
+ * file.c - files from where Runway was started (efi/source.c): the volume
+ * it was loaded from, or the TFTP server that served it.
  *
  * Paths in runway.conf use '/'; the firmware's file protocol wants UCS-2
  * with '\' (lib/ucs2.c converts, and refuses what does not fit).  Kernel
- * files are read at offsets on demand (elf_file.read); small files (the
- * config, programs to chainload) are read whole.
+ * files on a volume are read at offsets on demand (elf_file.read); small
+ * files (the config, programs to chainload) are read whole.  Over TFTP
+ * (efi/pxe.c), which cannot seek, every transfer is of the whole file: a
+ * read of all of it goes straight into the caller's memory (a module's
+ * run, a chainloaded program's buffer); reads at offsets (a kernel's
+ * headers and segments) are served from one buffer the file keeps.
  */
 #include "loader.h"
 
@@ -85,14 +90,61 @@ EFI_STATUS file_open_w(EFI_FILE_HANDLE root, const uint16_t *wpath,
 	return EFI_SUCCESS;
 }
 
-EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
+/* Over TFTP, nothing is transferred yet: the size is known (and fits). */
+static EFI_STATUS tftp_open(struct source *src, const char *path,
+			    struct vol_file *ret_f)
+{
+	struct vol_file f = { .src = src };
+	EFI_STATUS st = pxe_size(&src->pxe, path, &f.size, src->why, sizeof src->why);
+
+	if (EFI_ERROR(st))
+		return st;
+	fmt(f.path, sizeof f.path, "%s", path);
+	*ret_f = f;
+	return EFI_SUCCESS;
+}
+
+/* Over TFTP: the whole file into dst, or (dst NULL) into a buffer the
+ * file keeps. */
+static EFI_STATUS tftp_fetch(struct vol_file *f, void *dst)
+{
+	struct source *src = f->src;
+	EFI_STATUS st;
+
+	if (dst)
+		return pxe_read(&src->pxe, f->path, dst, f->size, src->why, sizeof src->why);
+	f->bytes = AllocatePool(f->size ? f->size : 1);
+	if (!f->bytes)
+		return EFI_OUT_OF_RESOURCES;
+	st = pxe_read(&src->pxe, f->path, f->bytes, f->size, src->why, sizeof src->why);
+	if (EFI_ERROR(st)) {
+		FreePool(f->bytes);
+		f->bytes = NULL;
+	}
+	return st;
+}
+
+EFI_STATUS file_open(struct source *src, const char *path,
 		     struct vol_file *ret_f)
 {
 	uint16_t wpath[CONFIG_PATH_MAX + 1];
 
+	src->why[0] = 0;
+	if (!src->root)
+		return tftp_open(src, path, ret_f);
 	if (!ucs2_path_from_config(path, wpath, CONFIG_PATH_MAX + 1, NULL))
 		return EFI_INVALID_PARAMETER;
-	return file_open_w(root, wpath, path, ret_f);
+	return file_open_w(src->root, wpath, path, ret_f);
+}
+
+const char *file_error(const struct source *src, EFI_STATUS st)
+{
+	static char text[sizeof src->why + 32];
+
+	if (!src->why[0])
+		return efi_status_name(st);
+	fmt(text, sizeof text, "%s: %s", efi_status_name(st), src->why);
+	return text;
 }
 
 void file_close(struct vol_file *f)
@@ -100,6 +152,10 @@ void file_close(struct vol_file *f)
 	if (f->h)
 		f->h->Close(f->h);
 	f->h = NULL;
+	if (f->bytes)
+		FreePool(f->bytes);
+	f->bytes = NULL;
+	f->src = NULL;
 }
 
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
@@ -107,6 +163,21 @@ uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
 	struct vol_file *f = ctx;
 	EFI_STATUS st;
 
+	if (f->src) {
+		if (off > f->size || len > f->size - off)
+			return EFI_END_OF_FILE;
+		/* The whole file, not read before: straight into place. */
+		if (!f->bytes && off == 0 && len == f->size)
+			return tftp_fetch(f, buf);
+		if (!f->bytes) {
+			st = tftp_fetch(f, NULL);
+			if (EFI_ERROR(st))
+				return st;
+		}
+		/* The firmware's copy: gnu-efi's memcpy goes byte by byte. */
+		BS->CopyMem(buf, f->bytes + off, len);
+		return EFI_SUCCESS;
+	}
 	st = f->h->SetPosition(f->h, off);
 	if (EFI_ERROR(st))
 		return st;
@@ -120,6 +191,12 @@ uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
 EFI_STATUS file_read_chunked(struct vol_file *f, void *buf, uint64_t len,
 			     uint64_t *ret_off)
 {
+	if (f->src && len == f->size) {
+		EFI_STATUS st = file_read_at(f, 0, buf, len);
+		if (EFI_ERROR(st))
+			*ret_off = 0;
+		return st;
+	}
 	for (uint64_t off = 0; off < len; off += READ_CHUNK) {
 		uint64_t n = len - off < READ_CHUNK ? len - off : READ_CHUNK;
 		EFI_STATUS st = file_read_at(f, off, (uint8_t *)buf + off, n);
@@ -150,7 +227,8 @@ EFI_STATUS file_read_whole(struct vol_file *f, const char *what, uint64_t max,
 	if (EFI_ERROR(st)) {
 		FreePool(buf);
 		return con_fail(st, "%s %s: reading at offset %" PRIu64 ": %s", what,
-				f->path, off, efi_status_name(st));
+				f->path, off,
+				f->src ? file_error(f->src, st) : efi_status_name(st));
 	}
 	buf[f->size] = 0;
 	*ret_buf = buf;

@@ -115,7 +115,7 @@ static EFI_STATUS parse_header(struct load *L, const struct config_entry *e,
 }
 
 /* 1. the file and its headers: nothing is claimed yet */
-static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
+static EFI_STATUS open_and_parse(struct load *L, struct source *root,
 				 const struct config_entry *e,
 				 const struct protocol **proto)
 {
@@ -125,7 +125,7 @@ static EFI_STATUS open_and_parse(struct load *L, EFI_FILE_HANDLE root,
 	EFI_STATUS st = file_open(root, path, &L->file);
 
 	if (EFI_ERROR(st))
-		return con_fail(st, "%s: cannot open: %s", path, efi_status_name(st));
+		return con_fail(st, "%s: cannot open: %s", path, file_error(root, st));
 	L->ef = (struct elf_file){
 		.path = L->file.path,
 		.size = L->file.size,
@@ -414,7 +414,7 @@ static EFI_STATUS load_fixed(struct load *L, const struct config *cfg,
 	return st;
 }
 
-EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
+EFI_STATUS kernel_load(struct load *L, struct source *root,
 		       const struct config *cfg, const struct config_entry *e,
 		       const struct protocol **proto)
 {

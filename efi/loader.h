@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "cpu.h"
+#include "dhcp.h"
 #include "elf64.h"
 #include "fmt.h"
 #include "mm.h"
@@ -50,25 +51,90 @@ void tsc_delay_us(uint64_t us);
 /* ---- random.c: KASLR entropy; names its source ---- */
 uint64_t random_u64(const char **ret_source);
 
-/* ---- file.c: files on the loader's own volume ---- */
+/* ---- pxe.c: files from the TFTP server that served Runway ---- */
+struct pxe {
+	EFI_PXE_BASE_CODE *bc;
+	uint8_t server[4];
+	char server_text[16];
+	char bootfile[DHCP_BOOTFILE_MAX]; /* as the DHCP reply names it */
+};
+struct vol_file;
+/*
+ * Runway's device has the PXE base code: find the server that served it
+ * and its boot file.  EFI_UNSUPPORTED with why[0] == 0 when the device has
+ * no PXE base code; other failures say why in why[0..cap).  Reports
+ * nothing.
+ */
+EFI_STATUS pxe_init(EFI_HANDLE device, struct pxe *ret, char *why, size_t cap);
+/*
+ * The size of the file at config path `path` (tsize), refused
+ * (EFI_BAD_BUFFER_SIZE) when larger than free memory.  Reports nothing:
+ * on failure why[0..cap) names the server, the file and the TFTP error
+ * or the status; a missing file is EFI_NOT_FOUND or EFI_TFTP_ERROR.
+ */
+EFI_STATUS pxe_size(const struct pxe *p, const char *path, uint64_t *ret_size,
+		    char *why, size_t cap);
+/* Transfer the whole file into dst[0..size) (logs "tftp uri=..."); on
+ * failure why says why and a "tftp-failed" line says it too (the caller
+ * reports the status). */
+EFI_STATUS pxe_read(const struct pxe *p, const char *path, void *dst, uint64_t size,
+		    char *why, size_t cap);
+/* Runway's device path and a URI node "tftp://SERVER/NAME" (pool). */
+EFI_STATUS pxe_device_path(const struct pxe *p, EFI_HANDLE device, const char *path,
+			   EFI_DEVICE_PATH **ret_dp);
+
+/* ---- source.c: where files come from, the volume or TFTP ---- */
+struct source {
+	EFI_HANDLE device;      /* Runway's own device */
+	EFI_FILE_HANDLE root;   /* its file system's root; NULL over TFTP */
+	uint16_t *dir;          /* the loader's directory there ("\EFI\BOOT") */
+	struct pxe pxe;         /* when root is NULL */
+	char why[320];          /* what the last failed file_open found out */
+};
+/* The volume Runway was loaded from, else the TFTP server that served
+ * it (logs "source kind=tftp ...").  Reports its errors. */
+EFI_STATUS source_open(EFI_HANDLE image, struct source *ret);
+/* Open runway.conf: on a volume in the loader's directory, then at the
+ * root; over TFTP next to the boot file, then at the server's root.
+ * Reports its errors. */
+EFI_STATUS source_open_config(struct source *src, struct vol_file *ret_f);
+/* A device path naming the file at path for LoadImage (pool): on the
+ * volume, or Runway's device and tftp://SERVER/NAME. */
+EFI_STATUS source_device_path(const struct source *src, const char *path,
+			      EFI_DEVICE_PATH **ret_dp);
+
+/* ---- file.c: files from the source, opened, read and closed ---- */
 struct vol_file {
-	EFI_FILE_HANDLE h;
+	EFI_FILE_HANDLE h;      /* on a volume */
+	struct source *src;     /* over TFTP */
+	uint8_t *bytes;         /* over TFTP, once read at an offset: the whole
+				 * file (pool) */
 	uint64_t size;
 	char path[CONFIG_PATH_MAX];
 };
-/* The loader's volume and the directory it was started from ("\EFI\BOOT"). */
+/* The loader's volume and the directory it was started from ("\EFI\BOOT");
+ * EFI_UNSUPPORTED when its device has no file system. */
 EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
 			 uint16_t **ret_dir);
-/* Open a config path ('/'-separated); reports nothing (EFI_INVALID_PARAMETER
- * when the path cannot be an EFI path). */
-EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path,
+/* Open a config path ('/'-separated) in the source; over TFTP this asks
+ * the size and checks it against free memory.  Reports nothing:
+ * file_error(src, status) says why (EFI_INVALID_PARAMETER when the path
+ * cannot be a file name). */
+EFI_STATUS file_open(struct source *src, const char *path,
 		     struct vol_file *ret_f);
+/* The status's name and what the last failed file_open found out, e.g.
+ * "EFI_NOT_FOUND: tftp://10.0.2.2/boot/x: TFTP error 1 (file not found)";
+ * valid until the next call. */
+const char *file_error(const struct source *src, EFI_STATUS st);
 void file_close(struct vol_file *f);
-/* elf_file.read: read exactly len bytes at off. */
+/* elf_file.read: read exactly len bytes at off.  Over TFTP, a read of
+ * the whole file transfers it straight into buf; any other read first
+ * transfers the whole file into a buffer the file keeps (the one copy a
+ * network load makes), then copies from it. */
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len);
 /* Read f's bytes [0, len) into buf, 1 MiB per firmware call (some firmware
- * refuses larger reads); on failure *ret_off is the offset of the read
- * that failed. */
+ * refuses larger reads; over TFTP, one transfer); on failure *ret_off is
+ * the offset of the read that failed. */
 EFI_STATUS file_read_chunked(struct vol_file *f, void *buf, uint64_t len,
 			     uint64_t *ret_off);
 /* Open an EFI path (UCS-2, '\\'-separated); path names it in messages. */
@@ -206,7 +272,7 @@ struct load {
  * fixed image, claimed at its physical addresses.  Reports its own
  * errors.  Everything claimed stays claimed until load_release.
  */
-EFI_STATUS kernel_load(struct load *L, EFI_FILE_HANDLE root,
+EFI_STATUS kernel_load(struct load *L, struct source *root,
 		       const struct config *cfg, const struct config_entry *e,
 		       const struct protocol **proto);
 /* Step 7: the page tables (with an identity map of [4 KiB, direct map
@@ -222,12 +288,12 @@ void load_release(struct load *L);
 void load_log_line(const struct load *L, const char *event, const char *extra);
 
 /* ---- modules.c: modules, each in its own run ---- */
-EFI_STATUS modules_load(struct load *L, EFI_FILE_HANDLE root,
+EFI_STATUS modules_load(struct load *L, struct source *root,
 			const struct config_entry *e);
 /* proto_run.load_file for a protocol: ctx is a struct module_source. */
 struct module_source {
 	struct load *L;
-	EFI_FILE_HANDLE root;
+	struct source *root;
 };
 int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 		      struct rw_err *err);
@@ -235,7 +301,7 @@ int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 /* ---- verify.c: verify = PATH ---- */
 /* Load e's file as a kernel, hash it back through the page tables, log
  * the verify line, and give everything back. */
-EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
+EFI_STATUS verify_entry(struct source *root, const struct config *cfg,
 			const struct config_entry *e);
 
 /* ---- handoff.c: the hand-off page, ExitBootServices and the jump ---- */
@@ -261,7 +327,7 @@ void mp_start_aps(const struct load *L, struct proto_run *run);
 
 /* ---- boot.c: boot a kernel entry ---- */
 /* Returns only on failure, with every page it claimed given back. */
-EFI_STATUS boot_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+EFI_STATUS boot_entry(EFI_HANDLE image, struct source *root,
 		      const struct config *cfg, const struct config_entry *e);
 
 /* ---- initrd.c: an initrd for Linux through LoadFile2 ---- */
@@ -277,7 +343,7 @@ EFI_STATUS initrd_uninstall(void);
  * load options (and its initrd served to Linux), and return when the
  * program returns, with everything Runway allocated for it given back.
  */
-EFI_STATUS chain_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+EFI_STATUS chain_entry(EFI_HANDLE image, struct source *root,
 		       const struct config_entry *e);
 
 /* ---- secure.c: Secure Boot (SBAT, the enrolled config digest) ---- */

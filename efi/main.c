@@ -8,34 +8,14 @@
 
 #include <string.h>
 
-#include "ucs2.h"
-
 #define CONFIG_FILE_MAX (1ull << 20)
 
-/* Open runway.conf: in the loader's own directory, then at the root. */
-static EFI_STATUS open_config(EFI_FILE_HANDLE root, const uint16_t *dir,
-			      struct vol_file *ret_f)
-{
-	uint16_t path[CONFIG_PATH_MAX + 16];
-	EFI_STATUS st = EFI_NOT_FOUND;
-
-	if (dir[0] && ucs2_path_join(dir, L"runway.conf", path, CONFIG_PATH_MAX + 16))
-		st = file_open_w(root, path, "runway.conf", ret_f);
-	if (st == EFI_NOT_FOUND)
-		st = file_open_w(root, L"\\runway.conf", "/runway.conf", ret_f);
-	if (EFI_ERROR(st))
-		return con_fail(st, "runway.conf: cannot read it from the loader's directory or the volume root: %s",
-				efi_status_name(st));
-	return EFI_SUCCESS;
-}
-
-static EFI_STATUS read_config(EFI_FILE_HANDLE root, const uint16_t *dir,
-			      struct config *cfg)
+static EFI_STATUS read_config(struct source *root, struct config *cfg)
 {
 	struct vol_file f;
 	struct rw_err err;
 	char *text;
-	EFI_STATUS st = open_config(root, dir, &f);
+	EFI_STATUS st = source_open_config(root, &f);
 
 	if (EFI_ERROR(st))
 		return st;
@@ -63,7 +43,7 @@ static void power_off(void)
 	RT->ResetSystem(EfiResetShutdown, EFI_SUCCESS, 0, NULL);
 }
 
-static EFI_STATUS dispatch(EFI_HANDLE image, EFI_FILE_HANDLE root,
+static EFI_STATUS dispatch(EFI_HANDLE image, struct source *root,
 			   const struct config *cfg, const struct config_entry *e)
 {
 	EFI_STATUS st = secure_check_entry(e);
@@ -82,7 +62,7 @@ static EFI_STATUS dispatch(EFI_HANDLE image, EFI_FILE_HANDLE root,
 
 /* Run entry i (as e: edited or not) and report how it ended and what
  * stayed claimed. */
-static void run_entry(EFI_HANDLE image, EFI_FILE_HANDLE root,
+static void run_entry(EFI_HANDLE image, struct source *root,
 		      const struct config *cfg, size_t i,
 		      const struct config_entry *e, uint64_t baseline)
 {
@@ -109,7 +89,7 @@ static EFI_STATUS config_failed(const struct config *cfg, EFI_STATUS st)
 	return st;
 }
 
-static void run_all(EFI_HANDLE image, EFI_FILE_HANDLE root,
+static void run_all(EFI_HANDLE image, struct source *root,
 		    const struct config *cfg, uint64_t baseline)
 {
 	for (size_t i = 0; i < cfg->nentries; i++)
@@ -121,7 +101,7 @@ static void run_all(EFI_HANDLE image, EFI_FILE_HANDLE root,
 
 /* The menu, for ever: the chosen entry with the command line the menu
  * hands back. */
-static void menu_loop(EFI_HANDLE image, EFI_FILE_HANDLE root,
+static void menu_loop(EFI_HANDLE image, struct source *root,
 		      const struct config *cfg, uint64_t baseline)
 {
 	static struct config_entry chosen;
@@ -144,8 +124,7 @@ static void menu_loop(EFI_HANDLE image, EFI_FILE_HANDLE root,
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
-	EFI_FILE_HANDLE root;
-	uint16_t *dir;
+	static struct source root;
 	struct config *cfg;
 	EFI_STATUS st;
 
@@ -160,17 +139,16 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	cfg = AllocateZeroPool(sizeof *cfg);
 	if (!cfg)
 		return con_fail(EFI_OUT_OF_RESOURCES, "no memory for the configuration");
-	st = vol_open_root(image, &root, &dir);
+	st = source_open(image, &root);
 	if (EFI_ERROR(st))
-		return con_fail(st, "cannot open the loader's own volume: %s",
-				efi_status_name(st));
-	st = read_config(root, dir, cfg);
+		return st;
+	st = read_config(&root, cfg);
 	if (EFI_ERROR(st))
 		return config_failed(cfg, st);
 
 	uint64_t baseline = fw_claimed_pages();
 	if (cfg->run_all)
-		run_all(image, root, cfg, baseline);
-	menu_loop(image, root, cfg, baseline);
+		run_all(image, &root, cfg, baseline);
+	menu_loop(image, &root, cfg, baseline);
 	return EFI_SUCCESS;
 }

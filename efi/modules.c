@@ -27,7 +27,7 @@ static int read_into(struct vol_file *f, uint8_t *dst, struct rw_err *err)
 /* Read path into its own run and measure it as `what`; on failure err
  * says why (without the path) and nothing stays claimed past the
  * allocator's log. */
-static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *what,
+static int load_one(struct load *L, struct source *root, const char *what,
 		    const char *path, struct loaded_module *ret, struct rw_err *err)
 {
 	struct vol_file f;
@@ -36,7 +36,7 @@ static int load_one(struct load *L, EFI_FILE_HANDLE root, const char *what,
 	EFI_STATUS st = file_open(root, path, &f);
 
 	if (EFI_ERROR(st))
-		return rw_fail(err, "cannot open: %s", efi_status_name(st));
+		return rw_fail(err, "cannot open: %s", file_error(root, st));
 	struct mm_req req = { .pages = MM_PAGES(f.size ? f.size : 1),
 			      .below = L->modules_below, .kind = MM_MODULE };
 	size_t mark = L->alloc.nclaims;
@@ -84,7 +84,7 @@ int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 	return 0;
 }
 
-EFI_STATUS modules_load(struct load *L, EFI_FILE_HANDLE root,
+EFI_STATUS modules_load(struct load *L, struct source *root,
 			const struct config_entry *e)
 {
 	for (size_t m = 0; m < e->nmodules; m++) {

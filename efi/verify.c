@@ -23,7 +23,7 @@ static EFI_STATUS report(const struct load *L)
 	return EFI_SUCCESS;
 }
 
-EFI_STATUS verify_entry(EFI_FILE_HANDLE root, const struct config *cfg,
+EFI_STATUS verify_entry(struct source *root, const struct config *cfg,
 			const struct config_entry *e)
 {
 	const struct protocol *proto = proto_find("");

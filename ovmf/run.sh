@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# run.sh - boot a Runway disk image headless under QEMU + OVMF.
+# run.sh - boot a Runway disk image headless under QEMU + OVMF, or boot
+# Runway over the network with no disk at all.
 #
 # The firmware is /usr/share/OVMF/OVMF_CODE_4M.fd (read-only pflash) with a
 # fresh copy of OVMF_VARS_4M.fd for every run, kept in a temporary directory
 # that is removed at exit. The image is attached as a virtio-blk disk (or IDE /
 # AHCI with --disk) in snapshot mode, so the image file is never modified.
+# With --tftp DIR there is no disk: OVMF PXE-boots from QEMU's built-in DHCP
+# and TFTP server (user networking, restrict=on: nothing leaves QEMU), which
+# serves DIR and names --bootfile in its DHCP reply; the virtio-net device
+# has no option ROM, so OVMF's own network drivers are used, and boots first.
 # The serial console goes to stdout (and to --serial FILE as well).
 # --tpm attaches a TPM 2.0 (swtpm, a fresh state in the temporary directory)
 # on the TIS interface; OVMF then offers EFI_TCG2_PROTOCOL.
@@ -48,9 +53,11 @@ usage() {
 	cat <<EOF
 Usage: $prog [options] IMAGE [-- EXTRA QEMU ARGS]
        $prog [options] -- EXTRA QEMU ARGS IMAGE
+       $prog [options] --tftp DIR [--bootfile NAME] [-- EXTRA QEMU ARGS]
        $prog --probe-accel [--cpu MODEL] [--machine q35|pc]
 
-Boot the GPT disk image IMAGE under OVMF, headless, serial console on stdout.
+Boot the GPT disk image IMAGE under OVMF, headless, serial console on stdout;
+or, with --tftp, boot over the network with no disk.
 
 Options:
   --mem SIZE          guest RAM (default 512M)
@@ -60,6 +67,11 @@ Options:
   --cpu MODEL         CPU model (default: host under KVM, max under TCG)
   --disk virtio|ide|ahci
                       how the image is attached (default virtio)
+  --tftp DIR          no disk: PXE-boot from QEMU's DHCP and TFTP server,
+                      which serves the files under DIR (10.0.2.2, with
+                      restrict=on: no other machine or host port is reached)
+  --bootfile NAME     the boot file the DHCP reply names, relative to DIR
+                      (default BOOTX64.EFI)
   --serial FILE       also write the serial console to FILE
   --screendump FILE   save the last screen as PNG to FILE (screendumps are
                       taken every 0.25 s over QMP; the newest one is kept)
@@ -123,6 +135,8 @@ probe_only=0
 secure_boot=0
 tpm=0
 image=""
+tftp_dir=""
+bootfile=BOOTX64.EFI
 extra=()
 
 need_val() {
@@ -136,19 +150,19 @@ while [ $# -gt 0 ]; do
 	--probe-accel) probe_only=1; shift ;;
 	--secure-boot) secure_boot=1; shift ;;
 	--tpm) tpm=1; shift ;;
-	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump | --keys)
+	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump | --keys | --tftp | --bootfile)
 		need_val "$1" $#
 		opt=$1 val=$2
 		shift 2
 		;;
-	--mem=* | --smp=* | --machine=* | --timeout=* | --cpu=* | --disk=* | --serial=* | --screendump=* | --keys=*)
+	--mem=* | --smp=* | --machine=* | --timeout=* | --cpu=* | --disk=* | --serial=* | --screendump=* | --keys=* | --tftp=* | --bootfile=*)
 		opt=${1%%=*} val=${1#*=}
 		shift
 		;;
 	--)
 		shift
 		extra=("$@")
-		if [ -z "$image" ]; then
+		if [ -z "$image" ] && [ -z "$tftp_dir" ]; then
 			[ ${#extra[@]} -gt 0 ] || die "no IMAGE given"
 			image=${extra[${#extra[@]} - 1]}
 			unset 'extra[${#extra[@]}-1]'
@@ -174,6 +188,8 @@ while [ $# -gt 0 ]; do
 	--serial) serial_file=$val ;;
 	--screendump) shot_file=$val ;;
 	--keys) keys=$val ;;
+	--tftp) tftp_dir=$val ;;
+	--bootfile) bootfile=$val ;;
 	esac
 done
 
@@ -207,10 +223,16 @@ qmp_py=$(dirname "$0")/qmp.py
 command -v "$qemu" >/dev/null 2>&1 ||
 	die "'$qemu' not found (install the Debian package qemu-system-x86; see tools/deps.sh)"
 command -v timeout >/dev/null 2>&1 || die "'timeout' not found (coreutils)"
-if [ "$probe_only" -eq 0 ]; then
+if [ "$probe_only" -eq 0 ] && [ -n "$tftp_dir" ]; then
+	[ -z "$image" ] || die "--tftp boots with no disk: give no IMAGE (got '$image')"
+	[ -d "$tftp_dir" ] || die "--tftp: not a directory: $tftp_dir"
+	[ -r "$tftp_dir/$bootfile" ] || die "--bootfile: $bootfile not found in $tftp_dir"
+elif [ "$probe_only" -eq 0 ]; then
 	[ -n "$image" ] || { printf '%s: error: no IMAGE given\n' "$prog" >&2; usage >&2; exit 2; }
 	[ -f "$image" ] || die "image not found: $image"
 	[ -r "$image" ] || die "image not readable: $image"
+fi
+if [ "$probe_only" -eq 0 ]; then
 	[ -r "$ovmf_code" ] || die "OVMF firmware not found: $ovmf_code (install the Debian package ovmf)"
 	[ -r "$ovmf_vars" ] || die "OVMF variable store not found: $ovmf_vars (install the Debian package ovmf)"
 	if [ -n "$shot_file" ]; then
@@ -347,6 +369,15 @@ virtio) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "virtio-blk-pci,dr
 ide) disk_args=(-drive "$img_opt,if=ide,index=0,media=disk") ;;
 ahci) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "ahci,id=ahci0" -device "ide-hd,drive=disk0,bus=ahci0.0,bootindex=1") ;;
 esac
+# The network boot: bootindex puts OVMF's PXEv4 option for this device
+# first (its IPv6 and HTTP options, which would wait for answers QEMU
+# never gives, come after); romfile= (empty) keeps QEMU's iPXE ROM off.
+if [ -n "$tftp_dir" ]; then
+	disk_args=(
+		-netdev "user,id=n0,restrict=on,tftp=$(qesc "$tftp_dir"),bootfile=$(qesc "$bootfile")"
+		-device "virtio-net-pci,netdev=n0,romfile=,bootindex=1"
+	)
+fi
 
 # QEMU copies the serial output to a log file as it goes: --serial FILE, or
 # for --keys (which reads it to find wait: texts) one in $tmp.

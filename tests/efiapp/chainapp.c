@@ -5,6 +5,7 @@
  * port):
  *     chainapp: started options="<its load options>"
  *     chainapp: device same-volume=yes|no
+ *     chainapp: file-path=<its LoadedImage FilePath, as text>
  *     chainapp: initrd bytes=N fnv1a64=<16 hex digits>   (or initrd none)
  * (the hash in upper-case hex, as gnu-efi prints it), then returns EFI_SUCCESS, or, when its options contain "fail", exits
  * with EFI_ABORTED and the exit data "chainapp failed on purpose".
@@ -78,6 +79,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 					 &LoadedImageProtocol, (void **)&parent)))
 		same = parent->DeviceHandle == li->DeviceHandle;
 	Print(L"chainapp: device same-volume=%s\n", same ? L"yes" : L"no");
+	CHAR16 *fp = li->FilePath ? DevicePathToStr(li->FilePath) : NULL;
+	Print(L"chainapp: file-path=%s\n", fp ? fp : L"(none)");
+	if (fp)
+		FreePool(fp);
 	report_initrd();
 
 	if (fail) {

@@ -17,6 +17,10 @@ fmt/: a few format programs for fuzz_fmt.c.
 tcg/: a small event log (whole, and its events after the Spec ID event
 fuzz_tcg.c puts first), a Spec ID event alone, a TPM2_PCR_Read reply.
 
+netboot/: DHCP replies (QEMU's, option 67 and 54, an overloaded `file`
+field), three replies to choose from, a path and a boot file name, in
+the input layout described at the top of fuzz_netboot.c.
+
 config/ is hand-written (runway.conf files), not generated.
 
     tests/fuzz/gen_seeds.py [CORPUS_DIR]     (default tests/fuzz/corpus)
@@ -290,6 +294,38 @@ def tcg_seeds():
     }
 
 
+# ---- netboot ----
+
+def dhcp_reply(siaddr=b"\x0a\x00\x02\x02", file=b"", options=b"\xff"):
+    """A BOOTREPLY: fixed part, magic cookie, options, zero padding."""
+    p = bytearray(300)
+    p[0] = 2
+    p[20:24] = siaddr
+    p[108:108 + len(file)] = file
+    p[236:240] = b"\x63\x82\x53\x63"
+    p[240:240 + len(options)] = options
+    return bytes(p)
+
+
+def netboot_seeds():
+    s = {}
+    # mode 0: one reply (QEMU's, a proxyDHCP one, an overloaded one)
+    s["slirp"] = b"\x00" + dhcp_reply(file=b"BOOTX64.EFI")
+    s["opt67"] = b"\x00" + dhcp_reply(b"\0\0\0\0", b"", b"\x36\x04\xc0\xa8\x01\x01"
+                                     b"\x43\x16efi/runway/BOOTX64.EFI\xff")
+    s["overload"] = b"\x00" + dhcp_reply(file=b"\x43\x05x.efi\xff",
+                                        options=b"\x34\x01\x01\xff")
+    # mode 1: three replies, each a length byte (x2) then its bytes
+    ack = dhcp_reply()
+    proxy = dhcp_reply(file=b"runway.efi")
+    s["choose"] = (b"\x01\x00" + bytes([len(proxy) // 2]) + proxy
+                   + bytes([len(ack) // 2]) + ack)
+    # modes 2 and 3: a path, a boot file name
+    s["path"] = b"\x02/boot/../kernel.elf"
+    s["bootfile"] = b"\x03efi\\runway/BOOTX64.EFI"
+    return s
+
+
 def write_all(d, seeds):
     os.makedirs(d, exist_ok=True)
     for name, data in seeds.items():
@@ -305,6 +341,7 @@ def main():
         os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")))
     write_all(os.path.join(root, "fmt"), fmt_seeds())
     write_all(os.path.join(root, "tcg"), tcg_seeds())
+    write_all(os.path.join(root, "netboot"), netboot_seeds())
 
 
 if __name__ == "__main__":

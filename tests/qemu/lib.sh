@@ -1,8 +1,9 @@
 # lib.sh - helpers for the QEMU boot scenarios (sourced by tests/qemu/*.sh).
 # shellcheck shell=bash
 #
-# A scenario builds a disk image with tools/mkimg.sh, boots it with
-# ovmf/run.sh, then checks the run's exit status and serial log.  Each
+# A scenario builds a disk image with tools/mkimg.sh (or a TFTP root, for
+# a network boot), boots it with ovmf/run.sh, then checks the run's exit
+# status and serial log.  Each
 # check prints one TAP-style line: "ok - NAME" or "not ok - NAME: why".
 
 BUILD=${BUILD:-build}
@@ -43,6 +44,37 @@ boot() {
 		${QEMU_EXTRA:+-- $QEMU_EXTRA} \
 		>/dev/null 2>"$OUT/$name.run.log" || rc=$?
 	rm -f "$img"
+}
+
+# tftp_boot NAME BOOTFILE RUN_ARGS... -- FILES...: boot over the network
+# with no disk (ovmf/run.sh --tftp): a TFTP root $OUT/NAME.tftp holds
+# $BUILD/BOOTX64.EFI as BOOTFILE and each SRC=DEST of FILES (DEST relative
+# to the root, a leading '/' allowed; a symbolic link to SRC).  Sets $log
+# and $rc.
+tftp_boot() {
+	name=$1 bootfile=$2
+	shift 2
+	run_args=""
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		run_args="$run_args $1"
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	local root=$OUT/$name.tftp spec src dest
+	log=$OUT/$name.log
+	rm -rf "$root"
+	mkdir -p "$root/$(dirname "$bootfile")"
+	cp "$BUILD/BOOTX64.EFI" "$root/$bootfile"
+	for spec in "$@"; do
+		src=${spec%%=*} dest=${spec#*=}
+		dest=${dest#/}
+		mkdir -p "$root/$(dirname "$dest")"
+		ln -s "$(realpath "$src")" "$root/$dest"
+	done
+	rc=0
+	# shellcheck disable=SC2086
+	ovmf/run.sh $run_args --serial "$log" --tftp "$root" --bootfile "$bootfile" \
+		>/dev/null 2>"$OUT/$name.run.log" || rc=$?
 }
 
 # expect_rc NAME WANT: the run's exit status (see ovmf/run.sh).
