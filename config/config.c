@@ -347,6 +347,24 @@ static int global_key(struct config *cfg, const struct value *k,
 }
 
 /*
+ * No control byte in s[a..b) but tab: a NUL would cut a value short where
+ * C strings are used (`kernel = /boot/k.elf<NUL>.evil` would open
+ * /boot/k.elf), and escape sequences have no business in a title or a
+ * command line.  DEL counts as a control byte; UTF-8 does not.
+ */
+static int check_bytes(const char *s, size_t a, size_t b, unsigned line,
+		       struct rw_err *err)
+{
+	for (size_t i = a; i < b; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return rw_fail(err, "runway.conf:%u: control byte 0x%02x at column %zu (tab is the only one allowed)",
+				       line, c, i + 1);
+	}
+	return 0;
+}
+
+/*
  * Line number `line`, s[0..n) without its '\n': blanks around the line,
  * the key and the value are trimmed.  Returns 1 with *ret_k and *ret_v
  * set, 0 for a blank line or a comment, -1 for a line without '='.
@@ -363,6 +381,8 @@ static int split_line(const char *s, size_t n, unsigned line,
 		b--;
 	if (a == b || s[a] == '#')
 		return 0;
+	if (check_bytes(s, a, b, line, err))
+		return -1;
 	size_t ke = a + find(s + a, b - a, '='), vs = ke + 1;
 	if (ke == b)
 		return rw_fail(err, "runway.conf:%u: expected 'key = value', got '%.*s'",

@@ -664,10 +664,47 @@ static void test_paths_in_either_separator_accepted(void **state)
 	assert_string_equal(cfg->entries[0].modules[0].path, "//boot//m.bin");
 }
 
+/* ==== control bytes (issue 11, defect 8) ==== */
+
+static void test_nul_in_a_path_rejected_with_line(void **state)
+{
+	(void)state;
+	/* The C string would stop at the NUL: "/boot/k.elf" would load. */
+	PARSE_FAILS("timeout = 1\nkernel = /boot/k.elf\0.evil\n", "runway.conf:2:",
+		    "0x00", "column 21");
+	/* A value of nothing but a NUL would pass as a non-empty path. */
+	PARSE_FAILS("kernel = \0\n", "runway.conf:1:", "0x00");
+}
+
+static void test_control_bytes_in_values_rejected_with_line(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\ncmdline = a\x1b[2Jb\n", "runway.conf:2:", "0x1b");
+	PARSE_FAILS("entry = T\x07itle\nkernel = /k\n", "runway.conf:1:", "0x07");
+	PARSE_FAILS("kernel = /k\ncmdline = a\rb\n", "runway.conf:2:", "0x0d");
+	PARSE_FAILS("kernel = /k\ncmdline = a\x7f" "b\n", "runway.conf:2:", "0x7f");
+	PARSE_FAILS("kernel = /k\nmodule = /m.bin s\x01t\n", "runway.conf:2:", "0x01");
+	/* In a key too. */
+	PARSE_FAILS("ker\x02nel = /k\n", "runway.conf:1:", "0x02");
+}
+
+static void test_tabs_and_utf8_in_values_accepted(void **state)
+{
+	(void)state;
+	PARSE_OK("entry = Caf\xc3\xa9\tkernel\nkernel = /k\ncmdline =\ta\tb\t\r\n");
+	assert_string_equal(cfg->entries[0].title, "Caf\xc3\xa9\tkernel");
+	assert_string_equal(cfg->entries[0].cmdline, "a\tb");
+	/* A comment is not a value: anything goes there. */
+	PARSE_OK("# \x01\x02\0\x7f\nkernel = /k\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
+		T(test_nul_in_a_path_rejected_with_line),
+		T(test_control_bytes_in_values_rejected_with_line),
+		T(test_tabs_and_utf8_in_values_accepted),
 		T(test_paths_the_firmware_cannot_open_rejected_with_line),
 		T(test_paths_in_either_separator_accepted),
 		T(test_shipped_examples_parse),
