@@ -121,8 +121,24 @@ static int parse_size(const struct value *v, bool suffix, uint64_t *ret)
 	return 0;
 }
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+/* 64 hex digits; a wrong length is named (a pasted `sha256sum` line with
+ * its file name is the usual one), else the first bad digit. */
 static int set_hash(uint8_t out[32], const struct value *v, struct rw_err *err)
 {
+	if (v->n != 64)
+		return rw_fail(err, "runway.conf:%u: '%s' must be 64 hexadecimal digits, not %zu ('%.*s')",
+			       v->line, v->key, v->n,
+			       (int)(v->n > 40 ? 40 : v->n), v->s);
+	for (size_t i = 0; i < v->n; i++)
+		if (!is_hex(v->s[i]))
+			return rw_fail(err, "runway.conf:%u: '%s' must be 64 hexadecimal digits: '%c' at position %zu is not one",
+				       v->line, v->key, v->s[i], i + 1);
 	if (sha256_parse_hex(v->s, v->n, out))
 		return fail_value(err, v, "64 hexadecimal digits");
 	return 0;
@@ -400,34 +416,68 @@ static int split_line(const char *s, size_t n, unsigned line,
 	return 1;
 }
 
+/* What config_parse keeps between lines. */
+struct parser {
+	struct config *cfg;
+	struct config_entry *cur; /* the entry keys go to; NULL before one */
+	unsigned seen;            /* single_keys given in cur, one bit each */
+};
+
+/* Entry keys that take one value: a second line in one entry is an error
+ * (it would silently override the first), as for kernel/verify/efi,
+ * protocol and initrd, which check it themselves. */
+static const char *const single_keys[] = { "cmdline", "sha256", "initrd-sha256",
+					    "kaslr" };
+
+static int check_once(struct parser *p, const struct value *k,
+		      const struct value *v, struct rw_err *err)
+{
+	for (unsigned i = 0; i < sizeof single_keys / sizeof single_keys[0]; i++) {
+		if (!equals(k, single_keys[i]))
+			continue;
+		if (p->seen & (1u << i))
+			return rw_fail(err, "runway.conf:%u: the entry of line %u already has a '%s' (one an entry)",
+				       v->line, p->cur->line, single_keys[i]);
+		p->seen |= 1u << i;
+	}
+	return 0;
+}
+
+/* Start a new entry at v's line: the last one must be complete. */
+static int open_entry(struct parser *p, const struct value *v,
+		      struct rw_err *err)
+{
+	if (p->cur && entry_check(p->cur, err))
+		return -1;
+	p->cur = new_entry(p->cfg, v->line, err);
+	p->seen = 0;
+	return p->cur ? 0 : -1;
+}
+
 /*
  * One `key = value`: a global key (allowed anywhere), `entry =` (which
  * closes the current entry), or a key of the current entry; entry keys
  * before the first `entry =` line open an implicit entry.
  */
-static int apply_key(struct config *cfg, struct config_entry **cur,
-		     const struct value *k, const struct value *v,
-		     struct rw_err *err)
+static int apply_key(struct parser *p, const struct value *k,
+		     const struct value *v, struct rw_err *err)
 {
 	bool handled;
 
-	if (global_key(cfg, k, v, &handled, err))
+	if (global_key(p->cfg, k, v, &handled, err))
 		return -1;
 	if (handled)
 		return 0;
 	if (equals(k, "entry")) {
-		if (*cur && entry_check(*cur, err))
+		if (open_entry(p, v, err))
 			return -1;
-		*cur = new_entry(cfg, v->line, err);
-		if (!*cur)
-			return -1;
-		return set_string((*cur)->title, sizeof (*cur)->title, v, err);
+		return set_string(p->cur->title, sizeof p->cur->title, v, err);
 	}
-	if (!*cur)
-		*cur = new_entry(cfg, v->line, err);
-	if (!*cur)
+	if (!p->cur && open_entry(p, v, err))
 		return -1;
-	return entry_key(*cur, k, v, err);
+	if (check_once(p, k, v, err))
+		return -1;
+	return entry_key(p->cur, k, v, err);
 }
 
 /* The rules for the whole file, once every line is read. */
@@ -444,10 +494,18 @@ static int finish(struct config *cfg, struct config_entry *cur,
 	return 0;
 }
 
+int config_check_size(uint64_t size, struct rw_err *err)
+{
+	if (size > CONFIG_FILE_MAX)
+		return rw_fail(err, "runway.conf: %" PRIu64 " bytes, over the limit of %" PRIu64 " bytes (1 MiB)",
+			       size, (uint64_t)CONFIG_FILE_MAX);
+	return 0;
+}
+
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err)
 {
-	struct config_entry *cur = NULL;
+	struct parser p = { .cfg = cfg };
 	unsigned line = 0;
 	size_t i = 0;
 
@@ -460,9 +518,9 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 		size_t n = find(text + i, len - i, '\n');
 		struct value k = { 0 }, v = { 0 };
 		int r = split_line(text + i, n, ++line, &k, &v, err);
-		if (r < 0 || (r > 0 && apply_key(cfg, &cur, &k, &v, err)))
+		if (r < 0 || (r > 0 && apply_key(&p, &k, &v, err)))
 			return -1;
 		i += n + 1;
 	}
-	return finish(cfg, cur, err);
+	return finish(cfg, p.cur, err);
 }

@@ -109,6 +109,7 @@ const char *efi_status_name(EFI_STATUS st)
 	case EFI_ICMP_ERROR: return "EFI_ICMP_ERROR";
 	case EFI_TFTP_ERROR: return "EFI_TFTP_ERROR";
 	case EFI_PROTOCOL_ERROR: return "EFI_PROTOCOL_ERROR";
+	case RUNWAY_IS_A_DIRECTORY: return "RUNWAY_IS_A_DIRECTORY";
 	default: return "EFI_STATUS(unknown)";
 	}
 }

@@ -60,15 +60,20 @@ EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
 	return EFI_SUCCESS;
 }
 
+/* The size of an open file; a directory is refused. */
 static EFI_STATUS file_size(EFI_FILE_HANDLE h, uint64_t *ret_size)
 {
 	EFI_FILE_INFO *info = LibFileInfo(h);
+	EFI_STATUS st = EFI_SUCCESS;
 
 	if (!info)
 		return EFI_DEVICE_ERROR;
-	*ret_size = info->FileSize;
+	if (info->Attribute & EFI_FILE_DIRECTORY)
+		st = RUNWAY_IS_A_DIRECTORY;
+	else
+		*ret_size = info->FileSize;
 	FreePool(info);
-	return EFI_SUCCESS;
+	return st;
 }
 
 EFI_STATUS file_open_w(EFI_FILE_HANDLE root, const uint16_t *wpath,

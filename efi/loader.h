@@ -112,6 +112,10 @@ struct vol_file {
 	uint64_t size;
 	char path[CONFIG_PATH_MAX];
 };
+/* What file_open and file_open_w return for a path that names a
+ * directory (an OEM status, UEFI 2.10 appendix D; efi_status_name names
+ * it): read as a file, a directory gives its entries. */
+#define RUNWAY_IS_A_DIRECTORY EFIERR_OEM(1)
 /* The loader's volume and the directory it was started from ("\EFI\BOOT");
  * EFI_UNSUPPORTED when its device has no file system. */
 EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
@@ -119,7 +123,7 @@ EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
 /* Open a config path ('/'-separated) in the source; over TFTP this asks
  * the size and checks it against free memory.  Reports nothing:
  * file_error(src, status) says why (EFI_INVALID_PARAMETER when the path
- * cannot be a file name). */
+ * cannot be a file name, RUNWAY_IS_A_DIRECTORY for a directory). */
 EFI_STATUS file_open(struct source *src, const char *path,
 		     struct vol_file *ret_f);
 /* The status's name and what the last failed file_open found out, e.g.

@@ -8,8 +8,6 @@
 
 #include <string.h>
 
-#define CONFIG_FILE_MAX (1ull << 20)
-
 static EFI_STATUS read_config(struct source *root, struct config *cfg)
 {
 	struct vol_file f;
@@ -19,6 +17,10 @@ static EFI_STATUS read_config(struct source *root, struct config *cfg)
 
 	if (EFI_ERROR(st))
 		return st;
+	if (config_check_size(f.size, &err)) {
+		file_close(&f);
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	}
 	st = file_read_whole(&f, "config", CONFIG_FILE_MAX, (void **)&text);
 	uint64_t len = f.size;
 	file_close(&f);

@@ -13,6 +13,7 @@
 
 #include "fmt.h"
 
+#define CONFIG_FILE_MAX (1ull << 20) /* bytes of runway.conf */
 #define CONFIG_PATH_MAX 256
 #define CONFIG_CMDLINE_MAX 1024
 #define CONFIG_TITLE_MAX 64
@@ -81,6 +82,12 @@ struct config {
  */
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err);
+
+/*
+ * Is a runway.conf of `size` bytes within CONFIG_FILE_MAX?  Returns 0, or
+ * -1 with err naming the size and the limit.
+ */
+int config_check_size(uint64_t size, struct rw_err *err);
 
 /* "kernel", "verify" or "efi": the key that sets the kind. */
 const char *config_kind_name(enum config_kind kind);

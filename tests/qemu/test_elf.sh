@@ -23,6 +23,9 @@ files=()
 		echo "kernel = /corrupt/$name"
 		files+=("$corpus/$name=/corrupt/$name")
 	done <"$corpus/index.txt"
+	# A directory named as a kernel: refused as one, not read as a file.
+	echo "entry = a directory"
+	echo "kernel = /corrupt"
 } >"$cfg"
 boot corpus "$cfg" --timeout 180 -- "${files[@]}"
 expect_rc corpus 3
@@ -36,9 +39,15 @@ while IFS=$'\t' read -r name want _; do
 		not_ok "corpus: $name" "no error line with '/corrupt/$name: $want' (log: $log)"
 	fi
 done <"$corpus/index.txt"
+if grep -qF -- "runway: error: /corrupt: cannot open: RUNWAY_IS_A_DIRECTORY" <<<"$clean"; then
+	ok "corpus: a directory named as a kernel is refused as one"
+else
+	not_ok "corpus: directory" "no error line '/corrupt: cannot open: RUNWAY_IS_A_DIRECTORY' (log: $log)"
+fi
+n=$((n + 1))
 done_lines=$(grep -c '^runway: entry-done ' <<<"$clean")
 if [ "$done_lines" -eq "$n" ]; then ok "corpus: all $n entries came back to the menu"
-else not_ok "corpus: entries" "$done_lines entry-done lines for $n files"
+else not_ok "corpus: entries" "$done_lines entry-done lines for $n entries"
 fi
 if grep -q '^runway: entry-done .*LEAK' <<<"$clean"; then
 	not_ok "corpus: leaks" "$(grep -m1 '^runway: entry-done .*LEAK' <<<"$clean")"

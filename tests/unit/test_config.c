@@ -698,10 +698,77 @@ static void test_tabs_and_utf8_in_values_accepted(void **state)
 	PARSE_OK("# \x01\x02\0\x7f\nkernel = /k\n");
 }
 
+/* ==== clearer messages (issue 11) ==== */
+
+#define HASH64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_single_value_keys_repeated_in_an_entry_rejected(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\ncmdline = a\ncmdline = b\n", "runway.conf:3:",
+		    "already has a 'cmdline'");
+	/* An empty cmdline was given all the same. */
+	PARSE_FAILS("kernel = /k\ncmdline =\ncmdline = b\n", "runway.conf:3:",
+		    "'cmdline'");
+	PARSE_FAILS("kernel = /k\nsha256 = " HASH64 "\nsha256 = " HASH64 "\n",
+		    "runway.conf:3:", "already has a 'sha256'");
+	PARSE_FAILS("kernel = /k\nkaslr = no\nkaslr = no\n", "runway.conf:3:",
+		    "already has a 'kaslr'");
+	PARSE_FAILS("efi = /a.efi\ninitrd = /i\ninitrd-sha256 = " HASH64
+		    "\ninitrd-sha256 = " HASH64 "\n", "runway.conf:4:",
+		    "already has a 'initrd-sha256'");
+}
+
+static void test_single_value_keys_once_per_entry_accepted(void **state)
+{
+	(void)state;
+	PARSE_OK("entry = a\nkernel = /k\ncmdline = x\nkaslr = no\nsha256 = " HASH64 "\n"
+		 "entry = b\nkernel = /k\ncmdline = y\nkaslr = yes\nsha256 = " HASH64 "\n");
+	assert_string_equal(cfg->entries[0].cmdline, "x");
+	assert_false(cfg->entries[0].kaslr);
+	assert_string_equal(cfg->entries[1].cmdline, "y");
+	assert_true(cfg->entries[1].kaslr);
+	/* Global keys may still repeat: the last one counts. */
+	PARSE_OK("timeout = 3\nkernel = /k\ntimeout = 4\n");
+	assert_int_equal(cfg->timeout, 4);
+}
+
+static void test_sha256_of_the_wrong_length_gives_its_length(void **state)
+{
+	(void)state;
+	PARSE_FAILS("kernel = /k\nsha256 = abc\n", "runway.conf:2:", "'sha256'",
+		    "64 hexadecimal digits", "not 3");
+	/* sha256sum's whole line pasted: digest, blanks, file name. */
+	PARSE_FAILS("kernel = /k\nsha256 = " HASH64 "  kernel.elf\n", "runway.conf:2:",
+		    "not 76");
+	PARSE_FAILS("kernel = /k.elf\nmodule = /m\nmodule-sha256 = " HASH64 "0\n",
+		    "runway.conf:3:", "'module-sha256'", "not 65");
+	/* The right length with a bad digit names the digit. */
+	PARSE_FAILS("kernel = /k\nsha256 = " "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abcdeg\n", "runway.conf:2:",
+		    "'g' at position 64");
+}
+
+static void test_config_size_limit_named(void **state)
+{
+	(void)state;
+	struct rw_err err = { "" };
+	assert_int_equal(config_check_size(0, &err), 0);
+	assert_int_equal(config_check_size(CONFIG_FILE_MAX, &err), 0);
+	assert_int_equal(config_check_size(CONFIG_FILE_MAX + 1, &err), -1);
+	assert_string_equal(err.msg, "runway.conf: 1048577 bytes, over the limit of 1048576 bytes (1 MiB)");
+	assert_int_equal(config_check_size(UINT64_MAX, &err), -1);
+	assert_non_null(strstr(err.msg, "18446744073709551615 bytes"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
+		T(test_single_value_keys_repeated_in_an_entry_rejected),
+		T(test_single_value_keys_once_per_entry_accepted),
+		T(test_sha256_of_the_wrong_length_gives_its_length),
+		T(test_config_size_limit_named),
 		T(test_nul_in_a_path_rejected_with_line),
 		T(test_control_bytes_in_values_rejected_with_line),
 		T(test_tabs_and_utf8_in_values_accepted),
