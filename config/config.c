@@ -56,19 +56,36 @@ static int set_string(char *dst, size_t cap, const struct value *v,
 	return 0;
 }
 
+bool config_efi_path(const char *path, uint16_t out[CONFIG_EFI_PATH_UNITS],
+		     struct rw_err *err)
+{
+	size_t n = 0;
+
+	/* Bytes, not units: "//a" converts to fewer units than it has bytes,
+	 * and a path longer than the parser takes never reaches a file. */
+	while (n < CONFIG_PATH_MAX && path[n])
+		n++;
+	if (n == CONFIG_PATH_MAX) {
+		if (err)
+			rw_fail(err, "%zu bytes or more, longer than %d", n, CONFIG_PATH_MAX - 1);
+		return false;
+	}
+	return ucs2_path_from_config(path, out, CONFIG_EFI_PATH_UNITS, err);
+}
+
 /* A file path: it must be one the firmware can open as written (lib/ucs2.c
  * says what that is), so that the loader never opens another file. */
 static int set_path(char *dst, size_t cap, const struct value *v,
 		    struct rw_err *err)
 {
-	uint16_t wpath[CONFIG_PATH_MAX + 1];
+	uint16_t wpath[CONFIG_EFI_PATH_UNITS];
 	struct rw_err why;
 
 	if (v->n == 0)
 		return fail_value(err, v, "a path");
 	if (set_string(dst, cap, v, err))
 		return -1;
-	if (!ucs2_path_from_config(dst, wpath, CONFIG_PATH_MAX + 1, &why))
+	if (!config_efi_path(dst, wpath, &why))
 		return rw_fail(err, "runway.conf:%u: '%s' path '%s': %s", v->line,
 			       v->key, dst, why.msg);
 	return 0;

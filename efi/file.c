@@ -132,13 +132,15 @@ static EFI_STATUS tftp_fetch(struct vol_file *f, void *dst)
 EFI_STATUS file_open(struct source *src, const char *path,
 		     struct vol_file *ret_f)
 {
-	uint16_t wpath[CONFIG_PATH_MAX + 1];
+	uint16_t wpath[CONFIG_EFI_PATH_UNITS];
 
+	/* The parser's rule, over either source: longer paths are refused,
+	 * never cut. */
 	src->why[0] = 0;
+	if (!config_efi_path(path, wpath, NULL))
+		return EFI_INVALID_PARAMETER;
 	if (!src->root)
 		return tftp_open(src, path, ret_f);
-	if (!ucs2_path_from_config(path, wpath, CONFIG_PATH_MAX + 1, NULL))
-		return EFI_INVALID_PARAMETER;
 	return file_open_w(src->root, wpath, path, ret_f);
 }
 

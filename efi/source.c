@@ -82,13 +82,15 @@ EFI_STATUS source_open_config(struct source *src, struct vol_file *ret_f)
 EFI_STATUS source_device_path(const struct source *src, const char *path,
 			      EFI_DEVICE_PATH **ret_dp)
 {
-	static uint16_t wpath[CONFIG_PATH_MAX + 1];
+	static uint16_t wpath[CONFIG_EFI_PATH_UNITS];
 	EFI_DEVICE_PATH *dp;
 
+	/* The rule file_open read the program's bytes with: the device
+	 * path names the same file. */
+	if (!config_efi_path(path, wpath, NULL))
+		return EFI_INVALID_PARAMETER;
 	if (!src->root)
 		return pxe_device_path(&src->pxe, src->device, path, ret_dp);
-	if (!ucs2_path_from_config(path, wpath, CONFIG_PATH_MAX + 1, NULL))
-		return EFI_INVALID_PARAMETER;
 	dp = FileDevicePath(src->device, wpath);
 	if (!dp)
 		return EFI_OUT_OF_RESOURCES;

@@ -89,6 +89,17 @@ int config_parse(const char *text, size_t len, struct config *cfg,
  */
 int config_check_size(uint64_t size, struct rw_err *err);
 
+/*
+ * The one path rule, for the parser and for the loader's file_open and
+ * chainload alike: path (NUL-terminated, at most CONFIG_PATH_MAX - 1
+ * bytes) as an EFI file path in out (ucs2_path_from_config says what
+ * converts).  Returns true, or false with err (if not NULL) saying why
+ * and out untouched.
+ */
+#define CONFIG_EFI_PATH_UNITS (CONFIG_PATH_MAX + 1)
+bool config_efi_path(const char *path, uint16_t out[CONFIG_EFI_PATH_UNITS],
+		     struct rw_err *err);
+
 /* "kernel", "verify" or "efi": the key that sets the kind. */
 const char *config_kind_name(enum config_kind kind);
 

@@ -47,9 +47,9 @@ static void check_strings(const struct config *c)
 /* Every path the parser accepts is one the loader can open as written. */
 static void check_path(const char *path, size_t i, const char *what)
 {
-	uint16_t w[CONFIG_PATH_MAX + 1];
+	uint16_t w[CONFIG_EFI_PATH_UNITS];
 
-	CHECK(ucs2_path_from_config(path, w, CONFIG_PATH_MAX + 1, NULL),
+	CHECK(config_efi_path(path, w, NULL),
 	      "entry %zu: %s '%s' was accepted but is no EFI path", i, what, path);
 }
 

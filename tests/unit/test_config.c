@@ -761,10 +761,46 @@ static void test_config_size_limit_named(void **state)
 	assert_non_null(strstr(err.msg, "18446744073709551615 bytes"));
 }
 
+/* ==== one path limit (issue 11, defect 6) ==== */
+
+static void test_efi_path_limit_is_config_path_max_bytes(void **state)
+{
+	(void)state;
+	char path[CONFIG_PATH_MAX + 8];
+	uint16_t w[CONFIG_EFI_PATH_UNITS];
+	struct rw_err err = { "" };
+
+	/* 255 bytes, with or without the leading '/': accepted whole. */
+	memset(path, 'a', CONFIG_PATH_MAX - 1);
+	path[CONFIG_PATH_MAX - 1] = 0;
+	assert_true(config_efi_path(path, w, &err));
+	assert_int_equal(w[0], '\\');
+	assert_int_equal(w[CONFIG_PATH_MAX], 0);
+	path[0] = '/';
+	assert_true(config_efi_path(path, w, &err));
+	assert_int_equal(w[CONFIG_PATH_MAX - 1], 0);
+	/* 256 bytes: refused, even when repeated separators would make the
+	 * EFI path short enough (the file opened and the path a message
+	 * names must be the same string). */
+	memset(path, '/', 200);
+	memset(path + 200, 'b', CONFIG_PATH_MAX - 200);
+	path[CONFIG_PATH_MAX] = 0;
+	memset(w, 0x55, sizeof w);
+	assert_false(config_efi_path(path, w, &err));
+	assert_non_null(strstr(err.msg, "256 bytes"));
+	assert_non_null(strstr(err.msg, "255"));
+	assert_int_equal(w[0], 0x5555);
+	/* The parser says the same, with the line. */
+	char text[CONFIG_PATH_MAX + 32];
+	int n = snprintf(text, sizeof text, "timeout = 1\nmodule = %s x\nkernel = /k\n", path);
+	parse_fails(text, (size_t)n, (const char *const[]){ "runway.conf:2:", "'module'", NULL });
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_all_keys_parsed_with_spaces_trimmed),
+		T(test_efi_path_limit_is_config_path_max_bytes),
 		T(test_single_value_keys_repeated_in_an_entry_rejected),
 		T(test_single_value_keys_once_per_entry_accepted),
 		T(test_sha256_of_the_wrong_length_gives_its_length),
