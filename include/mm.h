@@ -159,15 +159,19 @@ struct mm_alloc {
 	uint64_t calls;        /* firmware claim calls made */
 	uint64_t refused;      /* claims firmware refused */
 	uint64_t splits;       /* refused claims halved and retried */
-	size_t marks;          /* refused pieces marked reserved */
+	size_t marks;          /* refused ranges marked reserved */
+	struct mm_claim last_refused; /* the last of them, and the status */
+	uint64_t last_refused_status; /* firmware gave (0: none yet) */
 	bool per_page;         /* debug, for benchmarks: one firmware call per
 				* page claimed or released (claim-per-page) */
 };
 
 /*
- * Pieces firmware refused are marked reserved (firmware knows better than
- * its map), each taking up to two region slots; after this many the
- * allocator gives up rather than eat the slots rollback needs.
+ * Ranges firmware refused are marked reserved (firmware knows better than
+ * its map): the whole refused claim, widened at each refusal in a row of
+ * one request (alloc.c, mark_refused).  Each mark takes up to two region
+ * slots; after this many the allocator gives up rather than eat the slots
+ * rollback needs.
  */
 #define MM_REFUSAL_MARKS 32
 

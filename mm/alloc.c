@@ -383,15 +383,14 @@ static const char *status_name(const struct mm_alloc *a, uint64_t st)
  * claim the halves, MM_SPLIT_DEPTH levels deep.  EDK2 refuses an
  * AllocateAddress that covers two of its internal descriptors even when
  * GetMemoryMap merged them into one free entry; halving finds the seam.
- * On failure *ret_bad_* is the smallest refused piece.
+ * Returns 0, the firmware's status, or 1 with *ret_no_slot when the claim
+ * log is full.
  */
 static uint64_t claim_split(struct mm_alloc *a, uint64_t lo, uint64_t n,
-			    enum mm_kind kind, int depth, uint64_t *ret_bad_lo,
-			    uint64_t *ret_bad_n)
+			    enum mm_kind kind, int depth, bool *ret_no_slot)
 {
 	if (a->nclaims == a->claim_cap) {
-		*ret_bad_lo = lo;
-		*ret_bad_n = 0;
+		*ret_no_slot = true;
 		return 1;
 	}
 	uint64_t st = fw_claim(a, lo, n, kind);
@@ -400,61 +399,59 @@ static uint64_t claim_split(struct mm_alloc *a, uint64_t lo, uint64_t n,
 		return 0;
 	}
 	a->refused++;
-	if (depth == MM_SPLIT_DEPTH || n < 2) {
-		*ret_bad_lo = lo;
-		*ret_bad_n = n;
+	if (depth == MM_SPLIT_DEPTH || n < 2)
 		return st;
-	}
 	a->splits++;
 	uint64_t half = n / 2;
-	st = claim_split(a, lo, half, kind, depth + 1, ret_bad_lo, ret_bad_n);
+	st = claim_split(a, lo, half, kind, depth + 1, ret_no_slot);
 	if (st == 0)
 		st = claim_split(a, lo + (half << MM_PAGE_SHIFT), n - half, kind,
-				 depth + 1, ret_bad_lo, ret_bad_n);
+				 depth + 1, ret_no_slot);
 	return st;
 }
+
+/* A claim firmware refused: the range (one region's part of the claim),
+ * the bottom of that region, and the status. */
+struct refusal {
+	uint64_t lo, hi;
+	uint64_t region_base;
+	uint64_t status;
+};
 
 /*
  * Claim [base, base + pages) from firmware, one call per region it covers
  * (more only when firmware refuses and the piece is split).  On failure
- * everything claimed here is released; when firmware refused, the refused
- * piece is marked reserved locally (firmware knows better than its map)
- * and *ret_refused is set, so that the caller can place the request
- * elsewhere.
+ * everything claimed here is released; when firmware refused, err says so
+ * with its status and *ret_refused describes the refused range (else
+ * ret_refused->hi is 0), so that the caller can mark it and place the
+ * request elsewhere.
  */
 static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
-		       enum mm_kind kind, bool *ret_refused, struct rw_err *err)
+		       enum mm_kind kind, struct refusal *ret_refused,
+		       struct rw_err *err)
 {
 	uint64_t end = base + (pages << MM_PAGE_SHIFT);
 	size_t mark = a->nclaims;
 
-	*ret_refused = false;
+	ret_refused->hi = 0;
 	for (size_t i = first_above(a, base); i < a->nreg && a->reg[i].base < end; i++) {
 		const struct mm_region *r = &a->reg[i];
 		if (r->end <= base)
 			continue;
 		uint64_t lo = r->base > base ? r->base : base;
 		uint64_t hi = r->end < end ? r->end : end;
-		uint64_t bad_lo, bad_n;
+		bool no_slot = false;
 		uint64_t st = claim_split(a, lo, (hi - lo) >> MM_PAGE_SHIFT, kind,
-					  0, &bad_lo, &bad_n);
+					  0, &no_slot);
 		if (st == 0)
 			continue;
+		uint64_t region_base = r->base;
 		mm_alloc_rollback(a, mark);
-		if (bad_n == 0)
+		if (no_slot)
 			return rw_fail(err, "out of claim slots (%zu)", a->claim_cap);
-		rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s",
-			bad_n, bad_lo, status_name(a, st));
-		if (a->marks == MM_REFUSAL_MARKS)
-			return rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s (%d refusals of memory its map calls free: giving up)",
-				       bad_n, bad_lo,
-				       status_name(a, st), MM_REFUSAL_MARKS);
-		if (set_kind(a, bad_lo, bad_lo + (bad_n << MM_PAGE_SHIFT),
-			     MM_USABLE, MM_RESERVED))
-			return rw_fail(err, "out of region slots");
-		a->marks++;
-		*ret_refused = true;
-		return -1;
+		*ret_refused = (struct refusal){ lo, hi, region_base, st };
+		return rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s",
+			       (hi - lo) >> MM_PAGE_SHIFT, lo, status_name(a, st));
 	}
 	for (size_t c = mark; c < a->nclaims; c++) {
 		uint64_t lo = a->claims[c].base;
@@ -465,6 +462,50 @@ static int claim_range(struct mm_alloc *a, uint64_t base, uint64_t pages,
 		}
 	}
 	return 0;
+}
+
+/*
+ * Mark memory firmware refused though its map calls it free as reserved
+ * (firmware knows better than its map): the whole refused range, widened
+ * downward to `span` bytes but not below its region (one firmware
+ * descriptor).  What firmware refuses comes in blocks (its own
+ * allocations since the snapshot are made top-down, as Runway's are):
+ * mm_alloc_run doubles `span` at each refusal in a row, so that a block of
+ * any size is stepped over in a few tries rather than one request's size
+ * at a time.  Returns 0, or -1 with err set (keeping the firmware's
+ * status) when out of marks or region slots.
+ */
+static int mark_refused(struct mm_alloc *a, const struct refusal *rf,
+			uint64_t span, struct rw_err *err)
+{
+	uint64_t lo = rf->hi - rf->region_base > span ? rf->hi - span : rf->region_base;
+
+	if (lo > rf->lo)
+		lo = rf->lo;
+	if (a->marks == MM_REFUSAL_MARKS)
+		return rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s (%d refusals of memory its map calls free: giving up)",
+			       (rf->hi - rf->lo) >> MM_PAGE_SHIFT, rf->lo,
+			       status_name(a, rf->status), MM_REFUSAL_MARKS);
+	if (set_kind(a, lo, rf->hi, MM_USABLE, MM_RESERVED))
+		return rw_fail(err, "firmware refused %" PRIu64 " pages at 0x%" PRIx64 ": %s; out of region slots to mark them",
+			       (rf->hi - rf->lo) >> MM_PAGE_SHIFT, rf->lo,
+			       status_name(a, rf->status));
+	a->marks++;
+	a->last_refused = (struct mm_claim){ rf->lo, (rf->hi - rf->lo) >> MM_PAGE_SHIFT };
+	a->last_refused_status = rf->status;
+	return 0;
+}
+
+/* No run fits: say so, with the last refusal when firmware refused
+ * memory its map calls free (that, not the map, is then the reason). */
+static int no_run(const struct mm_alloc *a, uint64_t pages, struct rw_err *err)
+{
+	if (!a->last_refused_status)
+		return rw_fail(err, "no free run of %" PRIu64 " pages (largest free run: %" PRIu64 " pages)",
+			       pages, a->largest);
+	return rw_fail(err, "no free run of %" PRIu64 " pages (largest free run: %" PRIu64 " pages; firmware refused %zu ranges its map calls free, the last %" PRIu64 " pages at 0x%" PRIx64 ": %s)",
+		       pages, a->largest, a->marks, a->last_refused.pages,
+		       a->last_refused.base, status_name(a, a->last_refused_status));
 }
 
 /* Firmware may refuse a claim its map reported free; try elsewhere, bounded. */
@@ -532,6 +573,9 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 		 uint64_t *ret_base, struct rw_err *err)
 {
 	uint64_t align = req->align > MM_PAGE_SIZE ? req->align : MM_PAGE_SIZE;
+	uint64_t span = 0; /* bytes marked at the last refusal */
+	struct refusal rf = { 0 };
+	struct rw_err why;
 
 	if (req->pages == 0)
 		return rw_fail(err, "zero-page request");
@@ -552,18 +596,25 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 		} else if (!find_top(a, req->pages, align,
 				     req->phase & (align - 1) & ~(MM_PAGE_SIZE - 1),
 				     req->below, &base)) {
-			return rw_fail(err, "no free run of %" PRIu64 " pages (largest free run: %" PRIu64 " pages)",
-				       req->pages, a->largest);
+			return no_run(a, req->pages, err);
 		}
-		bool refused;
-		if (claim_range(a, base, req->pages, req->kind, &refused, err) == 0) {
+		if (claim_range(a, base, req->pages, req->kind, &rf, &why) == 0) {
 			*ret_base = base;
 			return 0;
 		}
-		if (!refused || req->has_exact)
+		if (rf.hi == 0)
+			return rw_fail(err, "%s", why.msg);
+		span = span > (UINT64_MAX >> 1) ? UINT64_MAX : 2 * span;
+		if (span < rf.hi - rf.lo)
+			span = rf.hi - rf.lo;
+		if (mark_refused(a, &rf, span, err))
 			return -1;
+		if (req->has_exact)
+			return rw_fail(err, "%s", why.msg);
 	}
-	return rw_fail(err, "firmware refused %d claims in a row", MM_MAX_REFUSALS);
+	return rw_fail(err, "firmware refused %d claims in a row, the last %" PRIu64 " pages at 0x%" PRIx64 ": %s",
+		       MM_MAX_REFUSALS, (rf.hi - rf.lo) >> MM_PAGE_SHIFT, rf.lo,
+		       status_name(a, rf.status));
 }
 
 int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
@@ -583,17 +634,19 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 	if (req->pages > free_pages)
 		return rw_fail(err, "out of memory: %" PRIu64 " pages asked, %" PRIu64 " free",
 			       req->pages, free_pages);
-	if (req->pages <= a->largest) {
-		struct rw_err ignored;
-		if (mm_alloc_run(a, req, &base, &ignored) == 0) {
+	/* why: the last reason a run could not be placed, kept for the
+	 * message (a firmware status says more than "out of memory"). */
+	struct rw_err why;
+	fmt(why.msg, sizeof why.msg, "largest free run: %" PRIu64 " pages", a->largest);
+	if (req->pages <= a->largest || req->has_exact) {
+		if (mm_alloc_run(a, req, &base, &why) == 0) {
 			ret_pieces[0] = (struct mm_claim){ base, req->pages };
 			*ret_n = 1;
 			return 0;
 		}
 	}
 	if (req->has_exact)
-		return rw_fail(err, "%" PRIu64 " pages at 0x%" PRIx64 " are not free memory",
-			       req->pages, req->exact);
+		return rw_fail(err, "%s", why.msg);
 	/* Fewest pieces: the largest run each time, its aligned part. */
 	while (left) {
 		if (n == max_pieces) {
@@ -608,7 +661,7 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 			struct mm_req sub = *req;
 			sub.pages = take;
 			sub.phase = 0; /* pieces: only alignment */
-			if (mm_alloc_run(a, &sub, &base, err) == 0) {
+			if (mm_alloc_run(a, &sub, &base, &why) == 0) {
 				placed = true;
 				break;
 			}
@@ -618,8 +671,8 @@ int mm_alloc_pieces(struct mm_alloc *a, const struct mm_req *req,
 		}
 		if (!placed) {
 			mm_alloc_rollback(a, mark);
-			return rw_fail(err, "out of memory: %" PRIu64 " of %" PRIu64 " pages left to place",
-				       left, req->pages);
+			return rw_fail(err, "%" PRIu64 " of %" PRIu64 " pages left to place: %s",
+				       left, req->pages, why.msg);
 		}
 		ret_pieces[n++] = (struct mm_claim){ base, take };
 		left -= take;
@@ -673,10 +726,11 @@ int mm_fragment(struct mm_alloc *a, uint64_t piece_pages, size_t *ret_claims,
 		}
 		if (hi > r->end)
 			hi = r->end;
-		bool refused;
+		struct refusal rf;
 		struct rw_err why;
 		if (claim_range(a, lo, (hi - lo) >> MM_PAGE_SHIFT, MM_LOADER,
-				&refused, &why) && !refused) {
+				&rf, &why) &&
+		    (rf.hi == 0 || mark_refused(a, &rf, rf.hi - rf.lo, &why))) {
 			mm_alloc_rollback(a, mark);
 			return rw_fail(err, "fragment: %s", why.msg);
 		}

@@ -658,8 +658,8 @@ static void op_fragment(struct env *e, struct rd *r)
 			      "fragment claim 0x%" PRIx64 " + %" PRIu64 " pages is not inside one even slot of %" PRIu64 " pages",
 			      cl->base, cl->pages, piece);
 		}
-		/* A refused piece is skipped and only its smallest refused
-		 * part marked reserved: the rest of its slot stays free. */
+		/* A refused piece is skipped and marked reserved; after a
+		 * refusal the rest of its slot may stay free. */
 		if (e->fw.refusals == refusals)
 			CHECK(a->largest <= piece, "after fragment %" PRIu64 " the largest free run is %" PRIu64 " pages",
 		      piece, a->largest);

@@ -778,6 +778,80 @@ static void test_firmware_refusing_everything_fails_bounded(void **state)
 	assert_fake_clean(&E->f);
 }
 
+/*
+ * Issue 11, defect 4: memory the map calls free that firmware refuses, in
+ * a block (as its own allocations since the snapshot, made top-down like
+ * Runway's, would be).  The whole highest descriptor (256 pages) is
+ * refused: a 5-page request must still land, below it, well within the
+ * refusal limits, and every refused page is marked reserved.
+ */
+static void test_refused_block_is_marked_whole_and_a_small_request_lands_below(void **state)
+{
+	(void)state;
+	std_setup();
+	E->f.refuse_base = D8_END - 256 * PAGE;
+	E->f.refuse_end = D8_END;
+	struct mm_req r = req(5, 0, 0);
+	struct mm_claim p[4];
+	size_t n = 0;
+	struct rw_err err = { "" };
+	if (mm_alloc_pieces(&E->a, &r, p, 4, &n, &err))
+		fail_msg("5 pages with %" PRIu64 " free: %s", mm_alloc_free_pages(&E->a), err.msg);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].base, D6_END - 5 * PAGE);
+	assert_true(E->a.marks < MM_REFUSAL_MARKS / 2);
+	assert_true(E->f.refusals <= 32);
+	/* Nothing of the refused block is usable for the allocator now. */
+	for (size_t i = 0; i < E->a.nreg; i++)
+		if (E->a.reg[i].kind == MM_USABLE)
+			assert_true(E->a.reg[i].end <= E->f.refuse_base ||
+				    E->a.reg[i].base >= E->f.refuse_end);
+	/* Later requests do not knock on it again. */
+	uint64_t refusals = E->f.refusals;
+	run_ok(&(struct mm_req){ .pages = 5, .kind = MM_KERNEL });
+	assert_int_equal(E->f.refusals, refusals);
+	assert_fake_clean(&E->f);
+}
+
+/* A refused multi-page claim marks all of it, not its smallest half. */
+static void test_refused_claim_marks_the_whole_claimed_range(void **state)
+{
+	(void)state;
+	std_setup();
+	/* Only the top page of descriptor 8 is refused; a 5-page request
+	 * placed there is refused whole, halved and refused again. */
+	E->f.refuse_base = D8_END - PAGE;
+	E->f.refuse_end = D8_END;
+	uint64_t base = run_ok(&(struct mm_req){ .pages = 5, .kind = MM_KERNEL });
+	assert_int_equal(base, D8_END - 10 * PAGE);
+	assert_int_equal(E->a.marks, 1);
+	uint64_t reserved = 0;
+	for (size_t i = 0; i < E->a.nreg; i++)
+		if (E->a.reg[i].kind == MM_RESERVED && E->a.reg[i].base >= D8_END - 256 * PAGE &&
+		    E->a.reg[i].end <= D8_END)
+			reserved += (E->a.reg[i].end - E->a.reg[i].base) / PAGE;
+	assert_int_equal(reserved, 5);
+	assert_fake_clean(&E->f);
+}
+
+/* When nothing can be placed, the message keeps the firmware's reason. */
+static void test_pieces_failure_keeps_the_firmware_status(void **state)
+{
+	(void)state;
+	std_setup();
+	E->f.fail_from = 1;
+	struct mm_req r = req(5, 0, 0);
+	struct mm_claim p[4];
+	size_t n;
+	struct rw_err err = { "" };
+	assert_int_equal(mm_alloc_pieces(&E->a, &r, p, 4, &n, &err), -1);
+	if (!strstr(err.msg, "FAKE_REFUSED") || strstr(err.msg, "out of memory"))
+		fail_msg("message '%s' should name the firmware's status, not memory", err.msg);
+	assert_int_equal(fake_claimed_pages(&E->f), 0);
+	assert_int_equal(E->a.nclaims, 0);
+	assert_fake_clean(&E->f);
+}
+
 /* ---- rollback ---- */
 
 static void test_rollback_releases_in_reverse_order_restores_free_pages(void **state)
@@ -1234,6 +1308,9 @@ int main(void)
 		T(test_transient_refusal_in_multi_descriptor_run_recovers),
 		T(test_refusal_inside_multi_descriptor_run_releases_partial),
 		T(test_firmware_refusing_everything_fails_bounded),
+		T(test_refused_block_is_marked_whole_and_a_small_request_lands_below),
+		T(test_refused_claim_marks_the_whole_claimed_range),
+		T(test_pieces_failure_keeps_the_firmware_status),
 		T(test_rollback_releases_in_reverse_order_restores_free_pages),
 		T(test_partial_rollback_keeps_older_claims),
 		T(test_rollback_of_middle_claim_in_merged_region),
