@@ -309,6 +309,10 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 			 L->caps.final_reg_cap, L->scratch, L->caps.scratch_size,
 			 &nreg, NULL))
 		halt_after_exit("the final memory map does not normalize");
+	/* As the load's map was (step 4, logged there): the kernel's map
+	 * names nothing the direct map cannot reach. */
+	struct mm_clip_info clipped;
+	nreg = mm_clip(L->final_reg, nreg, MM_DIRECT_MAP_LIMIT, &clipped);
 	run->efi_map = (uint64_t)(uintptr_t)L->map.buf;
 	run->efi_map_size = L->map.size;
 	run->efi_desc_size = L->map.desc_size;

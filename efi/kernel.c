@@ -14,8 +14,6 @@
 
 #include "runway/boot.h"
 
-#define SIZE_1G (1ull << 30)
-
 static void *identity(void *ctx, uint64_t phys)
 {
 	(void)ctx;
@@ -190,20 +188,19 @@ static EFI_STATUS buffers(struct load *L, const struct config *cfg)
 	return fw_map_snapshot(&L->map);
 }
 
-/* The direct map covers all memory the map names, and at least 4 GiB. */
-static uint64_t hhdm_size(const struct mm_region *r, size_t n)
+/* Drop what the direct map cannot hold (above 128 TiB) and say so; the
+ * direct map then covers all memory left, and at least 4 GiB. */
+static uint64_t hhdm_size(struct mm_region *r, size_t *n)
 {
-	uint64_t top = 4 * SIZE_1G;
+	struct mm_clip_info info;
 
-	for (size_t i = 0; i < n; i++)
-		if (r[i].end > top)
-			top = r[i].end;
-	return (top + SIZE_1G - 1) & ~(SIZE_1G - 1);
-}
-
-static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
+	*n = mm_clip(r, *n, MM_DIRECT_MAP_LIMIT, &info);
+	if (info.regions)
+		log_event("memmap clipped limit=0x%" PRIx64 " regions=%zu bytes=%" PRIu64
+			  " usable_bytes=%" PRIu64 " from=0x%" PRIx64 " to=0x%" PRIx64 "\n",
+			  (uint64_t)MM_DIRECT_MAP_LIMIT, info.regions, info.bytes,
+			  info.usable_bytes, info.low, info.high);
+	return mm_direct_map_size(r, *n);
 }
 
 /* 4. the memory map, normalized into free runs for the allocator */
@@ -220,20 +217,21 @@ static EFI_STATUS map_memory(struct load *L, const struct config *cfg,
 			 L->caps.reg_cap, L->scratch, L->caps.scratch_size, &nreg,
 			 &err))
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	L->hhdm_size = hhdm_size(L->reg, &nreg);
 	if (cfg->map_dump) {
 		fw_map_dump(&L->map);
 		fw_regions_dump(L->reg, nreg);
 	}
-	L->hhdm_size = hhdm_size(L->reg, nreg);
 	mm_alloc_init(&L->alloc, &efi_mm_fw, L->reg, nreg, L->caps.reg_cap,
 		      L->claims, L->caps.claim_cap);
 	L->alloc.per_page = cfg->claim_per_page;
 	const uint64_t hhdm = RUNWAY_HHDM_OFFSET;
-	if (!L->img.fixed && overlaps(L->img.vlow, L->img.vhigh - L->img.vlow, hhdm, L->hhdm_size))
+	if (!L->img.fixed &&
+	    mm_ranges_overlap(L->img.vlow, L->img.vhigh - L->img.vlow, hhdm, L->hhdm_size))
 		return con_fail(EFI_UNSUPPORTED,
 				"%s: segments at 0x%" PRIx64 "..0x%" PRIx64
-				" overlap the direct map at 0x%" PRIx64 "..0x%" PRIx64,
-				path, L->img.vlow, L->img.vhigh, hhdm, hhdm + L->hhdm_size);
+				" overlap the direct map at 0x%" PRIx64 " (0x%" PRIx64 " bytes)",
+				path, L->img.vlow, L->img.vhigh, hhdm, L->hhdm_size);
 	return EFI_SUCCESS;
 }
 
@@ -317,7 +315,8 @@ static void map_framebuffer_above(struct load *L)
 	uint64_t lo = fb->phys & ~(MM_PAGE_SIZE - 1);
 	uint64_t hi = mm_page_up(fb->phys + fb->size);
 
-	if (!fb->present || !fb->size || hi <= lo || lo < L->hhdm_size)
+	if (!fb->present || !fb->size || hi <= lo || lo < L->hhdm_size ||
+	    hi > MM_DIRECT_MAP_LIMIT)
 		return;
 	add_mapping(L, L->k.hhdm_offset + lo, lo, hi - lo, MM_MAP_WRITE | MM_MAP_WC);
 }

@@ -109,6 +109,40 @@ int mm_normalize(const void *map, size_t map_size, size_t desc_size,
 		 struct mm_region *out, size_t out_cap, void *scratch,
 		 size_t scratch_size, size_t *ret_count, struct rw_err *err);
 
+/* ---- the direct map (directmap.c) ---- */
+
+/*
+ * Physical memory the 4-level direct map can hold: it starts at
+ * 0xffff800000000000 (RUNWAY_HHDM_OFFSET), so 2^64 minus that, 128 TiB.
+ */
+#define MM_DIRECT_MAP_LIMIT (1ull << 47)
+
+/* What mm_clip dropped. */
+struct mm_clip_info {
+	size_t regions;        /* regions dropped or cut */
+	uint64_t bytes;        /* bytes dropped (saturating at UINT64_MAX) */
+	uint64_t usable_bytes; /* of them usable or boot-services memory */
+	uint64_t low, high;    /* lowest dropped address, highest end */
+};
+
+/*
+ * Drop what lies at or above limit (a multiple of 4 KiB) from the sorted
+ * regions r[0..n), cutting a region across it; returns the new count and
+ * says in *ret_info what was dropped.
+ */
+size_t mm_clip(struct mm_region *r, size_t n, uint64_t limit,
+	       struct mm_clip_info *ret_info);
+
+/*
+ * The direct map's size for the regions r[0..n): their top rounded up to
+ * 1 GiB, at least 4 GiB, never more than MM_DIRECT_MAP_LIMIT.
+ */
+uint64_t mm_direct_map_size(const struct mm_region *r, size_t n);
+
+/* Do [a, a + alen) and [b, b + blen) overlap?  Ranges may end at 2^64;
+ * computed without wrapping. */
+bool mm_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
+
 /* The seam to firmware: claim exactly [base, base + pages * 4 KiB). */
 struct mm_fw {
 	void *ctx;

@@ -1,7 +1,8 @@
 /*
  * fuzz_memmap.c - libFuzzer target: the firmware map walkers
  * (mm_efi_desc_count, mm_efi_free_bytes) and buffer sizing
- * (mm_load_caps), mm_normalize, mm_boot_map and the free-run allocator
+ * (mm_load_caps), mm_normalize, mm_boot_map, mm_clip and
+ * mm_direct_map_size, and the free-run allocator
  * (mm_alloc_*, mm_fragment) against a fake firmware.
  *
  * Input layout (missing bytes read as zero):
@@ -239,6 +240,62 @@ static void check_boot_map(const struct mm_region *r, size_t n, uint8_t sel)
 		CHECK(total_m == total_r, "boot map covers 0x%" PRIx64 " bytes, regions 0x%" PRIx64,
 		      total_m, total_r);
 	free(out);
+}
+
+/*
+ * mm_clip at the direct map's limit and at a limit inside the map (so
+ * that cutting is exercised on every input), and mm_direct_map_size:
+ * what stays is exactly the input below the limit, what is reported
+ * dropped is the rest, the size is whole gigabytes in [4 GiB, limit].
+ */
+static void check_clip_at(const struct mm_region *r, size_t n, uint64_t limit)
+{
+	struct mm_region *c = malloc((n ? n : 1) * sizeof *c);
+	CHECK(c, "malloc");
+	memcpy(c, r, n * sizeof *c);
+	struct mm_clip_info info;
+	size_t k = mm_clip(c, n, limit, &info);
+	uint64_t kept = 0, want_kept = 0, want_usable = 0;
+	size_t want_regions = 0, j = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t hi = r[i].end < limit ? r[i].end : limit;
+		if (r[i].base < hi) {
+			CHECK(j < k && c[j].base == r[i].base && c[j].end == hi &&
+			      c[j].kind == r[i].kind && c[j].src == r[i].src,
+			      "clip at 0x%" PRIx64 ": region %zu [0x%" PRIx64 ", 0x%" PRIx64 ") not kept as [.., 0x%" PRIx64 ")",
+			      limit, i, r[i].base, r[i].end, hi);
+			j++;
+			want_kept += hi - r[i].base;
+		}
+		if (r[i].end > limit) {
+			want_regions++;
+			uint64_t lo = r[i].base > limit ? r[i].base : limit;
+			if (r[i].kind == MM_USABLE || r[i].kind == MM_BOOT_SERVICES)
+				want_usable += r[i].end - lo;
+		}
+	}
+	CHECK(j == k, "clip at 0x%" PRIx64 " kept %zu regions, expected %zu", limit, k, j);
+	for (size_t i = 0; i < k; i++)
+		kept += c[i].end - c[i].base;
+	CHECK(info.regions == want_regions && info.usable_bytes == want_usable,
+	      "clip at 0x%" PRIx64 ": reports %zu regions, 0x%" PRIx64 " usable bytes; expected %zu, 0x%" PRIx64,
+	      limit, info.regions, info.usable_bytes, want_regions, want_usable);
+	CHECK(kept == want_kept, "clip kept 0x%" PRIx64 " bytes, expected 0x%" PRIx64, kept, want_kept);
+	uint64_t size = mm_direct_map_size(c, k);
+	CHECK(size >= (4ull << 30) && size <= MM_DIRECT_MAP_LIMIT && !(size & ((1ull << 30) - 1)),
+	      "direct map size 0x%" PRIx64, size);
+	if (limit <= MM_DIRECT_MAP_LIMIT)
+		for (size_t i = 0; i < k; i++)
+			CHECK(c[i].end <= size, "direct map of 0x%" PRIx64 " bytes misses [.., 0x%" PRIx64 ")",
+			      size, c[i].end);
+	free(c);
+}
+
+static void check_clip(const struct mm_region *r, size_t n)
+{
+	check_clip_at(r, n, MM_DIRECT_MAP_LIMIT);
+	if (n)
+		check_clip_at(r, n, (r[n / 2].base / 2 + r[n / 2].end / 2) & ~(MM_PAGE_SIZE - 1));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -873,6 +930,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(count <= out_cap, "count %zu > out_cap %zu", count, out_cap);
 		check_normalized(ref, ndesc, out, count);
 		check_boot_map(out, count, rd_u8(&r));
+		check_clip(out, count);
 		if (count > 0)
 			run_allocator(out, count, &r, caps, claim_sel, fail_mask, seam);
 	}
