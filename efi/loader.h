@@ -170,9 +170,7 @@ static inline size_t fw_map_count(const struct fw_map *m)
 static inline const struct mm_efi_desc *fw_map_desc(const struct fw_map *m,
 						    size_t i)
 {
-	if (i >= fw_map_count(m))
-		return NULL;
-	return (const void *)((const uint8_t *)m->buf + i * m->desc_size);
+	return mm_efi_desc_at(m->buf, m->size, m->desc_size, i);
 }
 /* Take a snapshot, growing the buffer (with slack) as needed. */
 EFI_STATUS fw_map_snapshot(struct fw_map *m);

@@ -88,6 +88,11 @@ struct mm_region {
  */
 /* The number of whole descriptors in the map (0 for a bad desc_size). */
 size_t mm_efi_desc_count(size_t map_size, size_t desc_size);
+/* Descriptor i, or NULL past the last whole one (at once for a bad
+ * desc_size): the one walker, `for (i = 0; (d = mm_efi_desc_at(...)); i++)`.
+ * The map must be aligned for struct mm_efi_desc (a firmware buffer is). */
+const struct mm_efi_desc *mm_efi_desc_at(const void *map, size_t map_size,
+					 size_t desc_size, size_t i);
 /* Bytes of conventional memory the map describes (clipped at 2^64, the
  * sum saturating at UINT64_MAX); 0 for a bad desc_size. */
 uint64_t mm_efi_free_bytes(const void *map, size_t map_size, size_t desc_size);

@@ -121,6 +121,14 @@ size_t mm_efi_desc_count(size_t map_size, size_t desc_size)
 	return desc_size < sizeof(struct mm_efi_desc) ? 0 : map_size / desc_size;
 }
 
+const struct mm_efi_desc *mm_efi_desc_at(const void *map, size_t map_size,
+					 size_t desc_size, size_t i)
+{
+	if (i >= mm_efi_desc_count(map_size, desc_size))
+		return NULL;
+	return (const void *)((const uint8_t *)map + i * desc_size);
+}
+
 /* Descriptor i of a map whose descriptors are desc_size bytes apart (the
  * buffer need not be aligned for the structure). */
 static struct mm_efi_desc desc_at(const void *map, size_t desc_size, size_t i)

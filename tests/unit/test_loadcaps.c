@@ -152,6 +152,49 @@ static void test_free_bytes_clip_at_the_top_and_saturate(void **state)
 	assert_int_equal(mm_efi_free_bytes(d, sizeof d, sizeof d[0]), UINT64_MAX);
 }
 
+/*
+ * Issue 11, defect 3: GetMemoryMap reporting DescriptorSize 0 hung every
+ * loop that stepped by it.  Every walk in efi/ goes through
+ * mm_efi_desc_at (fw_map_desc), mm_efi_desc_count (fw_map_count),
+ * mm_efi_free_bytes or mm_normalize: each ends at once on such a map, and
+ * mm_normalize says why.
+ */
+static void test_walks_of_a_map_with_a_bad_descriptor_size_end(void **state)
+{
+	(void)state;
+	cur_map = read_capture(ovmf_maps[1]);
+	static const size_t bad[] = { 0, 1, 39 };
+	for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+		size_t i = 0;
+		while (mm_efi_desc_at(cur_map.buf, cur_map.size, bad[b], i) && i < 1000)
+			i++;
+		assert_int_equal(i, 0);
+		struct mm_load_caps c;
+		mm_load_caps(mm_efi_desc_count(cur_map.size, bad[b]),
+			     mm_efi_free_bytes(cur_map.buf, cur_map.size, bad[b]), 0, &c);
+		struct mm_region *r = calloc(c.reg_cap, sizeof *r);
+		void *scratch = malloc(c.scratch_size);
+		struct rw_err err = { "" };
+		size_t n = 0;
+		assert_true(r && scratch);
+		assert_int_equal(mm_normalize(cur_map.buf, cur_map.size, bad[b], r, c.reg_cap,
+					      scratch, c.scratch_size, &n, &err), -1);
+		char want[48];
+		snprintf(want, sizeof want, "descriptor size %zu is below 40", bad[b]);
+		assert_non_null(strstr(err.msg, want));
+		free(r);
+		free(scratch);
+	}
+	/* The captured stride walks every descriptor, in place. */
+	size_t i = 0;
+	const struct mm_efi_desc *d;
+	while ((d = mm_efi_desc_at(cur_map.buf, cur_map.size, cur_map.desc_size, i))) {
+		assert_ptr_equal(d, desc(&cur_map, i));
+		i++;
+	}
+	assert_int_equal(i, cur_map.ndesc);
+}
+
 /* ==== the capacities ==== */
 
 static void test_caps_without_fragment(void **state)
@@ -442,6 +485,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_descriptor_size_too_small_gives_an_empty_map, teardown),
 		cmocka_unit_test_teardown(test_free_bytes_ignore_a_trailing_partial_descriptor, teardown),
 		cmocka_unit_test(test_free_bytes_clip_at_the_top_and_saturate),
+		cmocka_unit_test_teardown(test_walks_of_a_map_with_a_bad_descriptor_size_end, teardown),
 		cmocka_unit_test(test_caps_without_fragment),
 		cmocka_unit_test(test_caps_with_fragment_count_every_other_piece),
 		cmocka_unit_test(test_caps_do_not_wrap_for_any_free_bytes),
