@@ -232,17 +232,23 @@ static __attribute__((noreturn)) void halt_after_exit(const char *why)
 
 /* ExitBootServices with the key of a snapshot taken just before; a stale
  * key (an event changed the map) gets one more snapshot, without
- * allocating (UEFI 2.10 section 7.4). */
-static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct fw_map *m,
-				     bool *ret_called)
+ * allocating (UEFI 2.10 section 7.4).  Each snapshot must fit the final
+ * buffers sized in step 4 (mm_final_map_check): else *ret_why says so
+ * and ExitBootServices is not called with it. */
+static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct load *L,
+				     bool *ret_called, struct rw_err *ret_why)
 {
+	struct fw_map *m = &L->map;
 	EFI_STATUS st = EFI_SUCCESS;
 
 	*ret_called = false;
+	ret_why->msg[0] = 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		st = fw_map_snapshot_noalloc(m);
 		if (EFI_ERROR(st))
 			return st;
+		if (mm_final_map_check(&L->caps, m->size, m->desc_size, ret_why))
+			return EFI_BUFFER_TOO_SMALL;
 		*ret_called = true;
 		st = BS->ExitBootServices(image, m->key);
 		if (st != EFI_INVALID_PARAMETER)
@@ -289,19 +295,23 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 	struct handoff_params *p =
 		(void *)(uintptr_t)(L->handoff_page + PARAMS_OFFSET);
 	bool called;
+	struct rw_err why;
 	size_t nreg;
 
 	if (run->jump == PROTO_JUMP_EFI)
 		return enter_with_boot_services(image, L, proto, run);
-	EFI_STATUS st = exit_boot_services(image, &L->map, &called);
+	EFI_STATUS st = exit_boot_services(image, L, &called, &why);
 
 	/* Before the first ExitBootServices call the menu can come back; after
 	 * a failed one only memory services are left (UEFI 2.10 section 7.4),
 	 * and EDK2 has stopped its timer. */
+	if (EFI_ERROR(st) && !called && why.msg[0])
+		return con_fail(st, "%s", why.msg);
 	if (EFI_ERROR(st) && !called)
 		return con_fail(st, "final memory map: %s", efi_status_name(st));
 	if (EFI_ERROR(st))
-		halt_after_exit("ExitBootServices or the final memory map failed twice");
+		halt_after_exit(why.msg[0] ? why.msg :
+				"ExitBootServices or the final memory map failed twice");
 	__asm__ volatile("cli");
 	uint64_t tsc_exit = tsc_now();
 
@@ -310,9 +320,11 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 			 &nreg, NULL))
 		halt_after_exit("the final memory map does not normalize");
 	/* As the load's map was (step 4, logged there): the kernel's map
-	 * names nothing the direct map cannot reach. */
+	 * names nothing the direct map cannot reach.  A fixed image gets
+	 * no direct map, and the map as the firmware describes it. */
 	struct mm_clip_info clipped;
-	nreg = mm_clip(L->final_reg, nreg, MM_DIRECT_MAP_LIMIT, &clipped);
+	if (!L->img.fixed)
+		nreg = mm_clip(L->final_reg, nreg, MM_DIRECT_MAP_LIMIT, &clipped);
 	run->efi_map = (uint64_t)(uintptr_t)L->map.buf;
 	run->efi_map_size = L->map.size;
 	run->efi_desc_size = L->map.desc_size;

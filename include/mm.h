@@ -252,6 +252,17 @@ void mm_load_caps(size_t ndesc, uint64_t free_bytes, uint64_t fragment,
 		  struct mm_load_caps *ret);
 
 /*
+ * Before ExitBootServices, on the snapshot it will be given: does a final
+ * map of map_size bytes, descriptors desc_size apart, normalize into the
+ * buffers of c (final_reg_cap regions, scratch_size bytes)?  Those hold
+ * 2 * map_descs regions, and mm_normalize makes at most 2n - 1 of n
+ * descriptors; protocols reserve three kernel map entries a region
+ * (mm_boot_map's most).  Returns 0, or -1 with err saying why.
+ */
+int mm_final_map_check(const struct mm_load_caps *c, size_t map_size,
+		       size_t desc_size, struct rw_err *err);
+
+/*
  * Set up an allocator over regions[0..nreg) (taken over; reg_cap is the
  * capacity of the array, at least MM_REG_CAP(nreg, claim_cap)).
  */

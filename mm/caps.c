@@ -52,3 +52,19 @@ void mm_load_caps(size_t ndesc, uint64_t free_bytes, uint64_t fragment,
 		.scratch_size = mm_normalize_scratch(map_descs),
 	};
 }
+
+int mm_final_map_check(const struct mm_load_caps *c, size_t map_size,
+		       size_t desc_size, struct rw_err *err)
+{
+	if (desc_size < sizeof(struct mm_efi_desc))
+		return rw_fail(err, "final memory map: descriptor size %zu is below %zu",
+			       desc_size, sizeof(struct mm_efi_desc));
+	size_t n = mm_efi_desc_count(map_size, desc_size);
+	/* map_descs sizes both: final_reg_cap = 2 * map_descs regions and
+	 * mm_normalize_scratch(map_descs) bytes. */
+	if (n > c->map_descs || c->final_reg_cap < 2 * n ||
+	    c->scratch_size < mm_normalize_scratch(n))
+		return rw_fail(err, "final memory map: %zu descriptors, more than the %zu its buffers were sized for",
+			       n, c->map_descs);
+	return 0;
+}

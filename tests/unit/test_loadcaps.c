@@ -242,6 +242,115 @@ static void test_caps_do_not_wrap_for_any_free_bytes(void **state)
 	}
 }
 
+/* ==== the final map's buffers (issue 11, defect 5) ==== */
+
+/*
+ * A final map as firmware might hand it over after ExitBootServices:
+ * `n` descriptors with ends off page boundaries (UEFI says they are not;
+ * a firmware breaking that must not make Runway fail after the point of
+ * no return), in one of two shapes:
+ *   - separate: boot-services descriptors with gaps between them, each
+ *     cut by mm_boot_map into a reserved partial page, usable pages and a
+ *     reserved partial page: 3 entries a descriptor;
+ *   - nested: one boot-services descriptor with n - 1 loader descriptors
+ *     inside it, each splitting it: 2n - 1 regions, 4n - 1 entries, more
+ *     than three a descriptor.
+ */
+static uint8_t *ragged_final_map(size_t n, bool nested, size_t *ret_size)
+{
+	uint8_t *buf = calloc(n, 48);
+	assert_non_null(buf);
+	for (size_t i = 0; i < n; i++) {
+		struct mm_efi_desc d = { .type = MM_EFI_BS_DATA };
+		if (!nested) {
+			d.phys_start = 0x100000 + i * 0x10000 + 0x800;
+			d.pages = 4;
+		} else if (i == 0) {
+			d.phys_start = 0x100800;
+			d.pages = (n + 1) * 16;
+		} else {
+			d.type = MM_EFI_LOADER_DATA;
+			d.phys_start = 0x100800 + i * 0x10000 + 0x400;
+			d.pages = 2;
+		}
+		memcpy(buf + i * 48, &d, sizeof d);
+	}
+	*ret_size = n * 48;
+	return buf;
+}
+
+/*
+ * The bound the final buffers are sized by, shown on 2,000 descriptors:
+ * mm_normalize yields at most 2n - 1 regions (the elementary intervals
+ * between 2n boundaries: final_reg_cap = 2 * map_descs holds them), and
+ * mm_boot_map at most three entries a region (the protocols reserve 3 *
+ * final_reg_cap).  Neither two nor three entries a descriptor would do.
+ */
+static void test_2000_ragged_descriptors_fit_the_final_buffers(void **state)
+{
+	(void)state;
+	const size_t n = 2000;
+	for (int nested = 0; nested <= 1; nested++) {
+		size_t size;
+		uint8_t *map = ragged_final_map(n, nested, &size);
+		struct mm_load_caps c;
+		/* Buffers sized from a first snapshot of the same count. */
+		mm_load_caps(n, 0, 0, &c);
+		struct rw_err err = { "" };
+		assert_int_equal(mm_final_map_check(&c, size, 48, &err), 0);
+		struct mm_region *r = calloc(c.final_reg_cap, sizeof *r);
+		void *scratch = malloc(c.scratch_size);
+		size_t cap = 3 * c.final_reg_cap, nreg = 0;
+		struct runway_mmap_entry *e = calloc(cap, sizeof *e);
+		assert_true(r && scratch && e);
+		if (mm_normalize(map, size, 48, r, c.final_reg_cap, scratch,
+				 c.scratch_size, &nreg, &err))
+			fail_msg("normalize: %s", err.msg);
+		assert_int_equal(nreg, nested ? 2 * n - 1 : n);
+		size_t m = mm_boot_map(r, nreg, e, cap);
+		assert_int_equal(m, nested ? 4 * n - 1 : 3 * n);
+		assert_true(m <= 3 * nreg);
+		/* What the issue found: two entries a descriptor are too few;
+		 * and three are too few for the nested shape. */
+		assert_int_equal(mm_boot_map(r, nreg, e, 2 * n), 0);
+		if (nested)
+			assert_int_equal(mm_boot_map(r, nreg, e, 3 * n), 0);
+		free(map);
+		free(r);
+		free(scratch);
+		free(e);
+	}
+}
+
+/* Checked before ExitBootServices, on the snapshot ExitBootServices will
+ * get: a final map that would not normalize into the buffers is an error
+ * while the menu can still come back. */
+static void test_final_map_check_refuses_what_the_buffers_cannot_hold(void **state)
+{
+	(void)state;
+	struct mm_load_caps c;
+	struct rw_err err = { "" };
+	mm_load_caps(126, 0, 0, &c);
+	assert_int_equal(mm_final_map_check(&c, c.map_descs * 48, 48, &err), 0);
+	assert_int_equal(mm_final_map_check(&c, c.map_descs * 48 + 47, 48, &err), 0);
+	assert_int_equal(mm_final_map_check(&c, (c.map_descs + 1) * 48, 48, &err), -1);
+	assert_non_null(strstr(err.msg, "sized for"));
+	assert_int_equal(mm_final_map_check(&c, 48, 0, &err), -1);
+	assert_non_null(strstr(err.msg, "descriptor size 0"));
+	/* A count within the check always normalizes into the buffers. */
+	size_t size;
+	uint8_t *map = ragged_final_map(c.map_descs, true, &size);
+	struct mm_region *r = calloc(c.final_reg_cap, sizeof *r);
+	void *scratch = malloc(c.scratch_size);
+	size_t nreg;
+	assert_true(r && scratch);
+	assert_int_equal(mm_normalize(map, size, 48, r, c.final_reg_cap, scratch,
+				      c.scratch_size, &nreg, &err), 0);
+	free(map);
+	free(r);
+	free(scratch);
+}
+
 /* ==== a whole load in buffers sized from each OVMF map ==== */
 
 /* How the fake firmware refuses claims during a scenario. */
@@ -489,6 +598,8 @@ int main(void)
 		cmocka_unit_test(test_caps_without_fragment),
 		cmocka_unit_test(test_caps_with_fragment_count_every_other_piece),
 		cmocka_unit_test(test_caps_do_not_wrap_for_any_free_bytes),
+		cmocka_unit_test(test_2000_ragged_descriptors_fit_the_final_buffers),
+		cmocka_unit_test(test_final_map_check_refuses_what_the_buffers_cannot_hold),
 		cmocka_unit_test_teardown(test_ovmf_maps_carry_a_fragmented_load_with_refusals, sim_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
