@@ -44,13 +44,15 @@ static void put_ascii(const char *s)
 	ST->ConOut->OutputString(ST->ConOut, buf);
 }
 
+/* Longer output is cut with "..." and keeps its final newline
+ * (fmt_line_v): one event is one line, whatever its length. */
 void con_printf(const char *f, ...)
 {
 	char line[1024];
 	va_list ap;
 
 	va_start(ap, f);
-	fmt_v(line, sizeof line, f, ap);
+	fmt_line_v(line, sizeof line, f, ap);
 	va_end(ap);
 	put_ascii(line);
 }
@@ -62,7 +64,7 @@ void con_report(const char *f, ...)
 	va_list ap;
 
 	va_start(ap, f);
-	fmt_v(last_error, sizeof last_error, f, ap);
+	fmt_line_v(last_error, sizeof last_error, f, ap);
 	va_end(ap);
 	put_ascii("runway: error: ");
 	put_ascii(last_error);

@@ -20,6 +20,16 @@ size_t fmt_v(char *buf, size_t size, const char *f, va_list ap);
 size_t fmt(char *buf, size_t size, const char *f, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * fmt_v for text that goes out as one event (the console): when the
+ * output does not fit in size - 1 bytes it is cut and ends in "...",
+ * then '\n' if the whole output ended in one, so that one line stays one
+ * line and the next event starts its own.  Buffers under 5 bytes are only
+ * truncated.  Returns the length written (not the length the full output
+ * would have had).
+ */
+size_t fmt_line_v(char *buf, size_t size, const char *f, va_list ap);
+
 /* An error message buffer used by the pure modules (mm/, elf/, config/). */
 struct rw_err {
 	char msg[256];

@@ -9,6 +9,7 @@ struct out {
 	char *buf;
 	size_t size;
 	size_t len;
+	char last; /* the last character of the full output, stored or not */
 };
 
 static void put(struct out *o, char c)
@@ -16,6 +17,7 @@ static void put(struct out *o, char c)
 	if (o->len + 1 < o->size)
 		o->buf[o->len] = c;
 	o->len++;
+	o->last = c;
 }
 
 static void put_padded(struct out *o, const char *s, size_t n, int width,
@@ -161,9 +163,12 @@ static void convert(struct out *o, char conv, const struct spec *sp, va_list *ap
 	}
 }
 
-size_t fmt_v(char *buf, size_t size, const char *f, va_list ap_in)
+/* fmt_v's work; *ret_last is the full output's last character (0 when
+ * there is none). */
+static size_t fmt_out(char *buf, size_t size, const char *f, va_list ap_in,
+		      char *ret_last)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = { buf, size, 0, 0 };
 	struct spec sp;
 	va_list ap;
 
@@ -182,7 +187,35 @@ size_t fmt_v(char *buf, size_t size, const char *f, va_list ap_in)
 	va_end(ap);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
+	*ret_last = o.last;
 	return o.len;
+}
+
+size_t fmt_v(char *buf, size_t size, const char *f, va_list ap)
+{
+	char last;
+
+	return fmt_out(buf, size, f, ap, &last);
+}
+
+size_t fmt_line_v(char *buf, size_t size, const char *f, va_list ap)
+{
+	static const char mark[] = "...";
+	char last;
+	size_t n = fmt_out(buf, size, f, ap, &last);
+
+	if (n < size)
+		return n;
+	if (size < sizeof mark + 1) /* no room for the marker and '\n' */
+		return size ? size - 1 : 0;
+	/* Cut: the marker, and the line's end if it had one. */
+	size_t at = size - 1 - (sizeof mark - 1) - (last == '\n');
+	for (size_t i = 0; i < sizeof mark - 1; i++)
+		buf[at++] = mark[i];
+	if (last == '\n')
+		buf[at++] = '\n';
+	buf[at] = '\0';
+	return at;
 }
 
 size_t fmt(char *buf, size_t size, const char *f, ...)

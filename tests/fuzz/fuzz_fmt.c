@@ -5,6 +5,10 @@
  * buffer size from 0 up.  Same return value, same bytes, always
  * NUL-terminated.  %p is compared with %llx (fmt prints no 0x).
  *
+ * fmt_line_v, the console's formatter, against a model built on the full
+ * snprintf output: the same when it fits, else its start, "..." and, if
+ * the full output ended in '\n', the '\n'.
+ *
  * Input: a format program.  Each byte pair picks a literal run or a
  * conversion and its flags/width/length; argument values follow inline.
  */
@@ -23,6 +27,34 @@
 
 #pragma clang diagnostic ignored "-Wformat-nonliteral"
 #pragma clang diagnostic ignored "-Wformat-security"
+
+static size_t line(char *buf, size_t size, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	size_t n = fmt_line_v(buf, size, f, ap);
+	va_end(ap);
+	return n;
+}
+
+/* fmt_line_v's output for full[0..n) in a buffer of size bytes. */
+static size_t line_model(const char *full, size_t n, size_t size, char *out)
+{
+	if (size == 0)
+		return 0;
+	if (n < size || size < 5) {
+		size_t k = n < size ? n : size - 1;
+		memcpy(out, full, k);
+		out[k] = 0;
+		return k;
+	}
+	bool nl = full[n - 1] == '\n';
+	size_t k = size - 1 - 3 - nl;
+	memcpy(out, full, k);
+	memcpy(out + k, nl ? "...\n" : "...", 3 + nl);
+	out[k + 3 + nl] = 0;
+	return k + 3 + nl;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -153,6 +185,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!memcmp(b1, b2, (size_t)n2 < bufsize ? (size_t)n2 + 1 : bufsize),
 		      "fmt(\"%s\") wrote \"%.*s\", snprintf \"%.*s\" (size %zu)", f_ours,
 		      (int)bufsize, b1, (int)bufsize, b2, bufsize);
+	char *full = malloc((size_t)n2 + 1), *want = malloc(bufsize + 1);
+	CHECK(full && want, "malloc");
+	snprintf(full, (size_t)n2 + 1, f_libc, args[0], args[1], args[2], args[3],
+		 args[4], args[5], args[6], args[7]);
+	memset(b1, 0x7e, bufsize ? bufsize : 1);
+	size_t l1 = line(b1, bufsize, f_ours, args[0], args[1], args[2], args[3],
+			 args[4], args[5], args[6], args[7]);
+	size_t lw = line_model(full, (size_t)n2, bufsize, want);
+	CHECK(l1 == lw && (!bufsize || !memcmp(b1, want, lw + 1)),
+	      "fmt_line_v(\"%s\") wrote %zu \"%.*s\", expected %zu \"%.*s\" (size %zu)",
+	      f_ours, l1, (int)bufsize, b1, lw, (int)lw, want, bufsize);
+	free(full);
+	free(want);
 	free(b1);
 	free(b2);
 	return 0;
