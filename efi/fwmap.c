@@ -76,21 +76,39 @@ uint64_t fw_map_free_bytes(const struct fw_map *m)
 	return mm_efi_free_bytes(m->buf, m->size, m->desc_size);
 }
 
+/*
+ * The snapshot buffer of the leak accounting, allocated at the first count
+ * with room to spare and kept: it is loader data itself, and every count
+ * must include it alike (a buffer allocated per count would be counted
+ * with whatever size the map had then).
+ */
+static struct fw_map acct;
+
 uint64_t fw_claimed_pages(void)
 {
-	struct fw_map m = { 0 };
 	const struct mm_efi_desc *d;
 	uint64_t pages = 0;
+	EFI_STATUS st = acct.buf ? fw_map_snapshot_noalloc(&acct) : EFI_BUFFER_TOO_SMALL;
 
-	if (EFI_ERROR(fw_map_snapshot(&m)))
+	if (st == EFI_BUFFER_TOO_SMALL) {
+		st = fw_map_snapshot(&acct);
+		if (!EFI_ERROR(st))
+			st = fw_map_reserve(&acct, 2 * fw_map_count(&acct) + 64);
+	}
+	if (EFI_ERROR(st))
 		return 0;
-	for (size_t i = 0; (d = fw_map_desc(&m, i)); i++)
-		if (d->type == MM_EFI_LOADER_CODE ||
+	/* Pool memory is loader data: a buffer never freed is a leak too. */
+	for (size_t i = 0; (d = fw_map_desc(&acct, i)); i++)
+		if (d->type == MM_EFI_LOADER_CODE || d->type == MM_EFI_LOADER_DATA ||
 		    d->type == MM_EFI_RUNWAY_KERNEL ||
 		    d->type == MM_EFI_RUNWAY_MODULE)
 			pages += d->pages;
-	fw_map_free(&m);
 	return pages;
+}
+
+void fw_claimed_pages_done(void)
+{
+	fw_map_free(&acct);
 }
 
 /* The firmware's descriptors as reported: tests/data/ keeps such captures. */

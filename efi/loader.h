@@ -181,8 +181,11 @@ EFI_STATUS fw_map_snapshot_noalloc(struct fw_map *m);
 void fw_map_free(struct fw_map *m);
 /* Bytes of conventional memory in the snapshot. */
 uint64_t fw_map_free_bytes(const struct fw_map *m);
-/* Pages currently claimed by Runway (loader code and Runway's own types). */
+/* Pages currently claimed by Runway: loader code and data (pool memory
+ * included) and Runway's own types.  The first call allocates the
+ * snapshot buffer all calls share; fw_claimed_pages_done frees it. */
 uint64_t fw_claimed_pages(void);
+void fw_claimed_pages_done(void);
 /* map-dump = yes: the firmware's descriptors, then the normalized map. */
 void fw_map_dump(const struct fw_map *m);
 void fw_regions_dump(const struct mm_region *r, size_t n);

@@ -78,11 +78,27 @@ static void run_entry(EFI_HANDLE image, struct source *root,
 		  now == baseline ? "" : " LEAK");
 }
 
-/* A broken config: power off (exit-after, if read before the broken
- * line, still applies) or give the user time to read the error. */
-static EFI_STATUS config_failed(const struct config *cfg, EFI_STATUS st)
+/*
+ * Runway gives up before the menu (no file source, a broken config): it gives
+ * back the config and closes its volume (if on one), says whether anything it
+ * allocated since at_start stays claimed ("exit ... LEAK" if so), then
+ * powers off (exit-after, if read before the broken line, still applies)
+ * or gives the user time to read the error and returns st to the
+ * firmware.
+ */
+static EFI_STATUS leave(struct config *cfg, struct source *src,
+			EFI_STATUS st, uint64_t at_start)
 {
-	if (cfg->exit_after)
+	bool exit_after = cfg->exit_after;
+
+	FreePool(cfg);
+	if (src && src->root)
+		src->root->Close(src->root);
+	uint64_t now = fw_claimed_pages();
+	log_event("exit status=%s claimed_pages=%" PRIu64 " baseline=%" PRIu64 "%s\n",
+		  efi_status_name(st), now, at_start, now == at_start ? "" : " LEAK");
+	fw_claimed_pages_done();
+	if (exit_after)
 		power_off();
 	EFI_INPUT_KEY key;
 
@@ -138,15 +154,17 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	tsc_calibrate();
 	con_printf("Runway %s\n", RUNWAY_VERSION);
 
+	/* Before Runway's first allocation (the count's own buffer aside). */
+	uint64_t at_start = fw_claimed_pages();
 	cfg = AllocateZeroPool(sizeof *cfg);
 	if (!cfg)
 		return con_fail(EFI_OUT_OF_RESOURCES, "no memory for the configuration");
 	st = source_open(image, &root);
 	if (EFI_ERROR(st))
-		return st;
+		return leave(cfg, NULL, st, at_start);
 	st = read_config(&root, cfg);
 	if (EFI_ERROR(st))
-		return config_failed(cfg, st);
+		return leave(cfg, &root, st, at_start);
 
 	uint64_t baseline = fw_claimed_pages();
 	if (cfg->run_all)

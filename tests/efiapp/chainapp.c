@@ -87,7 +87,14 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 
 	if (fail) {
 		static const CHAR16 msg[] = L"chainapp failed on purpose";
-		CHAR16 *data = AllocatePool(sizeof msg);
+		CHAR16 *data = NULL;
+		/* Pool, as UEFI asks; boot-services data, not gnu-efi's
+		 * loader data: EDK2's Exit() copies exit data and never
+		 * frees the program's buffer, and Runway's leak accounting
+		 * counts loader data. */
+		if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePool, 3, EfiBootServicesData,
+						sizeof msg, (void **)&data)))
+			data = NULL;
 		if (data)
 			CopyMem(data, (void *)msg, sizeof msg);
 		uefi_call_wrapper(BS->Exit, 4, image, EFI_ABORTED,

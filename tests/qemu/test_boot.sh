@@ -90,6 +90,17 @@ boot missing "$missing" -- "$K/demo.elf=/boot/kernel.elf"
 expect_rc missing 3
 expect_line missing '^runway: error: /boot/nothing.elf: cannot open: EFI_NOT_FOUND'
 
+# A broken runway.conf (a control byte on line 4): the error names the
+# line and the byte.  Before Runway powers off (exit-after) or returns to
+# the firmware it gives back the config and closes its volume: nothing it
+# allocated since it started stays claimed, pool memory included.
+broken=$(conf "exit-after = yes" "kernel = /boot/kernel.elf" "cmdline = a$(printf '\001')b")
+boot broken-config "$broken" -- "$K/demo.elf=/boot/kernel.elf"
+expect_rc broken-config 3
+expect_line broken-config '^runway: error: runway.conf:4: control byte 0x01 at column 12'
+expect_line broken-config '^runway: exit status=EFI_LOAD_ERROR claimed_pages=[0-9]+ baseline=[0-9]+$'
+expect_no_line broken-config 'LEAK'
+
 # The example kernel users start from (examples/hello) boots and reports.
 cfg=$(conf "kernel = /boot/hello.elf" "cmdline = hello qemu-exit" "exit-after = yes")
 boot hello "$cfg" -- "$BUILD/examples/hello.elf=/boot/hello.elf"
