@@ -133,4 +133,12 @@ struct elf32_phdr {
 };
 _Static_assert(sizeof(struct elf32_phdr) == 32, "Elf32_Phdr");
 
+/* Read exactly len bytes at off through f (elf/read.c); err names the
+ * file, what was read, the offset and why (past the end, or the read's
+ * status). */
+struct elf_file;
+struct rw_err;
+int elf_read_at(const struct elf_file *f, uint64_t off, void *buf,
+		uint64_t len, const char *what, struct rw_err *err);
+
 #endif

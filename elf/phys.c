@@ -30,19 +30,6 @@ struct ehdr {
 	uint64_t entry, phoff;
 };
 
-static int read_at(const struct elf_file *f, uint64_t off, void *buf,
-		   uint64_t len, const char *what, struct rw_err *err)
-{
-	if (off > f->size || len > f->size - off)
-		return rw_fail(err, "%s: %s at offset %" PRIu64 " (+%" PRIu64 " bytes) lies past the end of the file (%" PRIu64 " bytes)",
-			       f->path, what, off, len, f->size);
-	uint64_t st = f->read(f->ctx, off, buf, len);
-	if (st)
-		return rw_fail(err, "%s: reading %s at offset %" PRIu64 " failed: %s",
-			       f->path, what, off,
-			       f->status_name ? f->status_name(st) : "error");
-	return 0;
-}
 
 static int read_ehdr(const struct elf_file *f, struct ehdr *eh,
 		     struct rw_err *err)
@@ -50,7 +37,7 @@ static int read_ehdr(const struct elf_file *f, struct ehdr *eh,
 	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
 	uint8_t ident[EI_NIDENT] = { 0 };
 
-	if (read_at(f, 0, ident, sizeof ident, "ELF identification", err))
+	if (elf_read_at(f, 0, ident, sizeof ident, "ELF identification", err))
 		return -1;
 	if (memcmp(ident, magic, 4))
 		return rw_fail(err, "%s: e_ident magic is %02x %02x %02x %02x, expected 7f 45 4c 46 (not an ELF file; a Multiboot kernel that is not ELF needs an address tag)",
@@ -61,7 +48,7 @@ static int read_ehdr(const struct elf_file *f, struct ehdr *eh,
 	eh->cls = ident[EI_CLASS];
 	if (eh->cls == ELFCLASS32) {
 		struct elf32_ehdr e = { 0 };
-		if (read_at(f, 0, &e, sizeof e, "ELF header", err))
+		if (elf_read_at(f, 0, &e, sizeof e, "ELF header", err))
 			return -1;
 		*eh = (struct ehdr){ ELFCLASS32, e.e_type, e.e_machine, e.e_phentsize,
 				     e.e_phnum, e.e_entry, e.e_phoff };
@@ -73,7 +60,7 @@ static int read_ehdr(const struct elf_file *f, struct ehdr *eh,
 				       f->path, eh->phentsize, sizeof(struct elf32_phdr));
 	} else if (eh->cls == ELFCLASS64) {
 		struct elf64_ehdr e = { 0 };
-		if (read_at(f, 0, &e, sizeof e, "ELF header", err))
+		if (elf_read_at(f, 0, &e, sizeof e, "ELF header", err))
 			return -1;
 		*eh = (struct ehdr){ ELFCLASS64, e.e_type, e.e_machine, e.e_phentsize,
 				     e.e_phnum, e.e_entry, e.e_phoff };
@@ -103,14 +90,14 @@ static int read_phdr(const struct elf_file *f, const struct ehdr *eh,
 
 	if (eh->cls == ELFCLASS32) {
 		struct elf32_phdr p = { 0 };
-		if (read_at(f, off, &p, sizeof p, "program header", err))
+		if (elf_read_at(f, off, &p, sizeof p, "program header", err))
 			return -1;
 		*ph = (struct phdr){ p.p_type, p.p_flags, p.p_offset, p.p_vaddr,
 				     p.p_paddr, p.p_filesz, p.p_memsz, p.p_align };
 		return 0;
 	}
 	struct elf64_phdr p = { 0 };
-	if (read_at(f, off, &p, sizeof p, "program header", err))
+	if (elf_read_at(f, off, &p, sizeof p, "program header", err))
 		return -1;
 	*ph = (struct phdr){ p.p_type, p.p_flags, p.p_offset, p.p_vaddr,
 			     p.p_paddr, p.p_filesz, p.p_memsz, p.p_align };

@@ -30,19 +30,6 @@ static bool canonical(uint64_t v)
 	return top == 0 || top == 0x1ffff;
 }
 
-static int read_at(const struct elf_file *f, uint64_t off, void *buf,
-		   uint64_t len, const char *what, struct rw_err *err)
-{
-	if (!in_file(off, len, f->size))
-		return rw_fail(err, "%s: %s at offset %" PRIu64 " (+%" PRIu64 " bytes) lies past the end of the file (%" PRIu64 " bytes)",
-			       f->path, what, off, len, f->size);
-	uint64_t st = f->read(f->ctx, off, buf, len);
-	if (st)
-		return rw_fail(err, "%s: reading %s at offset %" PRIu64 " failed: %s",
-			       f->path, what, off,
-			       f->status_name ? f->status_name(st) : "error");
-	return 0;
-}
 
 static int check_ehdr(const struct elf_file *f, const struct elf64_ehdr *eh,
 		      struct rw_err *err)
@@ -91,7 +78,7 @@ static int phdr_count(const struct elf_file *f, const struct elf64_ehdr *eh,
 		if (eh->e_shoff == 0 || eh->e_shentsize < sizeof sh)
 			return rw_fail(err, "%s: e_phnum is PN_XNUM but there is no section header 0 (e_shoff %" PRIu64 ", e_shentsize %u)",
 				       f->path, eh->e_shoff, eh->e_shentsize);
-		if (read_at(f, eh->e_shoff, &sh, sizeof sh, "section header 0", err))
+		if (elf_read_at(f, eh->e_shoff, &sh, sizeof sh, "section header 0", err))
 			return -1;
 		*ret_n = sh.sh_info;
 	}
@@ -144,7 +131,7 @@ static int read_dynamic(const struct elf_file *f, const struct elf64_phdr *ph,
 	dyn->present = true;
 	for (uint64_t i = 0; i < n; i++) {
 		struct elf64_dyn d = { 0 };
-		if (read_at(f, ph->p_offset + i * sizeof d, &d, sizeof d,
+		if (elf_read_at(f, ph->p_offset + i * sizeof d, &d, sizeof d,
 			    "dynamic entry", err))
 			return -1;
 		switch (d.d_tag) {
@@ -190,7 +177,7 @@ static int read_header(const struct elf_file *f, struct elf64_ehdr *ret_eh,
 	if (f->size < sizeof *ret_eh)
 		return rw_fail(err, "%s: file is %" PRIu64 " bytes, too small for an ELF header (%zu)",
 			       f->path, f->size, sizeof *ret_eh);
-	if (read_at(f, 0, ret_eh, sizeof *ret_eh, "ELF header", err) ||
+	if (elf_read_at(f, 0, ret_eh, sizeof *ret_eh, "ELF header", err) ||
 	    check_ehdr(f, ret_eh, err))
 		return -1;
 	return phdr_count(f, ret_eh, ret_nph, err);
@@ -241,7 +228,7 @@ static int walk_phdrs(const struct elf_file *f, const struct elf64_ehdr *eh,
 {
 	for (uint64_t i = 0; i < nph; i++) {
 		struct elf64_phdr ph = { 0 };
-		if (read_at(f, eh->e_phoff + i * eh->e_phentsize, &ph, sizeof ph,
+		if (elf_read_at(f, eh->e_phoff + i * eh->e_phentsize, &ph, sizeof ph,
 			    "program header", err))
 			return -1;
 		if (ph.p_type == PT_INTERP && !f->verify_only)

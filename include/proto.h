@@ -270,6 +270,10 @@ const struct protocol *proto_probe(const uint8_t *head, size_t len);
 int fb_closest(const struct fb_info *fb, uint32_t width, uint32_t height,
 	       uint32_t depth);
 
+/* A machine-readable log line through run->log (nothing when it is NULL). */
+void proto_say(const struct proto_run *run, const char *f, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The known protocol names, comma-separated, for error messages. */
 const char *proto_names(void);
 

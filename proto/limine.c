@@ -17,7 +17,6 @@
  */
 #include "proto.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "acpi.h"
@@ -108,21 +107,6 @@ static struct lim_state {
 	uint64_t *efi_memmap_response;
 } lim;
 
-static void say(const struct proto_run *run, const char *f, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void say(const struct proto_run *run, const char *f, ...)
-{
-	char line[256];
-	va_list ap;
-
-	if (!run->log)
-		return;
-	va_start(ap, f);
-	fmt_v(line, sizeof line, f, ap);
-	va_end(ap);
-	run->log(run->log_ctx, line);
-}
 
 /* ---- the kernel's image ---- */
 
@@ -328,14 +312,14 @@ static int limine_plan(struct proto_run *run, struct rw_err *err)
 		return -1;
 	run->identity_map = lim.revision == 0;
 	run->state = &lim;
-	say(run, "limine base_revision=%" PRIu64 " asked=%" PRIu64 "%s requests=%zu unknown=%zu outside_markers=%zu stack=%" PRIu64 " entry=0x%" PRIx64 " paging=%d",
+	proto_say(run, "limine base_revision=%" PRIu64 " asked=%" PRIu64 "%s requests=%zu unknown=%zu outside_markers=%zu stack=%" PRIu64 " entry=0x%" PRIx64 " paging=%d",
 	    lim.revision, lim.asked_revision,
 	    lim.asked_revision > LIM_BASE_REVISION_MAX ? " (newer than Runway's: tag left unchanged)" : "",
 	    lim.nrequests, lim.nunknown, lim.noutside, lim.stack_size, lim.entry,
 	    run->la57 ? 5 : 4);
 	for (int r = 0; r < LIM_REQ_COUNT; r++)
 		if (lim.req[r] && field(r, 32) > 0)
-			say(run, "limine request=%s revision=%" PRIu64, request_name[r],
+			proto_say(run, "limine request=%s revision=%" PRIu64, request_name[r],
 			    field(r, 32));
 	return 0;
 }
@@ -407,7 +391,7 @@ static uint64_t *respond(const struct proto_run *run, int r, uint64_t size,
 		return NULL;
 	resp[0] = revision;
 	if (field(r, 40))
-		say(run, "limine request=%s had a response pointer (0x%" PRIx64 ") already: replaced",
+		proto_say(run, "limine request=%s had a response pointer (0x%" PRIx64 ") already: replaced",
 		    request_name[r], field(r, 40));
 	put_word(lim.req[r] + 40, virt);
 	return resp;
@@ -563,7 +547,7 @@ static int load_internal(const struct proto_run *run, uint64_t *ptrs, size_t *n,
 		}
 		if (flags & LIM_INTERNAL_MODULE_REQUIRED)
 			return rw_fail(err, "limine: required internal module %" PRIu64 ": %s", i, why.msg);
-		say(run, "limine internal module %" PRIu64 " skipped: %s", i, why.msg);
+		proto_say(run, "limine internal module %" PRIu64 " skipped: %s", i, why.msg);
 	}
 	return 0;
 }
@@ -640,9 +624,9 @@ static int respond_simple(const struct proto_run *run)
 	if (lim.req[LIM_REQ_EFI_MEMMAP])
 		lim.efi_memmap_response = respond(run, LIM_REQ_EFI_MEMMAP, 40, 0);
 	if (lim.req[LIM_REQ_DTB])
-		say(run, "limine request=dtb ignored: no device tree on x86");
+		proto_say(run, "limine request=dtb ignored: no device tree on x86");
 	if (lim.req[LIM_REQ_TERMINAL])
-		say(run, "limine request=terminal ignored: deprecated, not provided");
+		proto_say(run, "limine request=terminal ignored: deprecated, not provided");
 	return 0;
 }
 
@@ -755,7 +739,7 @@ static int respond_mp(struct proto_run *run, struct rw_err *err)
 		if (x2 || lim.cpus[i].apic_id < 0xff) /* 0xff: broadcast */
 			lim.cpus[kept++] = lim.cpus[i];
 	if (kept < lim.ncpus)
-		say(run, "limine mp: %zu processors with APIC IDs from 255 up left out (xAPIC mode)",
+		proto_say(run, "limine mp: %zu processors with APIC IDs from 255 up left out (xAPIC mode)",
 		    lim.ncpus - kept);
 	lim.ncpus = kept;
 	for (size_t i = 0; i < lim.ncpus; i++) {
@@ -802,7 +786,7 @@ static int respond_mp(struct proto_run *run, struct rw_err *err)
 		.cpu_ptrs = ptrs,
 		.x2apic = x2,
 	};
-	say(run, "limine mp cpus=%zu bsp_lapic_id=%u x2apic=%d", naps + 1, bsp, x2);
+	proto_say(run, "limine mp cpus=%zu bsp_lapic_id=%u x2apic=%d", naps + 1, bsp, x2);
 	return 0;
 }
 

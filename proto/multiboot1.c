@@ -120,12 +120,8 @@ static int mb1_prepare(struct proto_run *run, struct rw_err *err)
 	mb1.info = in;
 	run->entry = k->img->entry;
 	run->arg = mb1.arena.phys;
-	if (run->log) {
-		char line[128];
-		fmt(line, sizeof line, "multiboot1 info=0x%" PRIx64 " entry=0x%" PRIx64 " flags=0x%x",
-		    mb1.arena.phys, run->entry, mb1.h.flags);
-		run->log(run->log_ctx, line);
-	}
+	proto_say(run, "multiboot1 info=0x%" PRIx64 " entry=0x%" PRIx64 " flags=0x%x",
+		  mb1.arena.phys, run->entry, mb1.h.flags);
 	return 0;
 }
 

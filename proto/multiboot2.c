@@ -18,7 +18,6 @@
  */
 #include "mbcommon.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 /* What parse found and prepare built, kept for finish.  One boot at a
@@ -33,21 +32,6 @@ static struct mb2_state {
 	uint64_t efi_cap;            /* bytes the EFI memory map tag may hold */
 } mb2;
 
-static void say(const struct proto_run *run, const char *f, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void say(const struct proto_run *run, const char *f, ...)
-{
-	char line[256];
-	va_list ap;
-
-	if (!run->log)
-		return;
-	va_start(ap, f);
-	fmt_v(line, sizeof line, f, ap);
-	va_end(ap);
-	run->log(run->log_ctx, line);
-}
 
 static bool mb2_probe(const uint8_t *head, size_t len)
 {
@@ -124,7 +108,7 @@ static int mb2_plan(struct proto_run *run, struct rw_err *err)
 		if (!h->request_optional[i])
 			return rw_fail(err, "%s: the Multiboot2 header requires information tag %u (%s), which Runway cannot give: %s",
 				       path, t, mb2_tag_name(t), why);
-		say(run, "multiboot2 request=%u (%s) optional: not given: %s", t,
+		proto_say(run, "multiboot2 request=%u (%s) optional: not given: %s", t,
 		    mb2_tag_name(t), why);
 	}
 	if (h->has_console_flags && (h->console_flags & 1) &&
@@ -132,7 +116,7 @@ static int mb2_plan(struct proto_run *run, struct rw_err *err)
 		return rw_fail(err, "%s: the Multiboot2 header requires a console, and the firmware has no linear framebuffer (Runway has no EGA text mode to give)",
 			       path);
 	if (h->has_efi64_entry && !mb2.efi)
-		say(run, "multiboot2 efi-amd64-entry=0x%x ignored: no EFI boot services tag",
+		proto_say(run, "multiboot2 efi-amd64-entry=0x%x ignored: no EFI boot services tag",
 		    h->efi64_entry);
 	run->jump = mb2.efi ? PROTO_JUMP_EFI : PROTO_JUMP_I386;
 	run->eax = MB2_BOOT_MAGIC;
@@ -295,7 +279,7 @@ static int mb2_prepare(struct proto_run *run, struct rw_err *err)
 	mb2.maps_at = mb2.arena.used;
 	run->entry = run->k->img->entry;
 	run->arg = mb2.arena.phys;
-	say(run, "multiboot2 info=0x%" PRIx64 " entry=0x%" PRIx64 " mode=%s requests=%zu",
+	proto_say(run, "multiboot2 info=0x%" PRIx64 " entry=0x%" PRIx64 " mode=%s requests=%zu",
 	    mb2.arena.phys, run->entry, mb2.efi ? "efi-amd64" : "i386",
 	    mb2.h.nrequests);
 	return 0;

@@ -5,6 +5,7 @@
  */
 #include "proto.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 static const struct protocol *const protocols[] = {
@@ -81,4 +82,17 @@ int fb_closest(const struct fb_info *fb, uint32_t width, uint32_t height,
 		}
 	}
 	return best;
+}
+
+void proto_say(const struct proto_run *run, const char *f, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!run->log)
+		return;
+	va_start(ap, f);
+	fmt_v(line, sizeof line, f, ap);
+	va_end(ap);
+	run->log(run->log_ctx, line);
 }
