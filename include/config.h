@@ -29,6 +29,24 @@ enum config_kind {
 	CONFIG_EFI = 3,
 };
 
+/* Where a menu entry was written: runway.conf, a Boot Loader Specification
+ * type #1 file (a .conf in /loader/entries) or a unified kernel image found in
+ * /EFI/Linux (type #2). */
+enum config_origin {
+	CONFIG_FROM_RUNWAY = 0,
+	CONFIG_FROM_BLS = 1,
+	CONFIG_FROM_UKI = 2,
+};
+
+/* loader.conf's console-mode: keep the firmware's mode (the default), the
+ * mode the firmware calls best (auto), the largest (max), or mode N. */
+enum config_console_mode {
+	CONFIG_CONSOLE_KEEP = 0,
+	CONFIG_CONSOLE_AUTO,
+	CONFIG_CONSOLE_MAX,
+	CONFIG_CONSOLE_NUMBER,
+};
+
 struct config_module {
 	char path[CONFIG_PATH_MAX];
 	char string[CONFIG_MODULE_STRING_MAX];
@@ -59,11 +77,16 @@ struct config_entry {
 	size_t nmodule_sha256;
 	struct config_module modules[CONFIG_MAX_MODULES];
 	unsigned line; /* where it starts, for messages */
+	enum config_origin origin;
 };
 
 struct config {
 	unsigned timeout;
 	bool timeout_set;     /* the config has a timeout line */
+	bool menu_force;      /* show the menu and wait for a key: no countdown */
+	bool editor_off;      /* `e` does nothing (loader.conf `editor no`) */
+	enum config_console_mode console_mode;
+	unsigned console_mode_number; /* with CONFIG_CONSOLE_NUMBER */
 	size_t default_entry; /* index */
 	bool exit_after;
 	bool run_all;
