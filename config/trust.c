@@ -1,7 +1,8 @@
 /*
  * trust.c - the rules Secure Boot adds to a configuration (include/trust.h):
  * the config must be the enrolled one, and with it every file Runway
- * itself runs or hands to a kernel must be pinned.
+ * itself runs or hands to a kernel must be pinned, or, when Runway was
+ * started by shim, pass shim's Verify.
  */
 #include "trust.h"
 
@@ -47,6 +48,8 @@ static int kernel_check(const struct trust *t, const struct config_entry *e,
 		return rw_fail(err,
 			       "entry '%s': Secure Boot is on and no runway.conf digest is enrolled in Runway, so kernel %s cannot be trusted: " NOT_ENROLLED_HOW,
 			       title(e), e->path);
+	if (t->shim)
+		return 0; /* shim's Verify judges what is not pinned */
 	if (!e->has_sha256)
 		return rw_fail(err,
 			       "entry '%s': Secure Boot is on: kernel %s is not pinned; add 'sha256 = ' to runway.conf and enrol it again",
@@ -68,7 +71,7 @@ static int efi_check(const struct trust *t, const struct config_entry *e,
 		return rw_fail(err,
 			       "entry '%s': Secure Boot is on and no runway.conf digest is enrolled in Runway, so initrd %s cannot be trusted: " NOT_ENROLLED_HOW,
 			       title(e), e->initrd);
-	if (!e->has_initrd_sha256)
+	if (!e->has_initrd_sha256 && !t->shim)
 		return rw_fail(err,
 			       "entry '%s': Secure Boot is on: initrd %s is not pinned; add 'initrd-sha256 = ' to runway.conf and enrol it again",
 			       title(e), e->initrd);

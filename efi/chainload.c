@@ -53,12 +53,15 @@ static EFI_STATUS read_pinned(struct source *root, const char *what,
 	if (EFI_ERROR(st))
 		return st;
 	tpm_measure_file(what[0] ? what : "efi", path, buf, f.size);
-	if (pinned) {
+	/* An unpinned program is left to the firmware's LoadImage; an
+	 * unpinned initrd, under Secure Boot, to shim's Verify. */
+	if (pinned)
 		st = pin_check_buffer(what, path, buf, f.size, want);
-		if (EFI_ERROR(st)) {
-			FreePool(buf);
-			return st;
-		}
+	else if (what[0] && secure_needs_verify(false))
+		st = secure_verify_unpinned(what, path, buf, f.size);
+	if (EFI_ERROR(st)) {
+		FreePool(buf);
+		return st;
 	}
 	*ret_buf = buf;
 	*ret_size = f.size;

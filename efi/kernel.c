@@ -37,20 +37,23 @@ static uint64_t whole_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 }
 
 /*
- * 3. the pin and the measurement.  A pinned file, and any kernel booted
- * on a machine with a TPM, is read once, whole, into memory, its hash
- * checked and its bytes measured there; every later read (headers,
- * segments) comes from those bytes, so storage that answers differently
- * the second time cannot get other bytes loaded than the ones that were
- * checked and measured.  Other kernels are read straight into place.
+ * 3. the pin, shim's Verify and the measurement.  A pinned file, one
+ * that Secure Boot has shim verify instead (no pin), and any kernel
+ * booted on a machine with a TPM, is read once, whole, into memory, its
+ * hash checked (or its bytes handed to shim) and its bytes measured
+ * there; every later read (headers, segments) comes from those bytes, so
+ * storage that answers differently the second time cannot get other
+ * bytes loaded than the ones that were checked and measured.  Other
+ * kernels are read straight into place.
  */
 static EFI_STATUS read_pinned(struct load *L, const struct config_entry *e)
 {
 	bool measure = !L->verify && tpm_present();
+	bool shim = !L->verify && secure_needs_verify(e->has_sha256);
 	void *buf;
 	EFI_STATUS st;
 
-	if (!e->has_sha256 && !measure)
+	if (!e->has_sha256 && !measure && !shim)
 		return EFI_SUCCESS;
 	st = file_read_whole(&L->file, "kernel", UINT64_MAX / 2, &buf);
 	if (EFI_ERROR(st))
@@ -64,6 +67,11 @@ static EFI_STATUS read_pinned(struct load *L, const struct config_entry *e)
 		if (EFI_ERROR(st))
 			return st;
 		L->pin = e->sha256;
+	} else if (shim) {
+		st = secure_verify_unpinned("kernel", e->path, L->whole, L->whole_size);
+		if (EFI_ERROR(st))
+			return st;
+		L->shim_verified = true;
 	}
 	L->ef.read = whole_read;
 	L->ef.ctx = L;

@@ -249,6 +249,7 @@ struct load {
 	uint8_t *whole;          /* a pinned file, read once (pool) */
 	uint64_t whole_size;
 	const uint8_t *pin;      /* the kernel's pin, when it has one */
+	bool shim_verified;      /* no pin: shim's Verify accepted the kernel */
 	uint64_t modules_below;  /* set from the protocol's plan */
 	struct elf_image img;
 	struct elf_load ld;
@@ -368,6 +369,18 @@ EFI_STATUS secure_check_entry(const struct config_entry *e);
 EFI_STATUS secure_check_edit(const struct config_entry *e);
 /* Was the SecureBoot variable 1 at secure_check_config? */
 bool secure_boot_on(void);
+/* Must a file with(out) a pin be verified by shim once read?  True for an
+ * unpinned file with Secure Boot on (the entry check let it through, so
+ * shim is there). */
+bool secure_needs_verify(bool pinned);
+/*
+ * An unpinned file's bytes, whole, as read into place: with Secure Boot
+ * on, shim's lock protocol must accept them (logs "shim verify path=PATH
+ * ok"); refused, the message names what, the path and shim's status,
+ * which is returned.  Without Secure Boot, EFI_SUCCESS.
+ */
+EFI_STATUS secure_verify_unpinned(const char *what, const char *path,
+				  const void *buf, uint64_t size);
 
 /* ---- menu.c ---- */
 /*

@@ -74,13 +74,18 @@ int modules_load_file(void *ctx, const char *path, struct loaded_module *ret,
 		return rw_fail(err, "%s: %s", path, why.msg);
 	ret->string = "";
 	/* The kernel file again (Limine's kernel file response): a pinned
-	 * kernel's pin holds for this read too. */
-	if (src->L->pin && strcmp(path, src->L->k.path) == 0 &&
-	    EFI_ERROR(pin_check_buffer("kernel file", path,
-				       (const void *)(uintptr_t)ret->phys,
-				       ret->size, src->L->pin)))
+	 * kernel's pin holds for this read too, and a kernel shim vouched
+	 * for is shown to shim again. */
+	const void *bytes = (const void *)(uintptr_t)ret->phys;
+	bool kernel = strcmp(path, src->L->k.path) == 0;
+	if (kernel && src->L->pin &&
+	    EFI_ERROR(pin_check_buffer("kernel file", path, bytes, ret->size,
+				       src->L->pin)))
 		return rw_fail(err, "%s: the kernel file read again does not match its pin",
 			       path);
+	if (kernel && src->L->shim_verified &&
+	    EFI_ERROR(secure_verify_unpinned("kernel file", path, bytes, ret->size)))
+		return rw_fail(err, "%s: shim refused the kernel file read again", path);
 	return 0;
 }
 
@@ -95,13 +100,16 @@ EFI_STATUS modules_load(struct load *L, struct source *root,
 			return con_fail(EFI_LOAD_ERROR, "module %s: %s", cm->path, err.msg);
 		lm->string = cm->string;
 		L->k.nmodules = m + 1;
-		if (cm->has_sha256) {
-			uint8_t *bytes = (uint8_t *)(uintptr_t)lm->phys;
-			EFI_STATUS st = pin_check_buffer("module", cm->path, bytes,
-							 lm->size, cm->sha256);
-			if (EFI_ERROR(st))
-				return st;
-		}
+		/* Checked on the bytes in place: what the kernel gets. */
+		uint8_t *bytes = (uint8_t *)(uintptr_t)lm->phys;
+		EFI_STATUS st = EFI_SUCCESS;
+		if (cm->has_sha256)
+			st = pin_check_buffer("module", cm->path, bytes, lm->size,
+					      cm->sha256);
+		else if (secure_needs_verify(false))
+			st = secure_verify_unpinned("module", cm->path, bytes, lm->size);
+		if (EFI_ERROR(st))
+			return st;
 	}
 	return EFI_SUCCESS;
 }

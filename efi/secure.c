@@ -7,7 +7,10 @@
  * covers .rwconf, so the enrolled digest); Runway refuses a runway.conf
  * whose SHA-256 differs; the config's pins cover every kernel, module and
  * initrd; efi = programs go through the firmware's LoadImage, which
- * verifies them itself.  docs/DESIGN.md, "Secure Boot".
+ * verifies them itself.  Started by shim, a file the config does not pin
+ * may instead be vouched for by shim's lock protocol, which checks the
+ * bytes against the keys shim trusts (its vendor certificate, MOK).
+ * docs/DESIGN.md, "Secure Boot".
  */
 #include "loader.h"
 
@@ -46,6 +49,37 @@ static const struct rwconf rwconf = { .magic = { 'R', 'W', 'C', 'O', 'N', 'F', '
 
 static struct trust state;
 
+/*
+ * shim's lock protocol (shim's own headers, shim.h / protocol_v1.h, are
+ * where it is defined; these definitions are Runway's).  Only Verify is
+ * used: it checks a buffer holding a whole file (a signed PE image, for a
+ * real shim) and answers EFI_SUCCESS or why not.  On x86-64 shim is built
+ * with the System V calling convention, not the UEFI one, and the size is
+ * 32 bits wide.  Hash and Context are shim's helpers for its own MOK
+ * manager; they are listed for the layout only.
+ */
+#define SHIM_LOCK_GUID \
+	{ 0x605dab50, 0xe046, 0x4300, { 0xab, 0xb6, 0x3d, 0xd8, 0x10, 0xdd, 0x8b, 0x23 } }
+
+struct shim_lock {
+	EFI_STATUS __attribute__((sysv_abi)) (*verify)(void *buffer, uint32_t size);
+	void *hash;    /* (data, size, PE context, sha256 out, sha1 out) */
+	void *context; /* (data, size, PE context out) */
+};
+
+static struct shim_lock *shim;
+
+static struct shim_lock *find_shim(void)
+{
+	static EFI_GUID guid = SHIM_LOCK_GUID;
+	struct shim_lock *lock = NULL;
+
+	if (EFI_ERROR(BS->LocateProtocol(&guid, NULL, (void **)&lock)) || !lock ||
+	    !lock->verify)
+		return NULL;
+	return lock;
+}
+
 static bool read_secure_boot(void)
 {
 	static EFI_GUID global = EFI_GLOBAL_VARIABLE;
@@ -73,12 +107,14 @@ EFI_STATUS secure_check_config(const void *text, uint64_t len)
 		enrolled[i] = rc->sha256[i];
 	state.secure_boot = read_secure_boot();
 	state.enrolled = trust_digest_enrolled(enrolled);
+	shim = find_shim();
+	state.shim = shim != NULL;
 	sha256_init(&h);
 	sha256_update(&h, text, len);
 	sha256_final(&h, got);
 	sha256_hex(got, hex);
-	log_event("secureboot enabled=%d enrolled=%d config_sha256=%s\n",
-		  state.secure_boot, state.enrolled, hex);
+	log_event("secureboot enabled=%d enrolled=%d config_sha256=%s shim=%d\n",
+		  state.secure_boot, state.enrolled, hex, state.shim);
 	if (!state.secure_boot)
 		return EFI_SUCCESS;
 	if (trust_config_check(enrolled, got, &err))
@@ -104,4 +140,34 @@ EFI_STATUS secure_check_edit(const struct config_entry *e)
 	return con_fail(EFI_SECURITY_VIOLATION,
 			"entry '%s': Secure Boot is on: the command line is the signed runway.conf's and cannot be edited at the menu",
 			e->title[0] ? e->title : e->path);
+}
+
+bool secure_needs_verify(bool pinned)
+{
+	return state.secure_boot && !pinned;
+}
+
+EFI_STATUS secure_verify_unpinned(const char *what, const char *path,
+				  const void *buf, uint64_t size)
+{
+	EFI_STATUS st;
+
+	if (!state.secure_boot)
+		return EFI_SUCCESS;
+	/* trust_entry_check lets an unpinned file through only with shim:
+	 * without it, this is a caller that forgot to ask. */
+	if (!shim)
+		return con_fail(EFI_SECURITY_VIOLATION,
+				"%s %s: Secure Boot is on, the file is not pinned and shim is not there to verify it",
+				what, path);
+	if (size > UINT32_MAX)
+		return con_fail(EFI_BAD_BUFFER_SIZE,
+				"%s %s: %" PRIu64 " bytes: shim's Verify takes at most 4 GiB - 1",
+				what, path, size);
+	st = shim->verify((void *)buf, (uint32_t)size);
+	if (EFI_ERROR(st))
+		return con_fail(st, "%s %s: not pinned, and shim's Verify refused it: %s",
+				what, path, efi_status_name(st));
+	log_event("shim verify path=%s ok\n", path);
+	return EFI_SUCCESS;
 }

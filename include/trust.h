@@ -18,6 +18,9 @@
 struct trust {
 	bool secure_boot;   /* the firmware's SecureBoot variable is 1 */
 	bool enrolled;      /* a config digest is enrolled in the image */
+	bool shim;          /* shim's lock protocol is installed: Runway was
+			     * started by shim, whose Verify can vouch for a
+			     * file the config does not pin */
 };
 
 /* Is a digest enrolled?  All zero bytes means none (tools/sign.sh -C
@@ -36,7 +39,9 @@ int trust_config_check(const uint8_t enrolled[32], const uint8_t got[32],
  * kernel entry needs an enrolled config and pins on the kernel and on
  * every module; an efi entry's initrd needs an enrolled config and a pin
  * (the program itself is verified by the firmware's LoadImage); a verify
- * entry runs nothing and is always allowed.  0 if allowed, else -1 with
+ * entry runs nothing and is always allowed.  Started by shim, a file the
+ * enrolled config does not pin is allowed too: the loader then has shim's
+ * Verify check its bytes as read (efi/secure.c).  0 if allowed, else -1 with
  * err naming the entry, the unpinned file and what to do.
  */
 int trust_entry_check(const struct trust *t, const struct config_entry *e,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_secureboot.sh - Runway under OVMF's Secure Boot firmware with
 # Debian's snakeoil keys enrolled (ovmf/run.sh --secure-boot), signed with
-# tools/sign.sh.  Five boots:
+# tools/sign.sh.  Six boots:
 #   sb-enrolled   signed, config enrolled: an unpinned kernel and an
-#                 unpinned module are refused, then the pinned kernel boots
+#                 unpinned module are refused (no shim: nothing can vouch
+#                 for them), then the pinned kernel boots
 #   sb-edit       signed, config enrolled: the menu's command line editor
 #                 is refused, the entry then boots as enrolled
 #   sb-tampered   the same signed image, one byte of the config changed:
@@ -11,6 +12,13 @@
 #   sb-no-config  signed, nothing enrolled: a pinned kernel is refused with
 #                 how to enrol; an unsigned efi program is refused by the
 #                 firmware (a security violation), a signed one runs
+#   sb-shim       a stand-in for shim (tests/efiapp/fakeshim.c, signed, as
+#                 BOOTX64.EFI) installs shim's lock protocol, trusting a
+#                 list of SHA-256 digests, and starts signed Runway: what
+#                 the enrolled config does not pin is verified by it (an
+#                 unlisted kernel and module refused with its status, a
+#                 wrong pin refused without asking shim, an unpinned
+#                 initrd and an unpinned kernel and module accepted)
 #   sb-unsigned   unsigned Runway: the firmware does not start it
 # And on the host: the image ends where its sections end, and sbsign
 # signs it without a warning.
@@ -96,7 +104,7 @@ enrolled_cfg=$cfg
 LOADER=$SB/enrolled.efi boot sb-enrolled "$cfg" --secure-boot --timeout 120 -- \
 	"$K/demo.elf=/boot/kernel.elf" "$module=/boot/one.txt" "$module=/boot/two.txt"
 expect_rc sb-enrolled 0
-expect_line sb-enrolled "^runway: secureboot enabled=1 enrolled=1 config_sha256=$csum"
+expect_line sb-enrolled "^runway: secureboot enabled=1 enrolled=1 config_sha256=$csum shim=0"
 expect_line sb-enrolled "^runway: error: entry 'unpinned': Secure Boot is on: kernel /boot/kernel.elf is not pinned"
 expect_line sb-enrolled "^runway: error: entry 'unpinned-module': Secure Boot is on: module /boot/two.txt is not pinned"
 expect_line sb-enrolled '^runway: entry-done index=2 status=EFI_SECURITY_VIOLATION claimed_pages=([0-9]+) baseline=\1$'
@@ -145,6 +153,60 @@ expect_line sb-no-config '^runway: run-all done entries=3'
 expect_no_line sb-no-config '^runway: entry-done .*LEAK'
 if [ "$(tr -d '\r' <"$log" | grep -c '^chainapp: started')" -eq 1 ]; then ok "sb-no-config: only the signed program ran"
 else not_ok "sb-no-config: chainapp starts" "want exactly one (log: $log)"
+fi
+
+# ---- sb-shim: unpinned files verified by (a stand-in for) shim ----
+# The fake shim trusts the demo kernel, one module and the initrd; a
+# kernel one byte longer and another module are not in its list.
+other=$SB/other.elf
+cat "$K/demo.elf" >"$other" && printf 'x' >>"$other"
+osum=$(sha256sum "$other" | cut -d' ' -f1)
+bad_module=$SB/bad-module.txt
+printf 'a module shim does not know\n' >"$bad_module"
+initrd=$SB/initrd.img
+head -c 3000 /dev/urandom >"$initrd"
+sha256sum "$K/demo.elf" "$module" "$initrd" >"$SB/fakeshim.sha256"
+signed_shim=$SB/fakeshim-signed.efi
+echo "$PASS" | openssl pkey -in "$KEY" -passin stdin -out "$SB/snakeoil.key" 2>/dev/null
+sbsign --key "$SB/snakeoil.key" --cert "$CERT" --output "$signed_shim" "$BUILD/fakeshim.efi" >/dev/null 2>&1
+rm -f "$SB/snakeoil.key"
+cfg=$(conf "run-all = yes" "exit-after = yes" \
+	"entry = unlisted-kernel" "kernel = /boot/other.elf" "cmdline = $CMDLINE" \
+	"entry = unlisted-module" "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" \
+	"module = /boot/bad.txt" \
+	"entry = wrong-pin" "kernel = /boot/kernel.elf" "sha256 = $osum" \
+	"entry = shim-initrd" "efi = /EFI/tools/signed.efi" "initrd = /boot/initrd.img" \
+	"entry = shim-kernel" "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" \
+	"module = /boot/one.txt")
+sign "$SB/shim-runway.efi" -C "$cfg" || not_ok "sign.sh -C (sb-shim)" "$(tr '\n' '|' <"$SB/shim-runway.efi.log")"
+LOADER=$signed_shim boot sb-shim "$cfg" --secure-boot --timeout 150 -- \
+	"$SB/shim-runway.efi=/EFI/BOOT/runway.efi" "$SB/fakeshim.sha256=/EFI/BOOT/fakeshim.sha256" \
+	"$K/demo.elf=/boot/kernel.elf" "$other=/boot/other.elf" "$module=/boot/one.txt" \
+	"$bad_module=/boot/bad.txt" "$initrd=/boot/initrd.img" "$signed_app=/EFI/tools/signed.efi"
+expect_rc sb-shim 0
+expect_line sb-shim '^fakeshim: trusted=3'
+expect_line sb-shim '^runway: secureboot enabled=1 enrolled=1 config_sha256=[0-9a-f]{64} shim=1'
+expect_line sb-shim '^runway: error: kernel /boot/other.elf: not pinned, and shim.s Verify refused it: EFI_SECURITY_VIOLATION'
+expect_line sb-shim '^runway: entry-done index=1 status=EFI_SECURITY_VIOLATION claimed_pages=([0-9]+) baseline=\1$'
+expect_line sb-shim '^runway: error: module /boot/bad.txt: not pinned, and shim.s Verify refused it: EFI_SECURITY_VIOLATION'
+expect_line sb-shim '^runway: entry-done index=2 status=EFI_SECURITY_VIOLATION claimed_pages=([0-9]+) baseline=\1$'
+expect_line sb-shim "^runway: error: /boot/kernel.elf: SHA-256 mismatch: file has $ksum, the entry pins $osum"
+expect_line sb-shim '^runway: entry-done index=3 status=EFI_SECURITY_VIOLATION claimed_pages=([0-9]+) baseline=\1$'
+expect_line sb-shim '^runway: shim verify path=/boot/initrd.img ok'
+ih=$(fnv1a64 "$initrd")
+expect_line sb-shim "^chainapp: initrd bytes=3000 fnv1a64=${ih^^}\$"
+expect_line sb-shim '^runway: entry-done index=4 status=EFI_SUCCESS'
+expect_line sb-shim '^runway: shim verify path=/boot/kernel.elf ok'
+expect_line sb-shim '^runway: shim verify path=/boot/one.txt ok'
+expect_line sb-shim '^kernel: PASS'
+expect_no_line sb-shim '^runway: entry-done .*LEAK'
+# Each unpinned file shown to shim once, the pinned one never: the
+# unlisted kernel, the listed kernel and unlisted module of entry 2, the
+# initrd, the kernel and module of entry 5.
+acc=$(tr -d '\r' <"$log" | grep -c '^fakeshim: verify bytes=[0-9]* sha256=[0-9a-f]* accepted$')
+ref=$(tr -d '\r' <"$log" | grep -c '^fakeshim: verify bytes=[0-9]* sha256=[0-9a-f]* refused$')
+if [ "$acc" -eq 4 ] && [ "$ref" -eq 2 ]; then ok "sb-shim: shim's Verify called 6 times: 4 accepted, 2 refused"
+else not_ok "sb-shim: Verify calls" "accepted=$acc refused=$ref, want 4 and 2 (log: $log)"
 fi
 
 # ---- sb-unsigned: the firmware refuses Runway itself ----

@@ -14,6 +14,8 @@
 static const struct trust off = { .secure_boot = false, .enrolled = false };
 static const struct trust on_none = { .secure_boot = true, .enrolled = false };
 static const struct trust on_enrolled = { .secure_boot = true, .enrolled = true };
+static const struct trust on_none_shim = { .secure_boot = true, .enrolled = false, .shim = true };
+static const struct trust on_enrolled_shim = { .secure_boot = true, .enrolled = true, .shim = true };
 
 static struct config_entry kernel(bool pinned)
 {
@@ -146,6 +148,25 @@ static void efi_initrd_needs_enrolled_pin(void **state)
 	expect_allowed(&on_enrolled, &e);
 }
 
+/* Started by shim: what the config does not pin is left to shim's Verify
+ * (the loader calls it on the bytes read), but the config must still be
+ * enrolled, since it carries the command line. */
+static void shim_vouches_for_unpinned_files_of_an_enrolled_config(void **state)
+{
+	(void)state;
+	struct config_entry e = kernel(false);
+	add_module(&e, "/boot/a", true);
+	add_module(&e, "/boot/b", false);
+	expect_allowed(&on_enrolled_shim, &e);
+	expect_refused(&on_none_shim, &e, "tools/sign.sh -C");
+
+	struct config_entry c = { .kind = CONFIG_EFI };
+	strcpy(c.path, "/EFI/linux.efi");
+	strcpy(c.initrd, "/initrd.img");
+	expect_allowed(&on_enrolled_shim, &c);
+	expect_refused(&on_none_shim, &c, "tools/sign.sh -C");
+}
+
 static void verify_entry_runs_nothing_and_is_allowed(void **state)
 {
 	(void)state;
@@ -168,6 +189,7 @@ int main(void)
 		cmocka_unit_test(pinned_kernel_and_modules_run),
 		cmocka_unit_test(efi_program_is_left_to_the_firmware),
 		cmocka_unit_test(efi_initrd_needs_enrolled_pin),
+		cmocka_unit_test(shim_vouches_for_unpinned_files_of_an_enrolled_config),
 		cmocka_unit_test(verify_entry_runs_nothing_and_is_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
