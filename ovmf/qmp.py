@@ -38,14 +38,24 @@ SCREENDUMP_PERIOD_S = 0.25
 POLL_S = 0.05         # how often a wait: step reads the serial log again
 CONNECT_TIMEOUT_S = 30
 
-# The characters text: types besides letters and digits, as QEMU qcodes.
-TEXT_QCODES = {
-    "_": "spc",
-    "=": "equal",
-    "-": "minus",
-    ".": "dot",
+# The printable ASCII characters besides letters and digits, as QEMU
+# qcodes (QMP send-key names), for a US keyboard layout, which is the one
+# OVMF's keyboard drivers read scan codes with.  A shifted character is
+# its key with shift held: '_' is shift-minus.  (QEMU has no qcode named
+# after '_' itself; text: once used '_' only for a space, so an underscore
+# could not be typed at all.)
+UNSHIFTED_QCODES = {
+    " ": "spc", "-": "minus", "=": "equal", "[": "bracket_left",
+    "]": "bracket_right", "\\": "backslash", ";": "semicolon",
+    "'": "apostrophe", "`": "grave_accent", ",": "comma", ".": "dot",
     "/": "slash",
-    ",": "comma",
+}
+SHIFTED_QCODES = {
+    "!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "^": "6", "&": "7",
+    "*": "8", "(": "9", ")": "0", "_": "minus", "+": "equal",
+    "{": "bracket_left", "}": "bracket_right", "|": "backslash",
+    ":": "semicolon", '"': "apostrophe", "~": "grave_accent", "<": "comma",
+    ">": "dot", "?": "slash",
 }
 
 # One key step: qcodes joined by '-', pressed together (shift-a).
@@ -75,14 +85,35 @@ class SpecError(ValueError):
 
 
 def text_combo(char: str) -> Combo:
-    """The keys that type CHAR, or SpecError."""
-    if char in TEXT_QCODES:
-        return (TEXT_QCODES[char],)
+    """The keys that type CHAR (one printable ASCII character), or
+    SpecError."""
+    if char in UNSHIFTED_QCODES:
+        return (UNSHIFTED_QCODES[char],)
+    if char in SHIFTED_QCODES:
+        return ("shift", SHIFTED_QCODES[char])
     if "a" <= char <= "z" or "0" <= char <= "9":
         return (char,)
     if "A" <= char <= "Z":
         return ("shift", char.lower())
     raise SpecError("text: cannot type %r" % char)
+
+
+def unescape(word: str, arg: str) -> str:
+    """The text a wait: or text: argument stands for.  Steps are separated
+    by white space, so '_' stands for a space; a backslash takes the next
+    character as it is ('\\_' an underscore, '\\\\' a backslash).  SpecError
+    for a backslash at the end."""
+    out = []
+    chars = iter(arg)
+    for c in chars:
+        if c == "\\":
+            c = next(chars, None)
+            if c is None:
+                raise SpecError("a backslash ends %r (write '\\\\' for one)" % word)
+            out.append(c)
+        else:
+            out.append(" " if c == "_" else c)
+    return "".join(out)
 
 
 def parse_step(word: str) -> Step:
@@ -91,7 +122,7 @@ def parse_step(word: str) -> Step:
     if colon and kind == "wait":
         if not arg:
             raise SpecError("empty wait: text in %r" % word)
-        return Step(word, "wait", arg.replace("_", " "))
+        return Step(word, "wait", unescape(word, arg))
     if colon and kind == "sleep":
         if not SECONDS_RE.fullmatch(arg):
             raise SpecError("bad sleep time in %r (seconds, e.g. 1 or 0.5)" % word)
@@ -99,7 +130,7 @@ def parse_step(word: str) -> Step:
     if colon and kind == "text":
         if not arg:
             raise SpecError("empty text: string in %r" % word)
-        return Step(word, "keys", tuple(text_combo(c) for c in arg))
+        return Step(word, "keys", tuple(text_combo(c) for c in unescape(word, arg)))
     if KEY_RE.fullmatch(word):
         return Step(word, "keys", (tuple(word.split("-")),))
     raise SpecError("bad step %r (see ovmf/run.sh --help)" % word)

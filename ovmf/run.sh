@@ -5,7 +5,8 @@
 # The firmware is /usr/share/OVMF/OVMF_CODE_4M.fd (read-only pflash) with a
 # fresh copy of OVMF_VARS_4M.fd for every run, kept in a temporary directory
 # that is removed at exit. The image is attached as a virtio-blk disk (or IDE /
-# AHCI with --disk) in snapshot mode, so the image file is never modified.
+# AHCI, or a USB stick on an xHCI controller, with --disk) in snapshot mode, so
+# the image file is never modified; --no-disk attaches none.
 # With --tftp DIR there is no disk: OVMF PXE-boots from QEMU's built-in DHCP
 # and TFTP server (user networking, restrict=on: nothing leaves QEMU), which
 # serves DIR and names --bootfile in its DHCP reply; the virtio-net device
@@ -54,6 +55,7 @@ usage() {
 Usage: $prog [options] IMAGE [-- EXTRA QEMU ARGS]
        $prog [options] -- EXTRA QEMU ARGS IMAGE
        $prog [options] --tftp DIR [--bootfile NAME] [-- EXTRA QEMU ARGS]
+       $prog [options] --no-disk [-- EXTRA QEMU ARGS]
        $prog --probe-accel [--cpu MODEL] [--machine q35|pc]
 
 Boot the GPT disk image IMAGE under OVMF, headless, serial console on stdout;
@@ -65,8 +67,11 @@ Options:
   --machine q35|pc    machine type (default q35)
   --timeout SEC       kill QEMU after SEC seconds, exit 124 (default 60)
   --cpu MODEL         CPU model (default: host under KVM, max under TCG)
-  --disk virtio|ide|ahci
-                      how the image is attached (default virtio)
+  --disk virtio|ide|ahci|usb
+                      how the image is attached (default virtio); usb: as a
+                      USB stick (usb-storage) on an xHCI controller
+  --no-disk           attach no disk and take no IMAGE (devices of your own
+                      can come after --)
   --tftp DIR          no disk: PXE-boot from QEMU's DHCP and TFTP server,
                       which serves the files under DIR (10.0.2.2, with
                       restrict=on: no other machine or host port is reached)
@@ -78,10 +83,13 @@ Options:
   --keys SPEC         type at the guest: SPEC is a list of steps separated by
                       spaces, done in order while the guest runs:
                         wait:TEXT     wait until the serial output so far
-                                      contains TEXT ('_' stands for a space)
+                                      contains TEXT (escaped as text:)
                         sleep:SEC     sleep SEC seconds (fractions allowed)
-                        text:STRING   type STRING: a-z A-Z 0-9 = - . / , and
-                                      '_' for a space
+                        text:STRING   type STRING, any printable ASCII
+                                      (US layout), '_' for a space, a
+                                      backslash before a character types it
+                                      as it is: '\_' an underscore, '\\' a
+                                      backslash
                         KEY           press one key, a QEMU qcode (ret, esc,
                                       up, down, backspace, spc, a, 1, minus,
                                       ...); shift-a = a with shift held
@@ -134,6 +142,7 @@ keys=""
 probe_only=0
 secure_boot=0
 tpm=0
+no_disk=0
 image=""
 tftp_dir=""
 bootfile=BOOTX64.EFI
@@ -149,6 +158,7 @@ while [ $# -gt 0 ]; do
 	-h | --help) usage; exit 0 ;;
 	--probe-accel) probe_only=1; shift ;;
 	--secure-boot) secure_boot=1; shift ;;
+	--no-disk) no_disk=1; shift ;;
 	--tpm) tpm=1; shift ;;
 	--mem | --smp | --machine | --timeout | --cpu | --disk | --serial | --screendump | --keys | --tftp | --bootfile)
 		need_val "$1" $#
@@ -162,7 +172,7 @@ while [ $# -gt 0 ]; do
 	--)
 		shift
 		extra=("$@")
-		if [ -z "$image" ] && [ -z "$tftp_dir" ]; then
+		if [ -z "$image" ] && [ -z "$tftp_dir" ] && [ "$no_disk" -eq 0 ]; then
 			[ ${#extra[@]} -gt 0 ] || die "no IMAGE given"
 			image=${extra[${#extra[@]} - 1]}
 			unset 'extra[${#extra[@]}-1]'
@@ -198,8 +208,8 @@ q35 | pc) ;;
 *) die "--machine must be q35 or pc, not '$machine'" ;;
 esac
 case $disk in
-virtio | ide | ahci) ;;
-*) die "--disk must be virtio, ide or ahci, not '$disk'" ;;
+virtio | ide | ahci | usb) ;;
+*) die "--disk must be virtio, ide, ahci or usb, not '$disk'" ;;
 esac
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive number, got '$smp'"
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || die "--timeout wants a positive number of seconds, got '$timeout_s'"
@@ -223,7 +233,12 @@ qmp_py=$(dirname "$0")/qmp.py
 command -v "$qemu" >/dev/null 2>&1 ||
 	die "'$qemu' not found (install the Debian package qemu-system-x86; see tools/deps.sh)"
 command -v timeout >/dev/null 2>&1 || die "'timeout' not found (coreutils)"
-if [ "$probe_only" -eq 0 ] && [ -n "$tftp_dir" ]; then
+if [ "$no_disk" -eq 1 ] && [ -n "$tftp_dir" ]; then
+	die "--no-disk and --tftp: --tftp attaches no disk already"
+fi
+if [ "$probe_only" -eq 0 ] && [ "$no_disk" -eq 1 ]; then
+	[ -z "$image" ] || die "--no-disk attaches no disk: give no IMAGE (got '$image')"
+elif [ "$probe_only" -eq 0 ] && [ -n "$tftp_dir" ]; then
 	[ -z "$image" ] || die "--tftp boots with no disk: give no IMAGE (got '$image')"
 	[ -d "$tftp_dir" ] || die "--tftp: not a directory: $tftp_dir"
 	[ -r "$tftp_dir/$bootfile" ] || die "--bootfile: $bootfile not found in $tftp_dir"
@@ -368,7 +383,11 @@ case $disk in
 virtio) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "virtio-blk-pci,drive=disk0,bootindex=1") ;;
 ide) disk_args=(-drive "$img_opt,if=ide,index=0,media=disk") ;;
 ahci) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "ahci,id=ahci0" -device "ide-hd,drive=disk0,bus=ahci0.0,bootindex=1") ;;
+# A USB stick: QEMU's xHCI controller (PCI, so on pc as on q35) with a
+# usb-storage device; OVMF's USB mass storage driver finds the ESP on it.
+usb) disk_args=(-drive "$img_opt,if=none,id=disk0" -device "qemu-xhci,id=xhci0" -device "usb-storage,bus=xhci0.0,drive=disk0,bootindex=1") ;;
 esac
+[ "$no_disk" -eq 0 ] || disk_args=()
 # The network boot: bootindex puts OVMF's PXEv4 option for this device
 # first (its IPv6 and HTTP options, which would wait for answers QEMU
 # never gives, come after); romfile= (empty) keeps QEMU's iPXE ROM off.

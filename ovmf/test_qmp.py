@@ -74,6 +74,59 @@ class ParseText(unittest.TestCase):
         self.assertEqual(self.arg("text:_debug=1"),
                          (("spc",), ("d",), ("e",), ("b",), ("u",), ("g",), ("equal",), ("1",)))
 
+    def test_an_escaped_underscore_types_an_underscore(self):
+        self.assertEqual(self.arg("text:a\\_b"), (("a",), ("shift", "minus"), ("b",)))
+
+    def test_an_escaped_backslash_types_a_backslash(self):
+        self.assertEqual(self.arg("text:\\\\"), (("backslash",),))
+
+
+# A US keyboard by key position, written independently of qmp.py's tables:
+# each key's qcode with what it types alone and with shift.
+US_KEYS = [
+    ("grave_accent", "`", "~"), ("1", "1", "!"), ("2", "2", "@"), ("3", "3", "#"),
+    ("4", "4", "$"), ("5", "5", "%"), ("6", "6", "^"), ("7", "7", "&"),
+    ("8", "8", "*"), ("9", "9", "("), ("0", "0", ")"), ("minus", "-", "_"),
+    ("equal", "=", "+"), ("bracket_left", "[", "{"), ("bracket_right", "]", "}"),
+    ("backslash", "\\", "|"), ("semicolon", ";", ":"), ("apostrophe", "'", '"'),
+    ("comma", ",", "<"), ("dot", ".", ">"), ("slash", "/", "?"), ("spc", " ", None),
+] + [(c, c, c.upper()) for c in "abcdefghijklmnopqrstuvwxyz"]
+
+
+def typed(combos):
+    """What a US keyboard types for COMBOS (AssertionError for a combo it
+    cannot type)."""
+    table = {}
+    for qcode, alone, shifted in US_KEYS:
+        table[(qcode,)] = alone
+        if shifted:
+            table[("shift", qcode)] = shifted
+    return "".join(table[c] for c in combos)
+
+
+class EveryPrintableCharacter(unittest.TestCase):
+    PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7f))
+
+    @staticmethod
+    def escape(text):
+        return "".join({"_": "\\_", "\\": "\\\\", " ": "_"}.get(c, c) for c in text)
+
+    def test_all_95_can_be_typed_and_type_themselves(self):
+        self.assertEqual(len(self.PRINTABLE), 95)
+        (step,) = parse_keys("text:" + self.escape(self.PRINTABLE))
+        self.assertEqual(len(step.arg), 95)
+        self.assertEqual(typed(step.arg), self.PRINTABLE)
+
+    def test_each_alone(self):
+        for c in self.PRINTABLE:
+            with self.subTest(char=c):
+                (step,) = parse_keys("text:" + self.escape(c))
+                self.assertEqual(typed(step.arg), c)
+
+    def test_wait_text_unescapes_the_same_way(self):
+        (step,) = parse_keys("wait:" + self.escape(self.PRINTABLE))
+        self.assertEqual(step.arg, self.PRINTABLE)
+
 
 class ParseKey(unittest.TestCase):
     def test_a_qcode_is_one_key_press(self):
@@ -103,7 +156,9 @@ class ParseRefuses(unittest.TestCase):
         "a sleep in exponent form": "sleep:1e3",
         "a sleep with two dots": "sleep:1.2.3",
         "text: without a string": "text:",
-        "text: with a character that has no key": "text:a!b",
+        "text: with a character that has no key": "text:a\x7fb",
+        "text: ending in a lone backslash": "text:ab\\",
+        "wait: ending in a lone backslash": "wait:ab\\",
         "text: with a non-ASCII letter": "text:caf\u00e9",
         "an unknown kind of step": "type:abc",
         "an upper-case qcode": "Ret",
