@@ -43,6 +43,8 @@ run tests/fuzz/run.sh --replay
 run tests/fuzz/run.sh "${FUZZ_SHORT_SECONDS:-10}"
 run tests/qemu/test_mkimg.sh
 run tests/qemu/test_boot.sh
+run tests/qemu/test_usb.sh
+run tests/qemu/test_install.sh
 run tests/qemu/test_elf.sh
 run tests/qemu/test_limine.sh
 run tests/qemu/test_multiboot.sh
