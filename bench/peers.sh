@@ -27,7 +27,7 @@
 # /EFI/BOOT/BOOTX64.EFI, the one file that changes with the loader).  Each
 # boot is timed on the host from the start of ovmf/run.sh (QEMU with
 # -no-reboot) to QEMU's exit, and each serial line as it arrives
-# (bench/serialtime.py): "BdsDxe: loading Boot0001" is the firmware's
+# (tools/serialtime.py): "BdsDxe: loading Boot0001" is the firmware's
 # hand-off (it is about to read BOOTX64.EFI; "BdsDxe: starting" follows
 # once it has, and is recorded too).  Loaders are interleaved within each round, in an order that
 # rotates from round to round.
@@ -81,7 +81,7 @@ mkdir -p "$lin"
 if [ "$LINUX" = yes ]; then
 	linux_version=$(tools/fetch-linux.sh "$BUILD/linux/vmlinuz")
 	busybox_version=$(tools/fetch-busybox.sh "$lin/busybox")
-	python3 bench/initramfs.py "$lin/initrd.img" "$lin/busybox" "$MARKER"
+	python3 tools/initramfs.py "$lin/initrd.img" "$lin/busybox" "$MARKER"
 	vmlinuz=$BUILD/linux/vmlinuz
 else
 	linux_version="(not run)" busybox_version="(not run)"
@@ -170,7 +170,7 @@ printf 'round\texperiment\tsize_mib\tloader\tok\trc\ttotal_ms\tload_ms\tbds_ms\t
 boot() {
 	local round=$1 exp=$2 size=$3 loader=$4 img=$5 mark=$6 want=$7 name line
 	name=r$1-$2-$3-$4
-	line=$(python3 bench/serialtime.py --log "$OUT/logs/$name.log" \
+	line=$(python3 tools/serialtime.py --log "$OUT/logs/$name.log" \
 		--mark "load=BdsDxe: loading" --mark "bds=BdsDxe: starting" --mark "mark=$mark" --mark "linux=Linux version" -- \
 		ovmf/run.sh --mem "$MEM" --timeout 180 "$img" -- -no-reboot 2>"$OUT/logs/$name.err")
 	local rc total ld bds mk lx ok=1

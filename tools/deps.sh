@@ -6,7 +6,11 @@ set -eu
 # package:file-it-provides pairs; a package is installed when its file is missing.
 # GRUB and systemd-boot are what make bench-peers compares Runway with (their
 # EFI images are copied onto disk images, never installed as this machine's
-# boot loader); busybox-static is fetched, not installed (tools/fetch-busybox.sh).
+# boot loader).  The Linux tests (tests/qemu/test_linux.sh) fetch Debian's
+# kernel, busybox-static and systemd's UKI stub with apt-get download into
+# build/linux/, never installing them (tools/fetch-deb.sh: apt and dpkg-deb
+# are in every Debian base image); tools/mkuki.sh needs objcopy and objdump
+# (binutils).
 need="
 gnu-efi:/usr/include/efi/efi.h
 ovmf:/usr/share/OVMF/OVMF_CODE_4M.fd

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """serialtime.py: run a command and time the lines of its standard output.
 
-    serialtime.py --log FILE [--mark NAME=REGEX]... -- COMMAND [ARG]...
+    serialtime.py --log FILE [--mark NAME=REGEX]... [--stop NAME=REGEX]...
+                  -- COMMAND [ARG]...
 
-make bench-peers runs ovmf/run.sh through it: QEMU's serial console is
+make bench-peers and the Linux tests (tests/qemu/test_linux.sh) run
+ovmf/run.sh through it: QEMU's serial console is
 run.sh's standard output, so each line is stamped with the milliseconds
 since COMMAND was started, as the host sees it arrive.  FILE gets every
 line as "MS<TAB>TEXT" (carriage returns and terminal escapes removed).
@@ -12,7 +14,11 @@ One line goes to standard output at the end:
     rc=STATUS total_ms=MS NAME_ms=MS|- ...
 
 total_ms is when COMMAND exited; each NAME_ms when a line first matched
-REGEX (Python re.search), or "-" when none did.  The exit status is 0
+REGEX (Python re.search), or "-" when none did.  A --stop is a mark that
+also ends the run: the first line it matches sends COMMAND SIGTERM (the
+lines that follow are still read; ovmf/run.sh stops QEMU and exits 143),
+for a boot that has gone where waiting longer tells nothing.  The exit
+status is 0
 when COMMAND was run (whatever its status), 2 on a usage error.
 """
 import re
@@ -29,14 +35,15 @@ def clean(raw: bytes) -> str:
     return ESCAPES.sub("", text)
 
 
-def parse_marks(specs):
-    """[(NAME, compiled REGEX)] from NAME=REGEX strings; ValueError if bad."""
+def parse_marks(specs, stop=False):
+    """[(NAME, compiled REGEX, stop)] from NAME=REGEX strings; ValueError if
+    one is not."""
     marks = []
     for spec in specs:
         name, sep, regex = spec.partition("=")
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError("--mark wants NAME=REGEX, got %r" % spec)
-        marks.append((name, re.compile(regex)))
+            raise ValueError("--%s wants NAME=REGEX, got %r" % ("stop" if stop else "mark", spec))
+        marks.append((name, re.compile(regex), stop))
     return marks
 
 
@@ -48,16 +55,20 @@ class Timer:
         self.log = log
         self.seen = {}
 
-    def line(self, ms: float, raw: bytes):
+    def line(self, ms: float, raw: bytes) -> bool:
+        """Log and match one line; True when a --stop mark first matched."""
         text = clean(raw)
         self.log.write("%.1f\t%s\n" % (ms, text))
-        for name, regex in self.marks:
+        stop = False
+        for name, regex, stops in self.marks:
             if name not in self.seen and regex.search(text):
                 self.seen[name] = ms
+                stop = stop or stops
+        return stop
 
     def summary(self, rc: int, total_ms: float) -> str:
         parts = ["rc=%d" % rc, "total_ms=%.1f" % total_ms]
-        for name, _ in self.marks:
+        for name, _, _ in self.marks:
             ms = self.seen.get(name)
             parts.append("%s_ms=%s" % (name, "-" if ms is None else "%.1f" % ms))
         return " ".join(parts)
@@ -75,7 +86,8 @@ def run(cmd, timer: Timer) -> str:
             buf += chunk
             *lines, buf = buf.split(b"\n")
             for raw in lines:
-                timer.line(now, raw)
+                if timer.line(now, raw) and proc.returncode is None:
+                    proc.terminate()
         rc = proc.wait()
     total = (time.monotonic() - start) * 1000
     if buf:
@@ -84,14 +96,17 @@ def run(cmd, timer: Timer) -> str:
 
 
 def main(argv):
-    usage = "usage: serialtime.py --log FILE [--mark NAME=REGEX]... -- COMMAND [ARG]..."
-    log, specs, i = None, [], 1
+    usage = ("usage: serialtime.py --log FILE [--mark NAME=REGEX]... "
+             "[--stop NAME=REGEX]... -- COMMAND [ARG]...")
+    log, specs, stops, i = None, [], [], 1
     while i < len(argv) and argv[i] != "--":
-        if argv[i] in ("--log", "--mark") and i + 1 < len(argv):
+        if argv[i] in ("--log", "--mark", "--stop") and i + 1 < len(argv):
             if argv[i] == "--log":
                 log = argv[i + 1]
-            else:
+            elif argv[i] == "--mark":
                 specs.append(argv[i + 1])
+            else:
+                stops.append(argv[i + 1])
             i += 2
         else:
             print(usage, file=sys.stderr)
@@ -101,7 +116,7 @@ def main(argv):
         print(usage, file=sys.stderr)
         return 2
     try:
-        marks = parse_marks(specs)
+        marks = parse_marks(specs) + parse_marks(stops, stop=True)
     except (ValueError, re.error) as e:
         print("serialtime.py: %s" % e, file=sys.stderr)
         return 2
