@@ -3,8 +3,8 @@
 # program (load options in UCS-2, its volume, an initrd through LoadFile2,
 # exit status and exit data reported, the menu back afterwards, nothing
 # left allocated), a file that is not an EFI program, a missing file, a
-# pinned hash; then Debian's Linux kernel through its EFI stub, with a
-# command line and an initrd.
+# pinned hash.  Debian's Linux kernel through its EFI stub, to userspace,
+# is tests/qemu/test_linux.sh.
 set -u
 cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
@@ -66,25 +66,6 @@ if [ "$starts" -eq 2 ]; then ok "chain-app: the program ran twice (pinned-wrong 
 else not_ok "chain-app: starts" "$starts chainapp starts, want 2 (log: $log)"
 fi
 
-# ---- Linux through its EFI stub: command line and initrd ----
-if ! version=$(tools/fetch-linux.sh "$BUILD/linux/vmlinuz" 2>"$OUT/fetch-linux.log"); then
-	not_ok "linux: fetch" "tools/fetch-linux.sh failed: $(tail -n 2 "$OUT/fetch-linux.log" | tr '\n' ' ')"
-else
-	echo "# linux: $version"
-	cmd="console=ttyS0 panic=-1 runway-chain-test=1"
-	cfg=$(conf "exit-after = yes" "efi = /EFI/linux/vmlinuz.efi" "cmdline = $cmd" \
-		"initrd = /EFI/linux/initrd.img")
-	# Without a root file system Linux panics, and panic=-1 resets at
-	# once: -no-reboot turns that reset into QEMU's exit.
-	QEMU_EXTRA=-no-reboot boot linux "$cfg" --timeout 240 -- \
-		"$BUILD/linux/vmlinuz=/EFI/linux/vmlinuz.efi" "$initrd=/EFI/linux/initrd.img"
-	expect_rc linux 3
-	expect_line linux "^runway: chainload path=/EFI/linux/vmlinuz.efi bytes=$(stat -c %s "$BUILD/linux/vmlinuz") "
-	expect_line linux '^EFI stub: Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path'
-	expect_line linux '\] Linux version 6\.'
-	expect_line linux "\] Kernel command line: $cmd\$"
-	expect_line linux '\] Freeing initrd memory: [0-9]+K'
-fi
 rm -f "$initrd" "$empty"
 
 exit $((failures > 0))
