@@ -18,8 +18,9 @@
 #         listed with its .osrel title, booted with its .cmdline
 # Linux powering off ends QEMU (run.sh: status 3), so a scenario is a boot.
 # bls, glob and uki need a loader that reads BLS entries: when the log
-# lists no entries with their origin at all ("runway: entry N origin="),
-# the loader predates BLS and the scenario is skipped, saying so.
+# shows neither entries with their origin ("runway: entry N origin=") nor
+# BLS discovery ("runway: bls ..."), the loader predates BLS and the
+# scenario is skipped, saying so.
 #
 # Each scenario prints "# linux NAME: T s ..." - the time from the
 # firmware's hand-off (its "BdsDxe: loading" line, as make bench-peers
@@ -118,13 +119,15 @@ report() {
 }
 
 # lacks_bls NAME: true (after one "ok - ... # SKIP" line) when Runway ran
-# but listed no entry with its origin, i.e. the loader has no BLS support.
+# but its log has neither an entry with its origin ("runway: entry N
+# origin=...") nor a line of BLS discovery ("runway: bls ..."): a loader
+# without BLS support.  A loader that looked and found nothing fails.
 lacks_bls() {
 	local clean
 	clean=$(tr -d '\r' <"$log")
 	grep -q '^Runway ' <<<"$clean" || return 1
-	grep -Eq '^runway: entry [0-9]+ origin=' <<<"$clean" && return 1
-	ok "linux $1: # SKIP this Runway lists no entries with their origin (no 'runway: entry N origin=' line): no BLS support yet"
+	grep -Eq '^runway: (entry [0-9]+ origin=|bls )' <<<"$clean" && return 1
+	ok "linux $1: # SKIP this Runway has no BLS support (no 'runway: entry N origin=' or 'runway: bls' line)"
 	return 0
 }
 
