@@ -53,6 +53,7 @@ vmlinuz=$BUILD/linux/vmlinuz
 initramfs=$lin/initramfs.img
 second=$lin/second.img
 uki=$lin/debian-uki.efi
+ukicmd="$BASE runway-scenario=uki"
 python3 tools/initramfs.py --cmdline --check second-initrd=/runway-second-initrd \
 	"$initramfs" "$BUILD/linux/busybox" "$MARKER" || {
 	not_ok "linux: initramfs" "tools/initramfs.py failed"
@@ -62,12 +63,49 @@ python3 tests/qemu/mkcpio.py "$second" "runway-second-initrd=added by the second
 printf '%s\n' 'NAME="Runway Test Linux"' 'PRETTY_NAME="Runway Test Linux 12 (UKI)"' \
 	'ID=runwaytest' 'VERSION_ID=12' >"$lin/os-release"
 if layout=$(tools/mkuki.sh -o "$uki" -s "$BUILD/linux/linuxx64.efi.stub" -k "$vmlinuz" \
-	-i "$initramfs" -r "$lin/os-release" -c "$BASE runway-scenario=uki" 2>"$lin/mkuki.log"); then
+	-i "$initramfs" -r "$lin/os-release" -c "$ukicmd" 2>"$lin/mkuki.log"); then
 	# shellcheck disable=SC2001 # one prefix per line
 	sed 's/^/# linux uki layout: /' <<<"$layout"
 else
 	not_ok "linux: mkuki" "tools/mkuki.sh failed: $(tail -n 2 "$lin/mkuki.log" | tr '\n' ' ')"
 fi
+
+# check_uki: the image's sections, in order, never overlap in memory; the
+# four tools/mkuki.sh added come after the stub's, at the stub's section
+# alignment, and hold what they were made from.
+check_uki() {
+	local align end=0 added="" bad="" idx name size vma
+	align=$((16#$(objdump -p "$uki" | sed -n 's/^SectionAlignment[[:space:]]*//p')))
+	while read -r idx name size vma _; do
+		[[ $idx =~ ^[0-9]+$ ]] || continue
+		[ $((16#$vma)) -ge "$end" ] || bad="$bad $name overlaps the one before;"
+		case $name in
+		.osrel | .cmdline | .linux | .initrd)
+			added="$added $name"
+			[ $((16#$vma % align)) -eq 0 ] || bad="$bad $name at $vma is not aligned to $align;"
+			;;
+		*) [ -z "$added" ] || bad="$bad $name after the added sections;" ;;
+		esac
+		end=$((16#$vma + 16#$size))
+	done < <(objdump -h "$uki")
+	[ "$added" = " .osrel .cmdline .linux .initrd" ] || bad="$bad sections added:$added;"
+	if [ -z "$bad" ]; then ok "linux uki: .osrel .cmdline .linux .initrd after the stub's sections, aligned to $align"
+	else not_ok "linux uki: layout" "$bad"
+	fi
+	local s
+	for s in linux initrd osrel cmdline discard; do rm -f "$lin/uki.$s"; done
+	objcopy --dump-section .linux="$lin/uki.linux" --dump-section .initrd="$lin/uki.initrd" \
+		--dump-section .osrel="$lin/uki.osrel" --dump-section .cmdline="$lin/uki.cmdline" \
+		"$uki" "$lin/uki.discard" 2>/dev/null
+	if cmp -s "$lin/uki.linux" "$vmlinuz" && cmp -s "$lin/uki.initrd" "$initramfs" &&
+		cmp -s "$lin/uki.osrel" "$lin/os-release" && [ "$(cat "$lin/uki.cmdline")" = "$ukicmd" ]; then
+		ok "linux uki: .linux, .initrd, .osrel and .cmdline hold what they were made from"
+	else
+		not_ok "linux uki: contents" "a section differs from its file (objcopy --dump-section)"
+	fi
+	for s in linux initrd osrel cmdline discard; do rm -f "$lin/uki.$s"; done
+}
+[ ! -s "$uki" ] || check_uki
 printf '%s\n' "timeout 0" >"$lin/loader.conf"
 
 # linux_boot NAME [-c RUNWAY_CONF] -- FILES...: an image with FILES (and
@@ -193,7 +231,7 @@ if [ -s "$uki" ]; then
 	if ! lacks_bls uki; then
 		expect_rc "linux uki" 3
 		expect_line "linux uki" '^runway: entry 1 origin=uki id=debian-uki\.efi title="Runway Test Linux 12 \(UKI\)'
-		expect_marker uki absent "$BASE runway-scenario=uki"
+		expect_marker uki absent "$ukicmd"
 		report uki
 	fi
 fi
