@@ -221,6 +221,7 @@ if ! lacks_bls glob; then
 	expect_rc "linux glob" 3
 	expect_line "linux glob" '^runway: entry 1 origin=bls id=other\.conf '
 	expect_line "linux glob" '^runway: entry 2 origin=bls id=debian-6\.1\.conf '
+	expect_line "linux glob" '^runway: menu entries=2 default=2( |$)'
 	expect_marker glob absent "$BASE runway-scenario=glob-debian"
 	report glob
 fi
