@@ -24,7 +24,7 @@ else
 	ok "menu: every key was typed"
 fi
 expect_rc menu 0
-expect_line menu 'Up/Down or 1-9 to choose, Enter to boot, e to edit the command line\.'
+expect_line menu 'Up/Down or a number chooses, Enter boots, e edits the command line\.'
 expect_line menu '^runway: error: /boot/nothing\.elf: cannot open: EFI_NOT_FOUND'
 expect_line menu 'Last error: /boot/nothing\.elf: cannot open: EFI_NOT_FOUND'
 expect_line menu "Command line for 'Demo kernel, command line one off'"
