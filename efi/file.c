@@ -174,6 +174,8 @@ void file_close(struct vol_file *f)
 static EFI_STATUS read_showing_progress(struct vol_file *f, void *buf,
 					uint64_t len)
 {
+	if (!f->progress.start)
+		f->progress.start = tsc_now();
 	for (uint64_t off = 0; off < len; off += PROGRESS_CHUNK) {
 		UINTN want = len - off < PROGRESS_CHUNK ? len - off : PROGRESS_CHUNK;
 		UINTN n = want;

@@ -334,7 +334,7 @@ static bool edit_line(const struct menu *m, char *buf, size_t cap)
 	fmt(text, sizeof text, "Command line for '%s':", m->cfg->entries[m->sel].title);
 	con_at(l->x, l->prompt_y, l->width, ATTR_TITLE, text);
 	draw_status(m, "");
-	con_at(l->x, l->help_y, l->width, ATTR_DIM,
+	con_at(l->x, l->help_y, l->width, ATTR_NORMAL,
 	       l->width >= 90 ?
 	       "Enter boots, Esc goes back, Left/Right/Home/End move, Backspace/Delete erase, Ctrl-U clears." :
 	       "Enter boots, Esc goes back, Ctrl-U clears; arrows, Home, End move.");

@@ -22,16 +22,16 @@ export QEMU_EXTRA="-global VGA.xres=1280 -global VGA.yres=800"
 
 # shot NAME SECONDS KEYS CONFIG_LINES...: boot, type KEYS, picture.
 shot() {
-	local name=$1 secs=$2 keys=$3
+	local shot_name=$1 secs=$2 keys=$3
 	shift 3
 	local cfg
 	cfg=$(conf "$@")
-	KEYS=$keys boot "shot-$name" "$cfg" --timeout "$secs" \
-		--screendump "$DEST/$name.png" -- "${FILES[@]}"
-	if [ -s "$DEST/$name.png" ]; then
-		printf 'screenshot: %s\n' "$DEST/$name.png"
+	KEYS=$keys boot "shot-$shot_name" "$cfg" --timeout "$secs" \
+		--screendump "$DEST/$shot_name.png" -- "${FILES[@]}"
+	if [ -s "$DEST/$shot_name.png" ]; then
+		printf 'screenshot: %s\n' "$DEST/$shot_name.png"
 	else
-		printf 'screenshot %s: no picture (log: %s)\n' "$name" "$log" >&2
+		printf 'screenshot %s: no picture (log: %s)\n' "$shot_name" "$log" >&2
 		return 1
 	fi
 }
