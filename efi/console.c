@@ -265,21 +265,25 @@ static uint64_t rate_tenths(uint64_t bytes, uint64_t us)
 }
 
 void con_progress(struct con_progress *p, const char *path, uint64_t done,
-		  uint64_t total)
+		  uint64_t total, bool now_anyway)
 {
 	uint64_t now = tsc_now();
 	char bar[CON_PROGRESS_BAR + 1], line[256], shown[192];
 	size_t cols, rows;
 
-	if (!p->start) {
+	if (!p->start)
 		p->start = now;
-		p->shown = 0;
-	}
+	if (p->finished)
+		return; /* bytes read again (a kernel's headers) */
 	if (done > total)
 		done = total;
+	/* The first MiB is headers and the like: not worth a line yet. */
+	if (done < total && done < (1u << 20))
+		return;
 	/* At most ten updates a second: the console (and the serial port
 	 * behind it) is slower than the disk. */
-	if (done < total && p->shown && tsc_to_us(now - p->shown) < 100000)
+	if (done < total && !now_anyway && p->shown &&
+	    tsc_to_us(now - p->shown) < 100000)
 		return;
 	p->shown = now;
 	size_t fill = total ? (size_t)(done * CON_PROGRESS_BAR / total) : CON_PROGRESS_BAR;
@@ -296,6 +300,8 @@ void con_progress(struct con_progress *p, const char *path, uint64_t done,
 	put_ascii("\r");
 	put_ascii(shown);
 	line_open = true;
-	if (done == total)
+	if (done == total) {
+		p->finished = true;
 		con_end_line();
+	}
 }

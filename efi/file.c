@@ -185,7 +185,10 @@ static EFI_STATUS read_showing_progress(struct vol_file *f, void *buf,
 		if (n != want)
 			return EFI_END_OF_FILE;
 		f->progress.done += n;
-		con_progress(&f->progress, f->path, f->progress.done, f->size);
+		/* The end of a large read (a kernel's segment) is shown
+		 * whatever the rate limit says. */
+		con_progress(&f->progress, f->path, f->progress.done, f->size,
+			     off + PROGRESS_CHUNK >= len && len >= PROGRESS_CHUNK);
 	}
 	return EFI_SUCCESS;
 }

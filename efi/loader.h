@@ -61,17 +61,20 @@ void con_at(size_t x, size_t y, size_t width, UINTN attr, const char *text);
 /*
  * Progress of one long read: one line, "Reading PATH [####----] 45%
  * 29/64 MiB 12.3 MiB/s", rewritten in place (\r) at most ten times a
- * second and ended with a newline when done reaches total.  Start with a
- * zeroed struct.
+ * second (now_anyway: this call too, e.g. at the end of a large read, which
+ * a kernel's never-read gaps may leave short of total) from the first
+ * MiB on, and ended with a newline when done reaches total (later calls
+ * show nothing).  Start with a zeroed struct.
  */
 #define CON_PROGRESS_BAR 24
 #define CON_PROGRESS_MIN (16ull << 20) /* files larger than this show it */
 struct con_progress {
 	uint64_t start, shown; /* TSC: the first call, the last update */
 	uint64_t done;         /* bytes read so far (the caller's count) */
+	bool finished;         /* the 100% line is out: no more lines */
 };
 void con_progress(struct con_progress *p, const char *path, uint64_t done,
-		  uint64_t total);
+		  uint64_t total, bool now_anyway);
 
 /* ---- time.c: time stamp counter ---- */
 uint64_t tsc_now(void);

@@ -65,6 +65,8 @@ static void layout_for(struct layout *l, size_t nentries)
 	 * character there moves the cursor to the next row). */
 	l->width = l->cols > 82 ? 80 : l->cols - 2;
 	l->x = (l->cols - l->width) / 2;
+	if (l->x > 160) /* rows are built in 512-byte buffers */
+		l->x = 160;
 	size_t room = l->rows - 1 - ROWS_AROUND; /* con_size: rows >= 10 */
 	l->list_h = nentries < room ? nentries : room;
 	if (!l->list_h)
