@@ -5,6 +5,7 @@
 #   make test       the whole test suite (host unit tests + QEMU boots)
 #   make bench      benchmarks (not tests)
 #   make lint       shellcheck, the clang static analyzer, the Python checks
+#   make screenshots  the menu as pictures in docs/screenshots/ (QEMU screendumps)
 #
 # Everything lands in $(BUILD).  Pure modules (mm/, elf/, config/, proto/,
 # lib/ but for the freestanding lib/string.c) are built twice: freestanding
@@ -73,7 +74,7 @@ fakeshim_OBJ := $(patsubst %,$(BUILD)/efi-obj/%.o,tests/efiapp/fakeshim lib/sha2
 		lib/fmt lib/string)
 EFI_PROGRAM_OBJ := $(sort $(foreach p,$(EFI_PROGRAMS),$($(p)_OBJ)))
 
-.PHONY: all efi run test unit qemu-test bench fuzz clean deps examples lint
+.PHONY: all efi run test unit qemu-test bench fuzz clean deps examples lint screenshots
 all: efi kernels examples $(patsubst %,$(BUILD)/%.efi,$(EFI_PROGRAMS))
 
 deps:
@@ -160,6 +161,11 @@ test: deps all $(UNIT_TESTS) fuzzers $(TK_HOST_TEST) $(LM_HOST_TEST)
 	tests/run.sh
 
 bench: deps bench-alloc bench-boot
+
+# The menu as a person sees it, on a 1280x800 screen: PNGs from QEMU's
+# screendump in docs/screenshots/ (tools/screenshots.sh; about two minutes).
+screenshots: deps efi kernels $(BUILD)/chainapp.efi
+	tools/screenshots.sh
 
 # Static checks (tools/lint.sh): shellcheck on every shell script, the clang
 # static analyzer on the C sources with the flags they are built with (the

@@ -102,13 +102,42 @@ static void unload(struct chain *c)
 	c->child = NULL;
 }
 
+/*
+ * A PE image for another machine is refused here, by name: x64 firmware
+ * turns a 32-bit (IA32) program away with a bare EFI_UNSUPPORTED (at
+ * LoadImage or StartImage), which says nothing to the person who picked
+ * it.  Anything that is not PE at all is left to LoadImage.
+ */
+static EFI_STATUS check_machine(const char *path, const uint8_t *b, uint64_t size)
+{
+	if (size < 0x40 || b[0] != 'M' || b[1] != 'Z')
+		return EFI_SUCCESS;
+	uint32_t pe = b[0x3c] | b[0x3d] << 8 | b[0x3e] << 16 | (uint32_t)b[0x3f] << 24;
+	if (pe > size - 6 || memcmp(b + pe, "PE\0\0", 4))
+		return EFI_SUCCESS;
+	unsigned machine = b[pe + 4] | b[pe + 5] << 8;
+	if (machine == 0x8664 || machine == 0x0ebc) /* x64, EFI byte code */
+		return EFI_SUCCESS;
+	if (machine == 0x014c)
+		return con_fail(EFI_UNSUPPORTED,
+				"%s: not started: 32-bit (IA32) program; this firmware runs x64 ones: EFI_UNSUPPORTED",
+				path);
+	return con_fail(EFI_UNSUPPORTED,
+			"%s: not started: a program for another machine (PE machine 0x%04x), not x64: EFI_UNSUPPORTED",
+			path, machine);
+}
+
 /* LoadImage from the buffer, with a device path naming the file where
  * it came from (source_device_path); applications only. */
 static EFI_STATUS load_image(struct chain *c, EFI_HANDLE image,
 			     const struct source *root)
 {
 	const char *path = c->e->path;
-	EFI_STATUS st = source_device_path(root, path, &c->dp);
+	EFI_STATUS st = check_machine(path, c->file, c->file_size);
+
+	if (EFI_ERROR(st))
+		return st;
+	st = source_device_path(root, path, &c->dp);
 
 	if (EFI_ERROR(st))
 		return con_fail(st, "efi %s: its device path: %s", path, efi_status_name(st));

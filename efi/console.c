@@ -7,6 +7,7 @@
 #include "loader.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 void con_init(void)
 {
@@ -24,6 +25,10 @@ void con_init(void)
 	if (best_cols && (INTN)best != out->Mode->Mode)
 		out->SetMode(out, best);
 }
+
+/* A progress line (con_progress) is on screen without its newline: the
+ * next output ends it first, so that no log line starts mid-bar. */
+static bool line_open;
 
 static void put_ascii(const char *s)
 {
@@ -54,7 +59,15 @@ void con_printf(const char *f, ...)
 	va_start(ap, f);
 	fmt_line_v(line, sizeof line, f, ap);
 	va_end(ap);
+	con_end_line();
 	put_ascii(line);
+}
+
+void con_end_line(void)
+{
+	if (line_open)
+		put_ascii("\n");
+	line_open = false;
 }
 
 static char last_error[1024];
@@ -66,6 +79,7 @@ void con_report(const char *f, ...)
 	va_start(ap, f);
 	fmt_line_v(last_error, sizeof last_error, f, ap);
 	va_end(ap);
+	con_end_line();
 	put_ascii("runway: error: ");
 	put_ascii(last_error);
 	put_ascii("\n");
@@ -137,4 +151,157 @@ bool con_read_key(unsigned seconds, EFI_INPUT_KEY *ret_key)
 	if (timer)
 		BS->CloseEvent(timer);
 	return which == 0;
+}
+
+void con_size(size_t *ret_cols, size_t *ret_rows)
+{
+	SIMPLE_TEXT_OUTPUT_INTERFACE *out = ST->ConOut;
+	UINTN cols = 0, rows = 0;
+
+	/* A firmware that cannot say is treated as the mode every console
+	 * has (UEFI 2.10, 12.4: mode 0 is 80x25). */
+	if (out->QueryMode(out, (UINTN)out->Mode->Mode, &cols, &rows) != EFI_SUCCESS ||
+	    cols < 20 || rows < 10) {
+		cols = 80;
+		rows = 25;
+	}
+	*ret_cols = cols;
+	*ret_rows = rows;
+}
+
+/* The mode console-mode auto picks: the largest (by cells) of at most
+ * AUTO_MAX_COLS columns, so that a menu on a large screen does not shrink
+ * into a corner in a tiny font; mode 0 when none fits. */
+#define AUTO_MAX_COLS 128
+
+static INTN auto_mode(SIMPLE_TEXT_OUTPUT_INTERFACE *out)
+{
+	UINTN cols, rows, best_cells = 0;
+	INTN best = 0;
+
+	for (INTN mode = 0; mode < out->Mode->MaxMode; mode++) {
+		if (out->QueryMode(out, (UINTN)mode, &cols, &rows) != EFI_SUCCESS ||
+		    cols > AUTO_MAX_COLS || cols * rows <= best_cells)
+			continue;
+		best = mode;
+		best_cells = cols * rows;
+	}
+	return best;
+}
+
+void con_apply_mode(enum config_console_mode how, unsigned number)
+{
+	SIMPLE_TEXT_OUTPUT_INTERFACE *out = ST->ConOut;
+	INTN mode;
+	UINTN cols, rows;
+
+	switch (how) {
+	case CONFIG_CONSOLE_AUTO: mode = auto_mode(out); break;
+	case CONFIG_CONSOLE_MAX: mode = out->Mode->MaxMode - 1; break;
+	case CONFIG_CONSOLE_NUMBER: mode = (INTN)number; break;
+	default: return;
+	}
+	if (mode == out->Mode->Mode)
+		return;
+	if (mode < 0 || mode >= out->Mode->MaxMode ||
+	    out->QueryMode(out, (UINTN)mode, &cols, &rows) != EFI_SUCCESS) {
+		con_report("console-mode %d: the console has no such mode (modes 0-%d): keeping mode %d",
+			   (int)mode, (int)out->Mode->MaxMode - 1, (int)out->Mode->Mode);
+		return;
+	}
+	EFI_STATUS st = out->SetMode(out, (UINTN)mode);
+	if (EFI_ERROR(st))
+		con_report("console-mode %d (%ux%u): SetMode: %s", (int)mode,
+			   (unsigned)cols, (unsigned)rows, efi_status_name(st));
+	else
+		log_event("console mode=%d cols=%u rows=%u\n", (int)mode, (unsigned)cols,
+			  (unsigned)rows);
+}
+
+void con_fit(char *out, size_t cap, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	if (width + 1 > cap)
+		width = cap - 1;
+	if (n <= width) {
+		memcpy(out, s, n + 1);
+		return;
+	}
+	if (width < 4) {
+		memcpy(out, s, width);
+		out[width] = 0;
+		return;
+	}
+	memcpy(out, s, width - 3);
+	memcpy(out + width - 3, "...", 4);
+}
+
+void con_at(size_t x, size_t y, size_t width, UINTN attr, const char *text)
+{
+	char line[512];
+	size_t n;
+
+	if (width >= sizeof line)
+		width = sizeof line - 1;
+	con_fit(line, sizeof line, text, width);
+	n = strlen(line);
+	memset(line + n, ' ', width - n);
+	line[width] = 0;
+	con_end_line();
+	ST->ConOut->SetCursorPosition(ST->ConOut, x, y);
+	ST->ConOut->SetAttribute(ST->ConOut, attr);
+	put_ascii(line);
+	ST->ConOut->SetAttribute(ST->ConOut, CON_ATTR_NORMAL);
+	put_ascii("\n");
+}
+
+/* ---- progress of long reads ---- */
+
+/* Whole tenths of MiB/s for `bytes` in `us` microseconds. */
+static uint64_t rate_tenths(uint64_t bytes, uint64_t us)
+{
+	return us ? bytes * 10 * 1000000 / us / (1u << 20) : 0;
+}
+
+void con_progress(struct con_progress *p, const char *path, uint64_t done,
+		  uint64_t total, bool now_anyway)
+{
+	uint64_t now = tsc_now();
+	char bar[CON_PROGRESS_BAR + 1], line[256], shown[192];
+	size_t cols, rows;
+
+	if (!p->start)
+		p->start = now;
+	if (p->finished)
+		return; /* bytes read again (a kernel's headers) */
+	if (done > total)
+		done = total;
+	/* The first MiB is headers and the like: not worth a line yet. */
+	if (done < total && done < (1u << 20))
+		return;
+	/* At most ten updates a second: the console (and the serial port
+	 * behind it) is slower than the disk. */
+	if (done < total && !now_anyway && p->shown &&
+	    tsc_to_us(now - p->shown) < 100000)
+		return;
+	p->shown = now;
+	size_t fill = total ? (size_t)(done * CON_PROGRESS_BAR / total) : CON_PROGRESS_BAR;
+	for (size_t i = 0; i < CON_PROGRESS_BAR; i++)
+		bar[i] = i < fill ? '#' : '-';
+	bar[CON_PROGRESS_BAR] = 0;
+	uint64_t r = rate_tenths(done, tsc_to_us(now - p->start));
+	fmt(line, sizeof line, "Reading %s [%s] %3u%% %" PRIu64 "/%" PRIu64 " MiB %" PRIu64 ".%u MiB/s",
+	    path, bar, (unsigned)(total ? done * 100 / total : 100), done >> 20,
+	    total >> 20, r / 10, (unsigned)(r % 10));
+	/* One screen line: a wrapped bar would scroll at every update. */
+	con_size(&cols, &rows);
+	con_fit(shown, sizeof shown, line, cols - 1);
+	put_ascii("\r");
+	put_ascii(shown);
+	line_open = true;
+	if (done == total) {
+		p->finished = true;
+		con_end_line();
+	}
 }

@@ -165,6 +165,34 @@ void file_close(struct vol_file *f)
 	f->src = NULL;
 }
 
+/* Pieces of a large file's reads between two progress updates. */
+#define PROGRESS_CHUNK (4ull << 20)
+
+/* A read from a large file on a volume (positioned already), in pieces,
+ * the progress line updated after each: the bytes count once, whatever
+ * was read before (a kernel's headers are read twice). */
+static EFI_STATUS read_showing_progress(struct vol_file *f, void *buf,
+					uint64_t len)
+{
+	if (!f->progress.start)
+		f->progress.start = tsc_now();
+	for (uint64_t off = 0; off < len; off += PROGRESS_CHUNK) {
+		UINTN want = len - off < PROGRESS_CHUNK ? len - off : PROGRESS_CHUNK;
+		UINTN n = want;
+		EFI_STATUS st = f->h->Read(f->h, &n, (uint8_t *)buf + off);
+		if (EFI_ERROR(st))
+			return st;
+		if (n != want)
+			return EFI_END_OF_FILE;
+		f->progress.done += n;
+		/* The end of a large read (a kernel's segment) is shown
+		 * whatever the rate limit says. */
+		con_progress(&f->progress, f->path, f->progress.done, f->size,
+			     off + PROGRESS_CHUNK >= len && len >= PROGRESS_CHUNK);
+	}
+	return EFI_SUCCESS;
+}
+
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
 {
 	struct vol_file *f = ctx;
@@ -188,6 +216,8 @@ uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
 	st = f->h->SetPosition(f->h, off);
 	if (EFI_ERROR(st))
 		return st;
+	if (f->size > CON_PROGRESS_MIN)
+		return read_showing_progress(f, buf, len);
 	UINTN n = len;
 	st = f->h->Read(f->h, &n, buf);
 	if (EFI_ERROR(st))

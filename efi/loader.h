@@ -40,6 +40,41 @@ const char *efi_status_name(EFI_STATUS st);
 /* Wait for a key press for at most `seconds` (0: for ever); true with
  * *ret_key when one came. */
 bool con_read_key(unsigned seconds, EFI_INPUT_KEY *ret_key);
+/* End a line left open by con_progress (con_printf and con_report do it
+ * themselves). */
+void con_end_line(void);
+/* The current text mode's columns and rows (80x25 when the firmware
+ * cannot say). */
+void con_size(size_t *ret_cols, size_t *ret_rows);
+/* Set the text mode console-mode asks for (keep: none); a mode the
+ * console lacks is reported and the current one kept. */
+void con_apply_mode(enum config_console_mode how, unsigned number);
+/* s cut to at most width bytes ("..." at the end when cut), into
+ * out[0..cap). */
+void con_fit(char *out, size_t cap, const char *s, size_t width);
+#define CON_ATTR_NORMAL (EFI_LIGHTGRAY | EFI_BACKGROUND_BLACK)
+/* text at column x of row y in attr, cut or padded with spaces to width
+ * (at most 511) bytes; the attribute goes back to CON_ATTR_NORMAL, then a
+ * newline (the serial copy reads one line per row): never on the
+ * screen's last row, where it would scroll. */
+void con_at(size_t x, size_t y, size_t width, UINTN attr, const char *text);
+/*
+ * Progress of one long read: one line, "Reading PATH [####----] 45%
+ * 29/64 MiB 12.3 MiB/s", rewritten in place (\r) at most ten times a
+ * second (now_anyway: this call too, e.g. at the end of a large read, which
+ * a kernel's never-read gaps may leave short of total) from the first
+ * MiB on, and ended with a newline when done reaches total (later calls
+ * show nothing).  Start with a zeroed struct.
+ */
+#define CON_PROGRESS_BAR 24
+#define CON_PROGRESS_MIN (16ull << 20) /* files larger than this show it */
+struct con_progress {
+	uint64_t start, shown; /* TSC: the first call, the last update */
+	uint64_t done;         /* bytes read so far (the caller's count) */
+	bool finished;         /* the 100% line is out: no more lines */
+};
+void con_progress(struct con_progress *p, const char *path, uint64_t done,
+		  uint64_t total, bool now_anyway);
 
 /* ---- time.c: time stamp counter ---- */
 uint64_t tsc_now(void);
@@ -111,6 +146,7 @@ struct vol_file {
 				 * file (pool) */
 	uint64_t size;
 	char path[CONFIG_PATH_MAX];
+	struct con_progress progress; /* files over CON_PROGRESS_MIN */
 };
 /* What file_open and file_open_w return for a path that names a
  * directory (an OEM status, UEFI 2.10 appendix D; efi_status_name names
