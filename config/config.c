@@ -275,12 +275,12 @@ static int entry_check(struct config_entry *e, struct rw_err *err)
 			       "an efi program is chainloaded and starts itself" :
 			       "a verify entry is never handed over");
 	if (e->kind == CONFIG_EFI && e->nmodules)
-		return rw_fail(err, "runway.conf:%u: entry '%s': 'module' is for kernel entries (an efi entry takes one 'initrd')",
+		return rw_fail(err, "runway.conf:%u: entry '%s': 'module' is for kernel entries (an efi entry takes 'initrd' lines)",
 			       e->line, e->title);
-	if (e->has_initrd_sha256 && !e->initrd[0])
-		return rw_fail(err, "runway.conf:%u: entry '%s' pins an initrd it does not have",
-			       e->line, e->title);
-	if (e->kind != CONFIG_EFI && e->initrd[0])
+	if (e->ninitrd_sha256 > e->ninitrds)
+		return rw_fail(err, "runway.conf:%u: entry '%s' pins an initrd it does not have (%zu initrd-sha256 lines for %zu initrds)",
+			       e->line, e->title, e->ninitrd_sha256, e->ninitrds);
+	if (e->kind != CONFIG_EFI && e->ninitrds)
 		return rw_fail(err, "runway.conf:%u: entry '%s': 'initrd' is for efi entries (a kernel takes 'module' lines)",
 			       e->line, e->title);
 	if (e->nmodule_sha256 > e->nmodules)
@@ -300,13 +300,38 @@ static int set_kind(struct config_entry *e, enum config_kind kind,
 	return set_path(e->path, sizeof e->path, v, err);
 }
 
-static int set_initrd(struct config_entry *e, const struct value *v,
+/* `initrd = PATH`, repeatable: the loader concatenates them in order. */
+static int add_initrd(struct config_entry *e, const struct value *v,
 		      struct rw_err *err)
 {
-	if (e->initrd[0])
-		return rw_fail(err, "runway.conf:%u: entry '%s' already has an 'initrd'",
-			       v->line, e->title);
-	return set_path(e->initrd, sizeof e->initrd, v, err);
+	if (e->ninitrds == CONFIG_MAX_INITRDS)
+		return rw_fail(err, "runway.conf:%u: more than %d initrds in entry '%s'",
+			       v->line, CONFIG_MAX_INITRDS, e->title);
+	struct config_initrd *r = &e->initrds[e->ninitrds];
+	if (set_path(r->path, sizeof r->path, v, err))
+		return -1;
+	e->ninitrds++;
+	return 0;
+}
+
+/*
+ * `initrd-sha256 = HEX`: the Nth such line pins the Nth initrd, as
+ * module-sha256 does for modules.  Written right after its `initrd`, each
+ * pins the initrd above it; one line more than there are initrds is an
+ * error of the entry (entry_check), since the keys may come in any order.
+ */
+static int set_initrd_hash(struct config_entry *e, const struct value *v,
+			   struct rw_err *err)
+{
+	if (e->ninitrd_sha256 == CONFIG_MAX_INITRDS)
+		return rw_fail(err, "runway.conf:%u: more than %d initrd-sha256 lines",
+			       v->line, CONFIG_MAX_INITRDS);
+	struct config_initrd *r = &e->initrds[e->ninitrd_sha256];
+	if (set_hash(r->sha256, v, err))
+		return -1;
+	r->has_sha256 = true;
+	e->ninitrd_sha256++;
+	return 0;
 }
 
 static int entry_key(struct config_entry *e, const struct value *k,
@@ -323,17 +348,15 @@ static int entry_key(struct config_entry *e, const struct value *k,
 	if (equals(k, "cmdline"))
 		return set_string(e->cmdline, sizeof e->cmdline, v, err);
 	if (equals(k, "initrd"))
-		return set_initrd(e, v, err);
+		return add_initrd(e, v, err);
 	if (equals(k, "module"))
 		return add_module(e, v, err);
 	if (equals(k, "sha256")) {
 		e->has_sha256 = true;
 		return set_hash(e->sha256, v, err);
 	}
-	if (equals(k, "initrd-sha256")) {
-		e->has_initrd_sha256 = true;
-		return set_hash(e->initrd_sha256, v, err);
-	}
+	if (equals(k, "initrd-sha256"))
+		return set_initrd_hash(e, v, err);
 	if (equals(k, "module-sha256"))
 		return set_module_hash(e, v, err);
 	if (equals(k, "kaslr"))
@@ -369,6 +392,13 @@ static int global_key(struct config *cfg, const struct value *k,
 		return set_bool(&cfg->map_dump, v, err);
 	if (equals(k, "claim-per-page"))
 		return set_bool(&cfg->claim_per_page, v, err);
+	if (equals(k, "bls")) {
+		bool on = true;
+		if (set_bool(&on, v, err))
+			return -1;
+		cfg->bls_off = !on;
+		return 0;
+	}
 	if (equals(k, "fragment")) {
 		if (parse_size(v, true, &cfg->fragment) || cfg->fragment < 4096 ||
 		    cfg->fragment > (1ull << 40))
@@ -441,10 +471,9 @@ struct parser {
 };
 
 /* Entry keys that take one value: a second line in one entry is an error
- * (it would silently override the first), as for kernel/verify/efi,
- * protocol and initrd, which check it themselves. */
-static const char *const single_keys[] = { "cmdline", "sha256", "initrd-sha256",
-					    "kaslr" };
+ * (it would silently override the first), as for kernel/verify/efi and
+ * protocol, which check it themselves. */
+static const char *const single_keys[] = { "cmdline", "sha256", "kaslr" };
 
 static int check_once(struct parser *p, const struct value *k,
 		      const struct value *v, struct rw_err *err)

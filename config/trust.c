@@ -62,19 +62,20 @@ static int kernel_check(const struct trust *t, const struct config_entry *e,
 	return 0;
 }
 
+/* Every initrd of an efi entry: each one is handed to Linux unverified
+ * unless Runway pins it (or, started by shim, shim's Verify accepts it). */
 static int efi_check(const struct trust *t, const struct config_entry *e,
 		     struct rw_err *err)
 {
-	if (!e->initrd[0])
-		return 0;
-	if (!t->enrolled)
+	if (e->ninitrds && !t->enrolled)
 		return rw_fail(err,
 			       "entry '%s': Secure Boot is on and no runway.conf digest is enrolled in Runway, so initrd %s cannot be trusted: " NOT_ENROLLED_HOW,
-			       title(e), e->initrd);
-	if (!e->has_initrd_sha256 && !t->shim)
-		return rw_fail(err,
-			       "entry '%s': Secure Boot is on: initrd %s is not pinned; add 'initrd-sha256 = ' to runway.conf and enrol it again",
-			       title(e), e->initrd);
+			       title(e), e->initrds[0].path);
+	for (size_t i = 0; i < e->ninitrds && !t->shim; i++)
+		if (!e->initrds[i].has_sha256)
+			return rw_fail(err,
+				       "entry '%s': Secure Boot is on: initrd %s is not pinned; add an 'initrd-sha256 = ' line for it and enrol runway.conf again",
+				       title(e), e->initrds[i].path);
 	return 0;
 }
 

@@ -74,14 +74,15 @@ static EFI_STATUS read_files(struct chain *c, struct source *root)
 	EFI_STATUS st = read_pinned(root, "", e->path, e->has_sha256, e->sha256,
 				    &c->file, &c->file_size);
 
-	if (EFI_ERROR(st) || !e->initrd[0])
+	/* Only the first initrd for now; issue 12 concatenates them all. */
+	if (EFI_ERROR(st) || !e->ninitrds)
 		return st;
-	st = read_pinned(root, "initrd", e->initrd, e->has_initrd_sha256,
-			 e->initrd_sha256, &c->initrd, &c->initrd_size);
+	st = read_pinned(root, "initrd", e->initrds[0].path, e->initrds[0].has_sha256,
+			 e->initrds[0].sha256, &c->initrd, &c->initrd_size);
 	if (EFI_ERROR(st))
 		return st;
 	if (c->initrd_size == 0)
-		return con_fail(EFI_LOAD_ERROR, "initrd %s: the file is empty", e->initrd);
+		return con_fail(EFI_LOAD_ERROR, "initrd %s: the file is empty", e->initrds[0].path);
 	return EFI_SUCCESS;
 }
 
@@ -181,7 +182,7 @@ static EFI_STATUS give_options(struct chain *c)
 	EFI_STATUS st = initrd_install(c->initrd, c->initrd_size);
 	if (EFI_ERROR(st))
 		return con_fail(st, "initrd %s: installing its LoadFile2 protocol: %s%s",
-				e->initrd, efi_status_name(st),
+				e->initrds[0].path, efi_status_name(st),
 				st == EFI_ALREADY_STARTED ?
 				" (another initrd device path is installed already)" : "");
 	c->initrd_served = true;
@@ -210,7 +211,7 @@ static EFI_STATUS start(struct chain *c)
 
 	log_event("chainload path=%s bytes=%" PRIu64 " options_bytes=%u initrd=%s initrd_bytes=%" PRIu64 "\n",
 		  e->path, c->file_size, e->cmdline[0] ? c->child_li->LoadOptionsSize : 0,
-		  e->initrd[0] ? e->initrd : "-", c->initrd_size);
+		  e->ninitrds ? e->initrds[0].path : "-", c->initrd_size);
 	/* As the firmware's boot manager does: five minutes, then a reset,
 	 * unless the program disarms it (Linux and most loaders do). */
 	BS->SetWatchdogTimer(300, 0x10000, 0, NULL);
@@ -240,7 +241,7 @@ static void chain_release(struct chain *c)
 		if (EFI_ERROR(st)) {
 			/* Still served: leak it rather than free it. */
 			con_report("initrd %s: removing its LoadFile2 protocol: %s; its memory stays allocated",
-				   c->e->initrd, efi_status_name(st));
+				   c->e->initrds[0].path, efi_status_name(st));
 			c->initrd = NULL;
 		}
 	}

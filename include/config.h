@@ -19,6 +19,7 @@
 #define CONFIG_TITLE_MAX 64
 #define CONFIG_MODULE_STRING_MAX 256
 #define CONFIG_MAX_MODULES 8
+#define CONFIG_MAX_INITRDS 8 /* initrd lines of one efi entry */
 #define CONFIG_MAX_ENTRIES 64
 #define CONFIG_PROTOCOL_MAX 16 /* a name of 1..15 bytes and its NUL */
 #define CONFIG_PROTOCOL_DEFAULT "runway"
@@ -54,6 +55,14 @@ struct config_module {
 	uint8_t sha256[32];
 };
 
+/* One `initrd =` of an efi entry (or a BLS entry's `initrd`): the loader
+ * concatenates them, in order, into the one initrd Linux loads. */
+struct config_initrd {
+	char path[CONFIG_PATH_MAX];
+	bool has_sha256; /* pinned by the entry's matching `initrd-sha256` */
+	uint8_t sha256[32];
+};
+
 struct config_entry {
 	char title[CONFIG_TITLE_MAX];
 	enum config_kind kind;
@@ -67,9 +76,9 @@ struct config_entry {
 	 */
 	char protocol[CONFIG_PROTOCOL_MAX];
 	char cmdline[CONFIG_CMDLINE_MAX];
-	char initrd[CONFIG_PATH_MAX]; /* efi entries; "" = none */
-	bool has_initrd_sha256;
-	uint8_t initrd_sha256[32];
+	size_t ninitrds; /* efi entries; 0 = none */
+	struct config_initrd initrds[CONFIG_MAX_INITRDS];
+	size_t ninitrd_sha256; /* initrd-sha256 lines read (the Nth pins initrd N) */
 	bool has_sha256;
 	uint8_t sha256[32];
 	bool kaslr;
@@ -85,6 +94,7 @@ struct config {
 	bool timeout_set;     /* the config has a timeout line */
 	bool menu_force;      /* show the menu and wait for a key: no countdown */
 	bool editor_off;      /* `e` does nothing (loader.conf `editor no`) */
+	bool bls_off;         /* `bls = no`: no Boot Loader Specification entries */
 	enum config_console_mode console_mode;
 	unsigned console_mode_number; /* with CONFIG_CONSOLE_NUMBER */
 	size_t default_entry; /* index */

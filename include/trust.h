@@ -37,8 +37,8 @@ int trust_config_check(const uint8_t enrolled[32], const uint8_t got[32],
 /*
  * May entry e run in state t?  Without Secure Boot, always.  With it: a
  * kernel entry needs an enrolled config and pins on the kernel and on
- * every module; an efi entry's initrd needs an enrolled config and a pin
- * (the program itself is verified by the firmware's LoadImage); a verify
+ * every module; an efi entry's initrds need an enrolled config and a pin
+ * each (the program itself is verified by the firmware's LoadImage); a verify
  * entry runs nothing and is always allowed.  Started by shim, a file the
  * enrolled config does not pin is allowed too: the loader then has shim's
  * Verify check its bytes as read (efi/secure.c).  0 if allowed, else -1 with

@@ -32,8 +32,15 @@ static void check_strings(const struct config *c)
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		CHECK(TERMINATED(e->title) && TERMINATED(e->path) && TERMINATED(e->cmdline) &&
-		      TERMINATED(e->initrd) && TERMINATED(e->protocol),
+		      TERMINATED(e->protocol),
 		      "entry %zu: a string is not NUL-terminated", i);
+		CHECK(e->ninitrds <= CONFIG_MAX_INITRDS &&
+		      e->ninitrd_sha256 <= CONFIG_MAX_INITRDS,
+		      "entry %zu: %zu initrds, %zu initrd hashes", i, e->ninitrds,
+		      e->ninitrd_sha256);
+		for (size_t r = 0; r < e->ninitrds; r++)
+			CHECK(TERMINATED(e->initrds[r].path),
+			      "entry %zu initrd %zu: the path is not NUL-terminated", i, r);
 		CHECK(e->nmodules <= CONFIG_MAX_MODULES &&
 		      e->nmodule_sha256 <= CONFIG_MAX_MODULES,
 		      "entry %zu: %zu modules, %zu module hashes", i, e->nmodules,
@@ -58,8 +65,8 @@ static void check_paths(const struct config *c)
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		check_path(e->path, i, "path");
-		if (e->initrd[0])
-			check_path(e->initrd, i, "initrd");
+		for (size_t r = 0; r < e->ninitrds; r++)
+			check_path(e->initrds[r].path, i, "initrd");
 		for (size_t m = 0; m < e->nmodules; m++)
 			check_path(e->modules[m].path, i, "module");
 	}
@@ -100,6 +107,13 @@ static void check_ok(const struct config *c)
 		CHECK(e->kind == CONFIG_KERNEL || e->kind == CONFIG_VERIFY || e->kind == CONFIG_EFI,
 		      "entry %zu: kind %d", i, (int)e->kind);
 		CHECK(e->nmodule_sha256 <= e->nmodules, "entry %zu: more hashes than modules", i);
+		CHECK(e->ninitrd_sha256 <= e->ninitrds, "entry %zu: more hashes than initrds", i);
+		CHECK(e->kind == CONFIG_EFI || e->ninitrds == 0, "entry %zu: initrds on a %s entry",
+		      i, config_kind_name(e->kind));
+		for (size_t r = 0; r < e->ninitrds; r++)
+			CHECK(e->initrds[r].has_sha256 == (r < e->ninitrd_sha256),
+			      "entry %zu: initrd %zu pinned %d with %zu pins", i, r,
+			      e->initrds[r].has_sha256, e->ninitrd_sha256);
 		CHECK(!e->protocol[0] || (e->kind == CONFIG_KERNEL && protocol_name_ok(e->protocol)),
 		      "entry %zu (%s): protocol '%s'", i, config_kind_name(e->kind), e->protocol);
 		CHECK(!strcmp(config_protocol_name(e), e->protocol[0] ? e->protocol : "runway"),
@@ -136,9 +150,8 @@ static bool same_entry(const struct config_entry *a, const struct config_entry *
 {
 	if (strcmp(a->title, b->title) || a->kind != b->kind || strcmp(a->path, b->path) ||
 	    strcmp(a->protocol, b->protocol) ||
-	    strcmp(a->cmdline, b->cmdline) || strcmp(a->initrd, b->initrd) ||
-	    a->has_initrd_sha256 != b->has_initrd_sha256 ||
-	    (a->has_initrd_sha256 && memcmp(a->initrd_sha256, b->initrd_sha256, 32)) ||
+	    strcmp(a->cmdline, b->cmdline) ||
+	    a->ninitrds != b->ninitrds || a->ninitrd_sha256 != b->ninitrd_sha256 ||
 	    a->has_sha256 != b->has_sha256 ||
 	    (a->has_sha256 && memcmp(a->sha256, b->sha256, 32)) || a->kaslr != b->kaslr ||
 	    a->nmodules != b->nmodules || a->nmodule_sha256 != b->nmodule_sha256)
@@ -147,6 +160,12 @@ static bool same_entry(const struct config_entry *a, const struct config_entry *
 		const struct config_module *x = &a->modules[m], *y = &b->modules[m];
 		if (strcmp(x->path, y->path) || strcmp(x->string, y->string) ||
 		    x->has_sha256 != y->has_sha256 ||
+		    (x->has_sha256 && memcmp(x->sha256, y->sha256, 32)))
+			return false;
+	}
+	for (size_t r = 0; r < a->ninitrds; r++) {
+		const struct config_initrd *x = &a->initrds[r], *y = &b->initrds[r];
+		if (strcmp(x->path, y->path) || x->has_sha256 != y->has_sha256 ||
 		    (x->has_sha256 && memcmp(x->sha256, y->sha256, 32)))
 			return false;
 	}
@@ -166,6 +185,8 @@ static void round_trip(const struct config *c)
 		c->default_entry + 1);
 	if (c->claim_per_page)
 		n = put(text, cap, n, "claim-per-page = yes\n");
+	if (c->bls_off)
+		n = put(text, cap, n, "bls = no\n");
 	n = put(text, cap, n, "exit-after = %s\nrun-all = %s\nmap-dump = %s\n",
 		c->exit_after ? "yes" : "no", c->run_all ? "true" : "false",
 		c->map_dump ? "1" : "0");
@@ -186,11 +207,13 @@ static void round_trip(const struct config *c)
 			config_kind_name(e->kind), e->path, e->cmdline, e->kaslr ? "yes" : "no");
 		if (e->protocol[0] && i % 2 == 0)
 			n = put(text, cap, n, "protocol = %s\n", e->protocol);
-		if (e->initrd[0])
-			n = put(text, cap, n, "initrd = %s\n", e->initrd);
-		if (e->has_initrd_sha256) {
-			hex(h, e->initrd_sha256);
-			n = put(text, cap, n, "initrd-sha256 = %s\n", h);
+		/* each pin under its initrd: the Nth pins the Nth */
+		for (size_t r = 0; r < e->ninitrds; r++) {
+			n = put(text, cap, n, "initrd = %s\n", e->initrds[r].path);
+			if (e->initrds[r].has_sha256) {
+				hex(h, e->initrds[r].sha256);
+				n = put(text, cap, n, "initrd-sha256 = %s\n", h);
+			}
 		}
 		if (e->has_sha256) {
 			hex(h, e->sha256);
@@ -210,7 +233,7 @@ static void round_trip(const struct config *c)
 	bool same = got.timeout == c->timeout && got.default_entry == c->default_entry &&
 		    got.exit_after == c->exit_after && got.run_all == c->run_all &&
 		    got.map_dump == c->map_dump && got.fragment == c->fragment &&
-		    got.claim_per_page == c->claim_per_page &&
+		    got.claim_per_page == c->claim_per_page && got.bls_off == c->bls_off &&
 		    got.nentries == c->nentries;
 	for (size_t i = 0; same && i < c->nentries; i++)
 		same = same_entry(&got.entries[i], &c->entries[i]);

@@ -515,13 +515,14 @@ static void test_efi_entry_with_initrd(void **state)
 	assert_int_equal(cfg->entries[0].kind, CONFIG_EFI);
 	assert_string_equal(cfg->entries[0].path, "/EFI/linux/vmlinuz.efi");
 	assert_string_equal(cfg->entries[0].cmdline, "console=ttyS0 quiet");
-	assert_string_equal(cfg->entries[0].initrd, "/EFI/linux/initrd.img");
-	assert_true(cfg->entries[0].has_initrd_sha256);
-	assert_int_equal(cfg->entries[0].initrd_sha256[0], 0x9f);
-	assert_int_equal(cfg->entries[0].initrd_sha256[31], 0x08);
-	assert_false(cfg->entries[1].has_initrd_sha256);
+	assert_int_equal(cfg->entries[0].ninitrds, 1);
+	assert_string_equal(cfg->entries[0].initrds[0].path, "/EFI/linux/initrd.img");
+	assert_true(cfg->entries[0].initrds[0].has_sha256);
+	assert_int_equal(cfg->entries[0].initrds[0].sha256[0], 0x9f);
+	assert_int_equal(cfg->entries[0].initrds[0].sha256[31], 0x08);
 	assert_int_equal(cfg->entries[1].kind, CONFIG_EFI);
-	assert_string_equal(cfg->entries[1].initrd, "");
+	assert_int_equal(cfg->entries[1].ninitrds, 0);
+	assert_false(cfg->entries[1].initrds[0].has_sha256);
 	assert_string_equal(config_kind_name(CONFIG_EFI), "efi");
 }
 
@@ -530,12 +531,94 @@ static void test_efi_entry_misuse_rejected(void **state)
 	(void)state;
 	PARSE_FAILS("efi = /a.efi\nmodule = /m.bin\n", "runway.conf:1", "'module' is for kernel entries");
 	PARSE_FAILS("kernel = /k.elf\ninitrd = /i.img\n", "runway.conf:1", "'initrd' is for efi entries");
-	PARSE_FAILS("efi = /a.efi\ninitrd = /i\ninitrd = /j\n", "runway.conf:3", "already has an 'initrd'");
 	PARSE_FAILS("efi = /a.efi\nkernel = /k.elf\n", "runway.conf:2", "already has a 'efi'");
 	PARSE_FAILS("entry = empty\ncmdline = x\n", "has no 'kernel', 'verify' or 'efi'");
 	PARSE_FAILS("efi =\n", "runway.conf:1");
 	PARSE_FAILS("efi = /a.efi\ninitrd-sha256 = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
 		    "runway.conf:1", "pins an initrd it does not have");
+}
+
+#define HASH_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define HASH_B "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+
+/* Repeated initrd lines are kept in order; the Nth initrd-sha256 pins the
+ * Nth initrd, so a pin written under its initrd pins that one. */
+static void test_initrds_repeat_in_order_with_their_pins(void **state)
+{
+	(void)state;
+	PARSE_OK("efi = /vmlinuz.efi\n"
+		 "initrd = /microcode.img\n"
+		 "initrd-sha256 = " HASH_A "\n"
+		 "initrd = /initrd.img\n"
+		 "initrd-sha256 = " HASH_B "\n"
+		 "initrd = /extra.cpio\n");
+	const struct config_entry *e = &cfg->entries[0];
+	assert_int_equal(e->ninitrds, 3);
+	assert_string_equal(e->initrds[0].path, "/microcode.img");
+	assert_string_equal(e->initrds[1].path, "/initrd.img");
+	assert_string_equal(e->initrds[2].path, "/extra.cpio");
+	assert_true(e->initrds[0].has_sha256);
+	assert_int_equal(e->initrds[0].sha256[0], 0x9f);
+	assert_true(e->initrds[1].has_sha256);
+	assert_int_equal(e->initrds[1].sha256[0], 0x60);
+	assert_false(e->initrds[2].has_sha256);
+	assert_int_equal(e->ninitrd_sha256, 2);
+}
+
+/* A pin before its initrd still pins it (keys come in any order). */
+static void test_initrd_pin_before_its_initrd_accepted(void **state)
+{
+	(void)state;
+	PARSE_OK("efi = /a.efi\ninitrd-sha256 = " HASH_A "\ninitrd = /i\n");
+	assert_int_equal(cfg->entries[0].ninitrds, 1);
+	assert_true(cfg->entries[0].initrds[0].has_sha256);
+}
+
+static void test_too_many_initrds_rejected_with_line(void **state)
+{
+	(void)state;
+	PARSE_OK("efi = /a.efi\n"
+		 "initrd = /1\ninitrd = /2\ninitrd = /3\ninitrd = /4\n"
+		 "initrd = /5\ninitrd = /6\ninitrd = /7\ninitrd = /8\n");
+	assert_int_equal(cfg->entries[0].ninitrds, CONFIG_MAX_INITRDS);
+	assert_string_equal(cfg->entries[0].initrds[7].path, "/8");
+	PARSE_FAILS("entry = L\nefi = /a.efi\n"
+		    "initrd = /1\ninitrd = /2\ninitrd = /3\ninitrd = /4\n"
+		    "initrd = /5\ninitrd = /6\ninitrd = /7\ninitrd = /8\n"
+		    "initrd = /9\n",
+		    "runway.conf:11:", "more than 8 initrds in entry 'L'");
+	PARSE_FAILS("efi = /a.efi\n"
+		    "initrd-sha256 = " HASH_A "\ninitrd-sha256 = " HASH_A "\n"
+		    "initrd-sha256 = " HASH_A "\ninitrd-sha256 = " HASH_A "\n"
+		    "initrd-sha256 = " HASH_A "\ninitrd-sha256 = " HASH_A "\n"
+		    "initrd-sha256 = " HASH_A "\ninitrd-sha256 = " HASH_A "\n"
+		    "initrd-sha256 = " HASH_A "\n",
+		    "runway.conf:10:", "more than 8 initrd-sha256 lines");
+}
+
+static void test_more_initrd_pins_than_initrds_rejected(void **state)
+{
+	(void)state;
+	PARSE_FAILS("entry = L\nefi = /a.efi\ninitrd = /i\n"
+		    "initrd-sha256 = " HASH_A "\ninitrd-sha256 = " HASH_B "\n",
+		    "runway.conf:1:", "entry 'L' pins an initrd it does not have",
+		    "2 initrd-sha256 lines for 1 initrds");
+	PARSE_FAILS("efi = /a.efi\ninitrd = /i\ninitrd-sha256 = 12\n",
+		    "runway.conf:3:", "'initrd-sha256' must be 64 hexadecimal digits");
+	PARSE_FAILS("efi = /a.efi\ninitrd = /i\ninitrd = /b/../i\n",
+		    "runway.conf:3:", "'initrd' path '/b/../i'");
+}
+
+static void test_bls_key_defaults_to_yes(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = /k\n");
+	assert_false(cfg->bls_off);
+	PARSE_OK("bls = no\nkernel = /k\n");
+	assert_true(cfg->bls_off);
+	PARSE_OK("kernel = /k\nbls = yes\n");
+	assert_false(cfg->bls_off);
+	PARSE_FAILS("bls = maybe\nkernel = /k\n", "runway.conf:1:", "'bls' must be yes or no");
 }
 
 static void test_fragment_size_bounded(void **state)
@@ -602,7 +685,7 @@ static void test_readme_menu_example_parses(void **state)
 	assert_string_equal(cfg->entries[0].modules[0].path, "/boot/initrd.img");
 	assert_string_equal(cfg->entries[1].protocol, "limine");
 	assert_string_equal(cfg->entries[2].protocol, "multiboot2");
-	assert_string_equal(cfg->entries[4].initrd, "/EFI/linux/initrd.img");
+	assert_string_equal(cfg->entries[4].initrds[0].path, "/EFI/linux/initrd.img");
 }
 
 /* docs/CONFIG.md promises that each of its ```conf blocks is a complete
@@ -714,9 +797,11 @@ static void test_single_value_keys_repeated_in_an_entry_rejected(void **state)
 		    "runway.conf:3:", "already has a 'sha256'");
 	PARSE_FAILS("kernel = /k\nkaslr = no\nkaslr = no\n", "runway.conf:3:",
 		    "already has a 'kaslr'");
+	/* initrd-sha256 repeats, one for each initrd (see
+	 * test_more_initrd_pins_than_initrds_rejected). */
 	PARSE_FAILS("efi = /a.efi\ninitrd = /i\ninitrd-sha256 = " HASH64
-		    "\ninitrd-sha256 = " HASH64 "\n", "runway.conf:4:",
-		    "already has a 'initrd-sha256'");
+		    "\ninitrd-sha256 = " HASH64 "\n", "runway.conf:1:",
+		    "pins an initrd it does not have");
 }
 
 static void test_single_value_keys_once_per_entry_accepted(void **state)
@@ -816,6 +901,11 @@ int main(void)
 		T(test_fragment_size_bounded),
 		T(test_efi_entry_with_initrd),
 		T(test_efi_entry_misuse_rejected),
+		T(test_initrds_repeat_in_order_with_their_pins),
+		T(test_initrd_pin_before_its_initrd_accepted),
+		T(test_too_many_initrds_rejected_with_line),
+		T(test_more_initrd_pins_than_initrds_rejected),
+		T(test_bls_key_defaults_to_yes),
 		T(test_booleans_default_to_no_and_accept_every_spelling),
 		T(test_comments_and_blank_lines_ignored),
 		T(test_crlf_line_endings),

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "trust.h"
@@ -141,10 +142,11 @@ static void efi_initrd_needs_enrolled_pin(void **state)
 	(void)state;
 	struct config_entry e = { .kind = CONFIG_EFI };
 	strcpy(e.path, "/EFI/linux.efi");
-	strcpy(e.initrd, "/initrd.img");
+	strcpy(e.initrds[0].path, "/initrd.img");
+	e.ninitrds = 1;
 	expect_refused(&on_none, &e, "tools/sign.sh -C");
 	expect_refused(&on_enrolled, &e, "initrd /initrd.img is not pinned");
-	e.has_initrd_sha256 = true;
+	e.initrds[0].has_sha256 = true;
 	expect_allowed(&on_enrolled, &e);
 }
 
@@ -162,9 +164,31 @@ static void shim_vouches_for_unpinned_files_of_an_enrolled_config(void **state)
 
 	struct config_entry c = { .kind = CONFIG_EFI };
 	strcpy(c.path, "/EFI/linux.efi");
-	strcpy(c.initrd, "/initrd.img");
+	strcpy(c.initrds[0].path, "/initrd.img");
+	c.ninitrds = 1;
 	expect_allowed(&on_enrolled_shim, &c);
 	expect_refused(&on_none_shim, &c, "tools/sign.sh -C");
+}
+
+/* Every initrd is handed to Linux: one unpinned among pinned ones is
+ * refused, and named. */
+static void every_initrd_of_an_efi_entry_must_be_pinned(void **state)
+{
+	(void)state;
+	struct config_entry e = { .kind = CONFIG_EFI };
+	strcpy(e.path, "/EFI/linux.efi");
+	e.ninitrds = 3;
+	for (size_t i = 0; i < e.ninitrds; i++) {
+		sprintf(e.initrds[i].path, "/initrd%zu.img", i);
+		e.initrds[i].has_sha256 = true;
+	}
+	expect_allowed(&on_enrolled, &e);
+	e.initrds[1].has_sha256 = false;
+	expect_refused(&on_enrolled, &e, "initrd /initrd1.img is not pinned");
+	expect_refused(&on_none, &e, "initrd /initrd0.img cannot be trusted");
+	e.initrds[1].has_sha256 = true;
+	e.initrds[2].has_sha256 = false;
+	expect_refused(&on_enrolled, &e, "initrd /initrd2.img is not pinned");
 }
 
 static void verify_entry_runs_nothing_and_is_allowed(void **state)
@@ -190,6 +214,7 @@ int main(void)
 		cmocka_unit_test(efi_program_is_left_to_the_firmware),
 		cmocka_unit_test(efi_initrd_needs_enrolled_pin),
 		cmocka_unit_test(shim_vouches_for_unpinned_files_of_an_enrolled_config),
+		cmocka_unit_test(every_initrd_of_an_efi_entry_must_be_pinned),
 		cmocka_unit_test(verify_entry_runs_nothing_and_is_allowed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
