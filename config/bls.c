@@ -38,7 +38,7 @@ static int check_bytes(const struct bls_reader *r, const char *s, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return rw_fail(err, "%s:%u: control byte 0x%02x at column %zu (tab is the only one allowed)",
 				       r->where, r->number, c, i + 1);
 	}
@@ -76,6 +76,9 @@ int bls_next_line(struct bls_reader *r, struct bls_line *l, struct rw_err *err)
 		size_t n = nl ? (size_t)(nl - s) : rest;
 		r->pos += nl ? n + 1 : n;
 		r->number++;
+		/* CRLF line ends are fine; a CR anywhere else is not. */
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
 		if (check_bytes(r, s, n, err))
 			return -1;
 		size_t a = 0, b = n;
@@ -116,6 +119,7 @@ static void fit_n(char *dst, size_t cap, const char *src, size_t n)
 {
 	if (cap == 0)
 		return;
+	memset(dst, 0, cap);
 	if (n < cap) {
 		memcpy(dst, src, n);
 		dst[n] = '\0';
@@ -174,6 +178,8 @@ static int set_text(const struct entry_parser *p, char *dst, size_t cap,
 {
 	if (l->value_len >= cap)
 		return too_long(p, l, cap - 1, err);
+	/* A key given again leaves nothing of the earlier value behind. */
+	memset(dst, 0, cap);
 	memcpy(dst, l->value, l->value_len);
 	dst[l->value_len] = '\0';
 	return 0;
@@ -194,6 +200,7 @@ static int set_path(const struct entry_parser *p, char dst[CONFIG_PATH_MAX],
 	if (l->value_len == 0)
 		return rw_fail(err, "%s:%u: '%.*s' needs a path", p->where, l->number,
 			       (int)l->key_len, l->key);
+	memset(dst, 0, CONFIG_PATH_MAX);
 	for (size_t i = 0; i < l->value_len; i++) {
 		char c = l->value[i];
 		if (c == '/' && n > 0 && dst[n - 1] == '/')
@@ -260,8 +267,9 @@ static int entry_key(struct entry_parser *p, const struct bls_line *l,
 	struct bls_entry *o = p->out;
 
 	if (bls_key_is(l, "title")) {
+		/* An empty title falls back to the id, as none would. */
 		fit_n(o->e.title, sizeof o->e.title, l->value, l->value_len);
-		p->title_given = true;
+		p->title_given = l->value_len > 0;
 		return 0;
 	}
 	if (bls_key_is(l, "version"))

@@ -27,7 +27,7 @@ BUILD ?= build
 FUZZ_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 FUZZ_CC ?= clang
-FUZZ_NAMES := memmap elf config fmt ucs2 tcg netboot
+FUZZ_NAMES := memmap elf config fmt ucs2 tcg netboot bls
 FUZZERS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SHORT_SECONDS ?= 10
 FUZZ_SECONDS ?= 600

@@ -143,6 +143,8 @@ static void test_title_defaults_to_the_id_and_version(void **state)
 	assert_string_equal(ent->e.title, "debian-6.1.0");
 	ENTRY_OK("debian.conf", "linux /k\nversion 6.1.0-18-amd64\n");
 	assert_string_equal(ent->e.title, "debian (6.1.0-18-amd64)");
+	ENTRY_OK("debian.conf", "title x\ntitle \"\"\nlinux /k\n");
+	assert_string_equal(ent->e.title, "debian");
 	/* A file name without .conf is used whole. */
 	ENTRY_OK("odd", "linux /k\n");
 	assert_string_equal(ent->e.title, "odd");
@@ -240,6 +242,8 @@ static void test_control_bytes_and_nul_refused_with_line(void **state)
 	ENTRY_FAILS("a.conf", "linux /k\noptions a\x7f\n", "a.conf:2:", "0x7f");
 	/* A NUL in a comment is refused as well: the file is not text. */
 	ENTRY_FAILS("a.conf", "# \x00\nlinux /k\n", "a.conf:1:", "0x00");
+	/* CR only before the newline */
+	ENTRY_FAILS("a.conf", "linux /k\ntitle a\rb\r\n", "a.conf:2:", "control byte 0x0d at column 8");
 	/* tab is fine, inside a value too */
 	ENTRY_OK("a.conf", "linux /k\noptions a\tb\n");
 	assert_string_equal(ent->e.cmdline, "a\tb");
