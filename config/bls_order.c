@@ -194,15 +194,18 @@ int bls_entry_cmp(const struct bls_entry *a, const struct bls_entry *b)
 	return bls_version_cmp(sb, sa);
 }
 
-/* Exchange two entries in place, without a second one on the stack. */
+/* Exchange two entries in place, a piece at a time: no second entry
+ * (kilobytes) on the loader's stack. */
 static void swap(struct bls_entry *x, struct bls_entry *y)
 {
 	unsigned char *p = (unsigned char *)x, *q = (unsigned char *)y;
+	unsigned char t[256];
 
-	for (size_t i = 0; i < sizeof *x; i++) {
-		unsigned char t = p[i];
-		p[i] = q[i];
-		q[i] = t;
+	for (size_t i = 0; i < sizeof *x; i += sizeof t) {
+		size_t n = sizeof *x - i < sizeof t ? sizeof *x - i : sizeof t;
+		memcpy(t, p + i, n);
+		memcpy(p + i, q + i, n);
+		memcpy(q + i, t, n);
 	}
 }
 
