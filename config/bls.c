@@ -324,9 +324,13 @@ static int finish(struct entry_parser *p, struct rw_err *err)
 	if (!p->linux_line && !p->efi_line)
 		return rw_fail(err, "%s: neither 'linux' nor 'efi': an entry needs one of them",
 			       p->where);
-	if (p->linux_line && p->efi_line)
-		return rw_fail(err, "%s:%u: 'efi' and 'linux' (line %u) in one entry: it takes one of them",
-			       p->where, p->efi_line, p->linux_line);
+	if (p->linux_line && p->efi_line) {
+		bool efi_later = p->efi_line > p->linux_line;
+		return rw_fail(err, "%s:%u: '%s' in an entry that has '%s' (line %u): it takes one of them",
+			       p->where, efi_later ? p->efi_line : p->linux_line,
+			       efi_later ? "efi" : "linux", efi_later ? "linux" : "efi",
+			       efi_later ? p->linux_line : p->efi_line);
+	}
 	if (!p->title_given) {
 		char t[BLS_ID_MAX + BLS_KEY_VALUE_MAX + 4];
 		fmt(t, sizeof t, o->version[0] ? "%.*s (%s)" : "%.*s",

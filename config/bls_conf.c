@@ -249,6 +249,7 @@ static void osrel_line(struct osrel *o, const char *s, size_t n)
 	size_t b = n;
 	while (b > v && osrel_blank(s[b - 1]))
 		b--;
+	memset(sk.buf, 0, sk.cap);
 	unquote(s + v, b - v, &sk);
 	/* The last assignment counts; a cut value just fills the field. */
 	size_t end = sk.keep < sk.cap ? sk.keep : sk.cap - 1;

@@ -229,7 +229,9 @@ static void test_neither_or_both_programs_refused(void **state)
 		    "loader/entries/a.conf: neither 'linux' nor 'efi'");
 	ENTRY_FAILS("a.conf", "", "neither 'linux' nor 'efi'");
 	ENTRY_FAILS("b.conf", "linux /k\ntitle x\nefi /e.efi\n",
-		    "loader/entries/b.conf:3: 'efi' and 'linux' (line 1) in one entry");
+		    "loader/entries/b.conf:3: 'efi' in an entry that has 'linux' (line 1): it takes one of them");
+	ENTRY_FAILS("b.conf", "efi /e.efi\nlinux /k\n",
+		    "loader/entries/b.conf:2: 'linux' in an entry that has 'efi' (line 1)");
 }
 
 static void test_control_bytes_and_nul_refused_with_line(void **state)
