@@ -27,7 +27,7 @@ BUILD ?= build
 FUZZ_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 
 FUZZ_CC ?= clang
-FUZZ_NAMES := memmap elf config fmt ucs2 tcg netboot bls
+FUZZ_NAMES := memmap elf config fmt ucs2 tcg netboot bls pe
 FUZZERS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SHORT_SECONDS ?= 10
 FUZZ_SECONDS ?= 600
