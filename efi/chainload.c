@@ -10,7 +10,11 @@
  * needs for initrd= on its command line), or Runway's network device and
  * a tftp:// URI (a network boot loader then finds the PXE base code on
  * its DeviceHandle).  The entry's cmdline becomes the load
- * options, in UCS-2.  An `initrd = PATH` is served through efi/initrd.c.
+ * options, in UCS-2.  The entry's initrds (runway.conf's `initrd =`
+ * lines, a BLS entry's `initrd` lines) are read in order into one buffer,
+ * each padded with zeros to a 4-byte boundary (Linux unpacks
+ * concatenated cpio archives only at such boundaries), and served as one
+ * initrd through efi/initrd.c.
  * When the program returns (a shell exits, a loader gives up), Runway
  * reports its status and exit data, gives back what it allocated for it,
  * and the menu comes back.
@@ -26,9 +30,10 @@ struct chain {
 	const struct config_entry *e;
 	void *file;           /* the program's bytes, until LoadImage copies them */
 	uint64_t file_size;
-	void *initrd;
+	void *initrd;         /* every initrd, concatenated and padded */
 	uint64_t initrd_size;
 	bool initrd_served;
+	char initrd_names[CONFIG_CMDLINE_MAX]; /* "a,b" for the log */
 	EFI_DEVICE_PATH *dp;
 	EFI_HANDLE child;     /* loaded, not yet started */
 	EFI_LOADED_IMAGE *child_li;
@@ -68,22 +73,106 @@ static EFI_STATUS read_pinned(struct source *root, const char *what,
 	return EFI_SUCCESS;
 }
 
+/* Where the next initrd starts: Linux finds concatenated cpio archives
+ * on 4-byte boundaries. */
+static uint64_t initrd_align(uint64_t n)
+{
+	return (n + 3) & ~(uint64_t)3;
+}
+
+/* Open every initrd and size the buffer they fill (each but the last
+ * padded, so that the next starts aligned); reports its errors. */
+static EFI_STATUS open_initrds(struct source *root, const struct config_entry *e,
+			       struct vol_file *f, uint64_t *ret_total)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < e->ninitrds; i++) {
+		const char *path = e->initrds[i].path;
+		EFI_STATUS st = file_open(root, path, &f[i]);
+		if (EFI_ERROR(st))
+			return con_fail(st, "initrd %s: cannot open: %s", path,
+					file_error(root, st));
+		if (f[i].size == 0)
+			return con_fail(EFI_LOAD_ERROR, "initrd %s: the file is empty", path);
+		if (f[i].size > UINT64_MAX / 4 - total)
+			return con_fail(EFI_BAD_BUFFER_SIZE, "initrd %s: %" PRIu64 " bytes: too large",
+					path, f[i].size);
+		total = initrd_align(total) + f[i].size;
+	}
+	*ret_total = total;
+	return EFI_SUCCESS;
+}
+
+/* Read each open initrd into its place in c->initrd (padding zeroed),
+ * checking pins on the bytes read. */
+static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
+				struct vol_file *f)
+{
+	const struct config_entry *e = c->e;
+	uint8_t *dst = c->initrd;
+	uint64_t off = 0, at;
+
+	memset(dst, 0, c->initrd_size);
+	for (size_t i = 0; i < e->ninitrds; i++) {
+		const struct config_initrd *r = &e->initrds[i];
+		EFI_STATUS st = file_read_chunked(&f[i], dst + off, f[i].size, &at);
+		if (EFI_ERROR(st))
+			return con_fail(st, "initrd %s: reading at offset %" PRIu64 ": %s", r->path,
+					at, file_error(root, st));
+		tpm_measure_file("initrd", r->path, dst + off, f[i].size);
+		if (r->has_sha256) {
+			st = pin_check_buffer("initrd", r->path, dst + off, f[i].size, r->sha256);
+			if (EFI_ERROR(st))
+				return st;
+		}
+		off = initrd_align(off + f[i].size);
+	}
+	return EFI_SUCCESS;
+}
+
+/* Every initrd of the entry, in order, into one buffer. */
+static EFI_STATUS read_initrds(struct chain *c, struct source *root)
+{
+	const struct config_entry *e = c->e;
+	struct vol_file f[CONFIG_MAX_INITRDS];
+	EFI_STATUS st;
+
+	memset(f, 0, sizeof f);
+	st = open_initrds(root, e, f, &c->initrd_size);
+	if (!EFI_ERROR(st)) {
+		c->initrd = AllocatePool(c->initrd_size);
+		if (!c->initrd)
+			st = con_fail(EFI_OUT_OF_RESOURCES, "initrd: no memory for %" PRIu64 " bytes",
+				      c->initrd_size);
+	}
+	if (!EFI_ERROR(st))
+		st = fill_initrds(c, root, f);
+	for (size_t i = 0; i < e->ninitrds; i++)
+		file_close(&f[i]);
+	return st;
+}
+
+/* "PATH,PATH" for messages and the log line (cut if it does not fit). */
+static void name_initrds(struct chain *c)
+{
+	size_t n = 0, cap = sizeof c->initrd_names;
+
+	for (size_t i = 0; i < c->e->ninitrds && n < cap; i++)
+		n += fmt(c->initrd_names + n, cap - n, "%s%s", i ? "," : "",
+			 c->e->initrds[i].path);
+}
+
 static EFI_STATUS read_files(struct chain *c, struct source *root)
 {
 	const struct config_entry *e = c->e;
 	EFI_STATUS st = read_pinned(root, "", e->path, e->has_sha256, e->sha256,
 				    &c->file, &c->file_size);
 
-	/* Only the first initrd for now; issue 12 concatenates them all. */
 	if (EFI_ERROR(st) || !e->ninitrds)
 		return st;
-	st = read_pinned(root, "initrd", e->initrds[0].path, e->initrds[0].has_sha256,
-			 e->initrds[0].sha256, &c->initrd, &c->initrd_size);
-	if (EFI_ERROR(st))
-		return st;
-	if (c->initrd_size == 0)
-		return con_fail(EFI_LOAD_ERROR, "initrd %s: the file is empty", e->initrds[0].path);
-	return EFI_SUCCESS;
+	name_initrds(c);
+	return read_initrds(c, root);
 }
 
 static const char *load_hint(EFI_STATUS st)
@@ -182,7 +271,7 @@ static EFI_STATUS give_options(struct chain *c)
 	EFI_STATUS st = initrd_install(c->initrd, c->initrd_size);
 	if (EFI_ERROR(st))
 		return con_fail(st, "initrd %s: installing its LoadFile2 protocol: %s%s",
-				e->initrds[0].path, efi_status_name(st),
+				c->initrd_names, efi_status_name(st),
 				st == EFI_ALREADY_STARTED ?
 				" (another initrd device path is installed already)" : "");
 	c->initrd_served = true;
@@ -211,7 +300,7 @@ static EFI_STATUS start(struct chain *c)
 
 	log_event("chainload path=%s bytes=%" PRIu64 " options_bytes=%u initrd=%s initrd_bytes=%" PRIu64 "\n",
 		  e->path, c->file_size, e->cmdline[0] ? c->child_li->LoadOptionsSize : 0,
-		  e->ninitrds ? e->initrds[0].path : "-", c->initrd_size);
+		  e->ninitrds ? c->initrd_names : "-", c->initrd_size);
 	/* As the firmware's boot manager does: five minutes, then a reset,
 	 * unless the program disarms it (Linux and most loaders do). */
 	BS->SetWatchdogTimer(300, 0x10000, 0, NULL);
@@ -241,7 +330,7 @@ static void chain_release(struct chain *c)
 		if (EFI_ERROR(st)) {
 			/* Still served: leak it rather than free it. */
 			con_report("initrd %s: removing its LoadFile2 protocol: %s; its memory stays allocated",
-				   c->e->initrds[0].path, efi_status_name(st));
+				   c->initrd_names, efi_status_name(st));
 			c->initrd = NULL;
 		}
 	}
