@@ -8,13 +8,30 @@
  *     chainapp: file-path=<its LoadedImage FilePath, as text>
  *     chainapp: initrd bytes=N fnv1a64=<16 hex digits>   (or initrd none)
  * (the hash in upper-case hex, as gnu-efi prints it), then returns EFI_SUCCESS, or, when its options contain "fail", exits
- * with EFI_ABORTED and the exit data "chainapp failed on purpose".
+ * with EFI_ABORTED and the exit data "chainapp failed on purpose", or,
+ * when they contain "poweroff", powers the machine off (a test that has
+ * no runway.conf, so no exit-after, ends that way).
  * The initrd is fetched the way Linux's EFI stub fetches it: LoadFile2 on
  * the LINUX_EFI_INITRD_MEDIA_GUID vendor device path.
  */
 #include "../../efi/linux_initrd.h"
 
 static struct initrd_path initrd_path;
+
+/* Does s[0..n) contain word? */
+static BOOLEAN has_word(const CHAR16 *s, UINTN n, const CHAR16 *word)
+{
+	UINTN m = StrLen(word);
+
+	for (UINTN i = 0; i + m <= n; i++) {
+		UINTN j = 0;
+		while (j < m && s[i + j] == word[j])
+			j++;
+		if (j == m)
+			return TRUE;
+	}
+	return FALSE;
+}
 
 static void report_initrd(void)
 {
@@ -69,9 +86,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	for (; o && n + 1 < 256 && n < li->LoadOptionsSize / sizeof(CHAR16) && o[n]; n++)
 		opts[n] = o[n];
 	opts[n] = 0;
-	for (UINTN i = 0; i + 4 <= n; i++)
-		if (opts[i] == 'f' && opts[i + 1] == 'a' && opts[i + 2] == 'i' && opts[i + 3] == 'l')
-			fail = TRUE;
+	fail = has_word(opts, n, L"fail");
 	Print(L"chainapp: started options=\"%s\"\n", opts);
 
 	BOOLEAN same = FALSE;
@@ -85,6 +100,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		FreePool(fp);
 	report_initrd();
 
+	if (has_word(opts, n, L"poweroff")) {
+		Print(L"chainapp: poweroff\n");
+		uefi_call_wrapper(RT->ResetSystem, 4, EfiResetShutdown, EFI_SUCCESS, 0, NULL);
+	}
 	if (fail) {
 		static const CHAR16 msg[] = L"chainapp failed on purpose";
 		CHAR16 *data = NULL;

@@ -19,6 +19,7 @@ not_ok() {
 }
 
 # boot NAME CONFIG RUN_ARGS... -- FILES...: image + boot; sets $log, $rc.
+# CONFIG "-" writes no runway.conf.
 # QEMU_EXTRA (words) goes to QEMU itself; KEYS is typed at the guest
 # (ovmf/run.sh --keys); LOADER replaces $BUILD/BOOTX64.EFI.
 boot() {
@@ -32,7 +33,9 @@ boot() {
 	[ $# -gt 0 ] && shift
 	img=$OUT/$name.img
 	log=$OUT/$name.log
-	tools/mkimg.sh -o "$img" -e "${LOADER:-$BUILD/BOOTX64.EFI}" -c "$conf" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
+	local conf_arg=(-c "$conf")
+	[ "$conf" = - ] && conf_arg=()
+	tools/mkimg.sh -o "$img" -e "${LOADER:-$BUILD/BOOTX64.EFI}" "${conf_arg[@]}" "$@" >"$OUT/$name.mkimg.log" 2>&1 || {
 		rc=99
 		echo "mkimg failed" >"$log"
 		cat "$OUT/$name.mkimg.log" >>"$log"
