@@ -14,6 +14,7 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "bls.h"
 #include "config.h"
 #include "cpu.h"
 #include "dhcp.h"
@@ -133,6 +134,9 @@ EFI_STATUS source_open(EFI_HANDLE image, struct source *ret);
  * root; over TFTP next to the boot file, then at the server's root.
  * Reports its errors. */
 EFI_STATUS source_open_config(struct source *src, struct vol_file *ret_f);
+/* On a volume, is there no runway.conf in either place?  (Over TFTP:
+ * false, so that the config is asked for and its absence reported.) */
+bool source_config_absent(struct source *src);
 /* A device path naming the file at path for LoadImage (pool): on the
  * volume, or Runway's device and tftp://SERVER/NAME. */
 EFI_STATUS source_device_path(const struct source *src, const char *path,
@@ -378,6 +382,32 @@ EFI_STATUS initrd_install(void *data, uint64_t size);
 /* Remove it.  When the firmware refuses (the program keeps it open) the
  * data is still served and must stay allocated. */
 EFI_STATUS initrd_uninstall(void);
+
+/* ---- bls.c: Boot Loader Specification entries and loader.conf ---- */
+struct bls_found {
+	struct bls_entry *v;    /* pool; in the specification's menu order */
+	size_t n;
+	size_t dropped;         /* past CONFIG_MAX_ENTRIES */
+	bool has_conf;          /* /loader/loader.conf was read and parsed */
+	struct loader_conf conf;
+};
+/*
+ * Read /loader/loader.conf, the type #1 entries in /loader/entries and
+ * the unified kernel images in /EFI/Linux on Runway's volume (nothing
+ * over TFTP), and sort the entries.  A file that cannot be read or
+ * parsed is reported and skipped; fails only when out of memory.
+ */
+EFI_STATUS bls_discover(struct source *src, struct bls_found *ret);
+void bls_found_free(struct bls_found *f);
+/*
+ * Append f's entries to cfg's (those past CONFIG_MAX_ENTRIES are logged
+ * and dropped) and apply loader.conf where runway.conf (runway_conf: it
+ * was read) did not decide: timeout, editor, console-mode, and the
+ * default glob.  Without runway.conf, no timeout means boot at once.
+ */
+void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf);
+/* The id (file name) of cfg's entry i, or "-" for runway.conf's. */
+const char *bls_entry_id(size_t i);
 
 /* ---- chainload.c: start another EFI program ---- */
 /*

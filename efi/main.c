@@ -39,6 +39,54 @@ static EFI_STATUS read_config(struct source *root, struct config *cfg)
 	return EFI_SUCCESS;
 }
 
+static const char *origin_name(enum config_origin o)
+{
+	return o == CONFIG_FROM_BLS ? "bls" : o == CONFIG_FROM_UKI ? "uki" : "runway";
+}
+
+/* One line per menu entry, in menu order, for the log and the tests. */
+static void log_entries(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nentries; i++)
+		log_event("entry %zu origin=%s id=%s title=\"%s\"\n", i + 1,
+			  origin_name(cfg->entries[i].origin), bls_entry_id(i),
+			  cfg->entries[i].title);
+	log_event("menu entries=%zu default=%zu timeout=%u%s\n", cfg->nentries,
+		  cfg->default_entry + 1, cfg->timeout, cfg->timeout_set ? "" : " (none given)");
+}
+
+/*
+ * runway.conf, then the Boot Loader Specification's entries after its own
+ * (unless `bls = no`).  Without runway.conf, the BLS entries alone, as
+ * systemd-boot would boot them; with neither, runway.conf's absence is
+ * the error.
+ */
+static EFI_STATUS read_entries(struct source *root, struct config *cfg)
+{
+	bool runway_conf = !source_config_absent(root);
+	struct bls_found found;
+	EFI_STATUS st;
+
+	if (runway_conf) {
+		st = read_config(root, cfg);
+		if (EFI_ERROR(st))
+			return st;
+	}
+	if (cfg->bls_off) {
+		log_event("bls off (runway.conf: bls = no)\n");
+	} else {
+		st = bls_discover(root, &found);
+		if (EFI_ERROR(st))
+			return st;
+		bls_merge(cfg, &found, runway_conf);
+		bls_found_free(&found);
+	}
+	if (!cfg->nentries)
+		return read_config(root, cfg);
+	log_entries(cfg);
+	return EFI_SUCCESS;
+}
+
 static void power_off(void)
 {
 	log_event("poweroff\n");
@@ -162,7 +210,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	st = source_open(image, &root);
 	if (EFI_ERROR(st))
 		return leave(cfg, NULL, st, at_start);
-	st = read_config(&root, cfg);
+	st = read_entries(&root, cfg);
 	if (EFI_ERROR(st))
 		return leave(cfg, &root, st, at_start);
 

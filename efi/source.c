@@ -41,8 +41,9 @@ EFI_STATUS source_open(EFI_HANDLE image, struct source *ret)
 	return EFI_SUCCESS;
 }
 
-/* On the volume: in the loader's own directory, then at the root. */
-static EFI_STATUS volume_config(struct source *src, struct vol_file *ret_f)
+/* On the volume: in the loader's own directory, then at the root.
+ * Reports nothing. */
+static EFI_STATUS volume_open_config(struct source *src, struct vol_file *ret_f)
 {
 	uint16_t path[CONFIG_PATH_MAX + 16];
 	EFI_STATUS st = EFI_NOT_FOUND;
@@ -51,10 +52,29 @@ static EFI_STATUS volume_config(struct source *src, struct vol_file *ret_f)
 		st = file_open_w(src->root, path, "runway.conf", ret_f);
 	if (st == EFI_NOT_FOUND)
 		st = file_open_w(src->root, L"\\runway.conf", "/runway.conf", ret_f);
+	return st;
+}
+
+static EFI_STATUS volume_config(struct source *src, struct vol_file *ret_f)
+{
+	EFI_STATUS st = volume_open_config(src, ret_f);
+
 	if (EFI_ERROR(st))
 		return con_fail(st, "runway.conf: cannot read it from the loader's directory or the volume root: %s",
 				efi_status_name(st));
 	return EFI_SUCCESS;
+}
+
+bool source_config_absent(struct source *src)
+{
+	struct vol_file f;
+
+	if (!src->root)
+		return false;
+	EFI_STATUS st = volume_open_config(src, &f);
+	if (!EFI_ERROR(st))
+		file_close(&f);
+	return st == EFI_NOT_FOUND;
 }
 
 /* Over TFTP: next to the boot file, then at the server's root.  Any

@@ -50,6 +50,7 @@ run tests/qemu/test_limine.sh
 run tests/qemu/test_multiboot.sh
 run tests/qemu/test_chain.sh
 run tests/qemu/test_linux.sh
+run tests/qemu/test_bls.sh
 run tests/qemu/test_secureboot.sh
 run tests/qemu/test_tpm.sh
 run tests/qemu/test_net.sh

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# test_bls.sh - Boot Loader Specification entries under OVMF, in three
+# boots, every entry Runway's chainload test program (build/chainapp.efi):
+#   1. runway.conf (run-all) with type #1 entries in /loader/entries (two
+#      initrds and two options lines, an `efi` entry, entries ordered by
+#      sort-key and version, one for aa64 skipped, a broken one reported)
+#      and a unified kernel image in /EFI/Linux (chainapp with an .osrel
+#      section): runway.conf's entry first, then the BLS ones in order,
+#      each run, loader.conf's default glob applied;
+#   2. no runway.conf: what systemd-boot would boot (loader.conf's default
+#      glob, timeout 0) boots alone;
+#   3. `bls = no` in runway.conf hides them all.
+set -u
+cd "$(dirname "$0")/../.." || exit
+. tests/qemu/lib.sh
+
+app=$BUILD/chainapp.efi
+work=$OUT/bls
+rm -rf "$work"
+mkdir -p "$work"
+
+# Two initrds of odd sizes: the first is padded to 4 bytes before the
+# second, as Linux needs concatenated cpio archives.
+printf 'one-odd' >"$work/one.img"   # 7 bytes, padded to 8
+printf 'two!!' >"$work/two.img"     # 5 bytes, last: not padded
+{ cat "$work/one.img"; printf '\0'; cat "$work/two.img"; } >"$work/both.img"
+both_bytes=$(stat -c %s "$work/both.img")
+both_hash=$(fnv1a64 "$work/both.img")
+
+# A unified kernel image, as far as Runway can tell: an EFI program with
+# an .osrel section (its .linux and .cmdline are the stub's business).
+printf '%s\n' 'NAME="Runway Test OS"' 'PRETTY_NAME="Runway Test OS"' 'ID=rwtest' \
+	'VERSION_ID=42' >"$work/osrel"
+objcopy --add-section .osrel="$work/osrel" --set-section-flags .osrel=data,readonly \
+	--change-section-vma .osrel=0x100000 "$app" "$work/uki.efi"
+
+entry() { # entry NAME LINE...: write /loader/entries/NAME
+	local name=$1
+	shift
+	printf '%s\n' "$@" >"$work/$name"
+}
+entry a-initrds.conf "title BLS two initrds" "sort-key a" "linux /EFI/x/chainapp.efi" \
+	"initrd /boot/one.img" "initrd /boot/two.img" "options first=1" "options second=2"
+entry b-efi.conf "title BLS efi key" "sort-key b" "efi /EFI/x/chainapp.efi" "options efi-key"
+entry ver-1.9.conf "title Version 1.9" "sort-key c" "version 1.9" "efi /EFI/x/chainapp.efi" \
+	"options which=1.9"
+entry ver-1.10.conf "title Version 1.10" "sort-key c" "version 1.10" "efi /EFI/x/chainapp.efi" \
+	"options which=1.10"
+entry arm.conf "title Not for x64" "architecture aa64" "linux /EFI/x/chainapp.efi"
+entry broken.conf "title Broken" "options nothing to boot"
+printf '%s\n' "default ver-*" "timeout 0" >"$work/loader.conf"
+
+files=("$app=/EFI/x/chainapp.efi" "$work/one.img=/boot/one.img" "$work/two.img=/boot/two.img"
+	"$work/uki.efi=/EFI/Linux/rwtest-42.efi" "$work/loader.conf=/loader/loader.conf")
+for f in a-initrds.conf b-efi.conf ver-1.9.conf ver-1.10.conf arm.conf broken.conf; do
+	files+=("$work/$f=/loader/entries/$f")
+done
+
+# ---- 1. runway.conf's entry, then the BLS ones, all run ----
+cfg=$(conf "run-all = yes" "exit-after = yes" \
+	"entry = From runway.conf" "efi = /EFI/x/chainapp.efi" "cmdline = runway-entry")
+boot bls-all "$cfg" --timeout 180 -- "${files[@]}"
+expect_rc bls-all 3
+expect_line bls-all '^runway: entry 1 origin=runway id=- title="From runway.conf"$'
+expect_line bls-all '^runway: entry 2 origin=bls id=a-initrds.conf title="BLS two initrds"$'
+expect_line bls-all '^runway: entry 3 origin=bls id=b-efi.conf title="BLS efi key"$'
+expect_line bls-all '^runway: entry 4 origin=bls id=ver-1.10.conf title="Version 1.10"$'
+expect_line bls-all '^runway: entry 5 origin=bls id=ver-1.9.conf title="Version 1.9"$'
+expect_line bls-all '^runway: entry 6 origin=uki id=rwtest-42.efi title="Runway Test OS \(42\)"$'
+expect_no_line bls-all '^runway: entry 7 '
+# loader.conf's default glob: the first match in menu order, the newest.
+expect_line bls-all '^runway: menu entries=6 default=4 '
+expect_line bls-all '^runway: bls skip id=arm.conf: '
+expect_line bls-all '^runway: error: loader/entries/broken.conf'
+expect_line bls-all "^runway: chainload path=/EFI/x/chainapp.efi bytes=[0-9]+ options_bytes=[0-9]+ initrd=/boot/one.img,/boot/two.img initrd_bytes=$both_bytes\$"
+expect_line bls-all '^chainapp: started options="first=1 second=2"$'
+expect_line bls-all "^chainapp: initrd bytes=$both_bytes fnv1a64=${both_hash^^}\$"
+expect_line bls-all '^chainapp: started options="efi-key"$'
+expect_line bls-all '^runway: chainload path=/EFI/Linux/rwtest-42.efi .* initrd=- '
+expect_line bls-all '^runway: run-all done entries=6$'
+# In menu order: the started lines follow the entries'.
+order=$(tr -d '\r' <"$log" | sed -n 's/^chainapp: started options="\(.*\)"$/\1/p' | tr '\n' '|')
+want='runway-entry|first=1 second=2|efi-key|which=1.10|which=1.9||'
+if [ "$order" = "$want" ]; then ok "bls-all: entries ran in menu order"
+else not_ok "bls-all: order" "ran $order, want $want (log: $log)"
+fi
+clean=$(tr -d '\r' <"$log")
+n=$(grep -c '^runway: entry-done .*status=EFI_SUCCESS' <<<"$clean")
+if [ "$n" -eq 6 ] && ! grep -q '^runway: entry-done .*LEAK' <<<"$clean"; then
+	ok "bls-all: six entries succeeded, no page left claimed"
+else
+	not_ok "bls-all: entries" "$n successful entry-done lines, or a LEAK (log: $log)"
+fi
+
+# ---- 2. no runway.conf: loader.conf's default, at once ----
+entry a-initrds.conf "title BLS first" "sort-key a" "efi /EFI/x/chainapp.efi" "options poweroff which=a"
+entry ver-1.9.conf "sort-key c" "version 1.9" "efi /EFI/x/chainapp.efi" "options poweroff which=1.9"
+entry ver-1.10.conf "sort-key c" "version 1.10" "efi /EFI/x/chainapp.efi" \
+	"options poweroff which=1.10"
+boot bls-only - --timeout 120 -- "$app=/EFI/x/chainapp.efi" "$work/loader.conf=/loader/loader.conf" \
+	"$work/a-initrds.conf=/loader/entries/a-initrds.conf" \
+	"$work/ver-1.9.conf=/loader/entries/ver-1.9.conf" \
+	"$work/ver-1.10.conf=/loader/entries/ver-1.10.conf"
+expect_rc bls-only 3
+expect_line bls-only '^runway: menu entries=3 default=2 timeout=0'
+expect_no_line bls-only '^runway: error: '
+expect_line bls-only '^chainapp: started options="poweroff which=1.10"$'
+expect_no_line bls-only '^chainapp: started options="poweroff which=(a|1.9)"$'
+
+# ---- 3. bls = no ----
+cfg=$(conf "run-all = yes" "exit-after = yes" "bls = no" \
+	"entry = Only this one" "efi = /EFI/x/chainapp.efi" "cmdline = alone")
+boot bls-off "$cfg" --timeout 120 -- "${files[@]}"
+expect_rc bls-off 3
+expect_line bls-off '^runway: bls off'
+expect_line bls-off '^runway: entry 1 origin=runway '
+expect_no_line bls-off '^runway: entry 2 '
+expect_no_line bls-off 'origin=(bls|uki)'
+expect_line bls-off '^runway: run-all done entries=1$'
+
+rm -rf "$work"
+exit $((failures > 0))
