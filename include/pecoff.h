@@ -1,11 +1,11 @@
 /*
- * pe.h - find a section of a PE32+ file (an EFI program) by name, from
+ * pecoff.h - find a section of a PE32+ file (an EFI program) by name, from
  * its first bytes: what type #2 Boot Loader Specification entries need
  * to read a unified kernel image's .osrel without reading the image.
  * Pure logic: the loader reads the headers and then the section.
  */
-#ifndef RUNWAY_PE_H
-#define RUNWAY_PE_H
+#ifndef RUNWAY_PECOFF_H
+#define RUNWAY_PECOFF_H
 
 #include <stddef.h>
 #include <stdint.h>

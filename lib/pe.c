@@ -5,7 +5,7 @@
  * 40-byte section headers).  Every offset is checked against what was
  * read and against the file's size before it is used.
  */
-#include "pe.h"
+#include "pecoff.h"
 
 #include <string.h>
 

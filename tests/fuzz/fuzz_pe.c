@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "pe.h"
+#include "pecoff.h"
 
 static const char *const names[] = { ".osrel", ".cmdline", ".text", ".linux" };
 

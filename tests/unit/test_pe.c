@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "pe.h"
+#include "pecoff.h"
 
 #define PE_AT 0x80
 #define OPT_SIZE 240
