@@ -6,6 +6,10 @@
  * file finds and reads them, and merges what it found with runway.conf's
  * entries and settings (DESIGN.md, "Boot Loader Specification").
  *
+ * The same directories are read on the disk's XBOOTLDR partition, when
+ * it has one; an entry found there reads its files from there (its
+ * volume is kept beside cfg's entry, by index: bls_entry_source).
+ *
  * A file that cannot be read or parsed is reported (the menu then shows
  * it as the last error) and skipped: one broken entry never hides the
  * others.  Over TFTP there is no directory to list: no BLS entries.
@@ -19,15 +23,48 @@
 #define ENTRIES_DIR "/loader/entries"
 #define UKI_DIR "/EFI/Linux"
 
-/* What a scan collects; entries beyond cap are counted, not kept. */
+/* Where an entry's files are: Runway's own source, or XBOOTLDR. */
+enum volume { VOL_RUNWAY = 0, VOL_XBOOTLDR = 1 };
+
+/*
+ * What a scan collects; entries beyond cap are counted, not kept.  Until
+ * bls_merge records it beside cfg's entry, an entry's e.line holds its
+ * enum volume: bls_sort moves whole entries, and a BLS entry has no line
+ * of its own to report (the parser's messages carry theirs).
+ */
 struct scan {
 	struct source *src;
+	enum volume vol;
 	struct bls_entry *v; /* pool, cap entries */
 	size_t n, cap, dropped;
 };
 
-/* The ids of cfg's entries, by index ("" for runway.conf's). */
+/* Beside cfg's entries, by index: the id ("" for runway.conf's) and the
+ * volume. */
 static char entry_ids[CONFIG_MAX_ENTRIES][BLS_ID_MAX];
+static enum volume entry_vols[CONFIG_MAX_ENTRIES];
+
+/* The XBOOTLDR partition's volume, when one was found. */
+static struct source xbootldr;
+
+/* EFI_PARTITION_INFO_PROTOCOL (UEFI 2.10, 13.18), up to the GPT entry's
+ * type GUID, which is all Runway reads: gnu-efi does not define it. */
+static EFI_GUID partition_info_guid = {
+	0x8cf2f62c, 0xbc9b, 0x4821, { 0x80, 0x8d, 0xec, 0x9e, 0xc4, 0x21, 0xa1, 0xa0 }
+};
+#define PARTITION_TYPE_GPT 2
+struct partition_info {
+	UINT32 revision;
+	UINT32 type;
+	UINT8 system;
+	UINT8 reserved[7];
+	EFI_GUID gpt_type; /* the GPT entry's PartitionTypeGUID */
+};
+
+/* The Boot Loader Specification's "Extended Boot Loader Partition". */
+static EFI_GUID xbootldr_type_guid = {
+	0xbc13c2ff, 0x59e6, 0x4262, { 0xa3, 0x52, 0xb2, 0x75, 0xfd, 0x6f, 0x71, 0x72 }
+};
 
 static bool ends_with_ci(const char *s, const char *suffix)
 {
@@ -143,12 +180,14 @@ static void add_conf(struct scan *s, const char *name)
 		return;
 	int r = bls_parse_entry(name, text, len, b, &err);
 	FreePool(text);
-	if (r < 0)
+	if (r < 0) {
 		con_report("%s", err.msg);
-	else if (r == 0)
+	} else if (r == 0) {
 		log_event("bls skip id=%s: %s\n", name, err.msg);
-	else
+	} else {
+		b->e.line = s->vol;
 		s->n++;
+	}
 }
 
 /* A UKI's menu title: its os-release's PRETTY_NAME (else NAME, else ID,
@@ -228,6 +267,7 @@ static void add_uki(struct scan *s, const char *name)
 	fmt(b->id, sizeof b->id, "%s", name);
 	fmt(b->sort_key, sizeof b->sort_key, "%s", o.image_id[0] ? o.image_id : o.id);
 	fmt(b->version, sizeof b->version, "%s", o.version_id[0] ? o.version_id : o.version);
+	b->e.line = s->vol;
 	s->n++;
 }
 
@@ -254,9 +294,80 @@ static void read_loader_conf(struct source *src, struct bls_found *ret)
 	ret->has_conf = true;
 }
 
+/* The bytes of a device path before its hard drive node (the disk's
+ * path), or 0 when it has none. */
+static size_t disk_prefix(EFI_DEVICE_PATH *dp)
+{
+	uint8_t *start = (uint8_t *)dp;
+
+	/* A node shorter than its header would never end the walk: stop. */
+	for (; !IsDevicePathEnd(dp) && DevicePathNodeLength(dp) >= 4;
+	     dp = NextDevicePathNode(dp))
+		if (DevicePathType(dp) == MEDIA_DEVICE_PATH &&
+		    DevicePathSubType(dp) == MEDIA_HARDDRIVE_DP)
+			return (size_t)((uint8_t *)dp - start);
+	return 0;
+}
+
+/* Is handle h a partition of the disk whose path is mine[0..n), of the
+ * XBOOTLDR type? */
+static bool is_xbootldr(EFI_HANDLE h, EFI_DEVICE_PATH *mine, size_t n)
+{
+	EFI_DEVICE_PATH *dp = DevicePathFromHandle(h);
+	struct partition_info *pi;
+
+	if (!dp || disk_prefix(dp) != n || memcmp(dp, mine, n))
+		return false;
+	if (EFI_ERROR(BS->HandleProtocol(h, &partition_info_guid, (void **)&pi)))
+		return false;
+	return pi->type == PARTITION_TYPE_GPT &&
+	       !memcmp(&pi->gpt_type, &xbootldr_type_guid, sizeof pi->gpt_type);
+}
+
+/* Open the XBOOTLDR partition of Runway's disk, if it has one. */
+static bool open_xbootldr(const struct source *esp)
+{
+	static uint16_t no_dir[1];
+	EFI_DEVICE_PATH *mine = DevicePathFromHandle(esp->device);
+	size_t n = mine ? disk_prefix(mine) : 0;
+	EFI_HANDLE *h;
+	UINTN count;
+	bool found = false;
+
+	if (!n || EFI_ERROR(BS->LocateHandleBuffer(ByProtocol, &FileSystemProtocol, NULL,
+						    &count, &h)))
+		return false;
+	for (UINTN i = 0; i < count && !found; i++) {
+		EFI_FILE_IO_INTERFACE *fs;
+		if (h[i] == esp->device || !is_xbootldr(h[i], mine, n) ||
+		    EFI_ERROR(BS->HandleProtocol(h[i], &FileSystemProtocol, (void **)&fs)))
+			continue;
+		EFI_STATUS st = fs->OpenVolume(fs, &xbootldr.root);
+		if (EFI_ERROR(st)) {
+			con_report("XBOOTLDR partition: cannot open its volume: %s",
+				   efi_status_name(st));
+			continue;
+		}
+		xbootldr.device = h[i];
+		xbootldr.dir = no_dir;
+		found = true;
+	}
+	FreePool(h);
+	return found;
+}
+
+/* Entries and UKIs on one volume. */
+static void scan_volume(struct scan *s, struct source *src, enum volume vol)
+{
+	s->src = src;
+	s->vol = vol;
+	list_dir(s, L"\\loader\\entries", ENTRIES_DIR, ".conf", add_conf);
+	list_dir(s, L"\\EFI\\Linux", UKI_DIR, ".efi", add_uki);
+}
+
 EFI_STATUS bls_discover(struct source *src, struct bls_found *ret)
 {
-	struct scan s = { .src = src, .cap = CONFIG_MAX_ENTRIES };
+	struct scan s = { .cap = CONFIG_MAX_ENTRIES };
 
 	memset(ret, 0, sizeof *ret);
 	if (!src->root)
@@ -265,8 +376,17 @@ EFI_STATUS bls_discover(struct source *src, struct bls_found *ret)
 	s.v = AllocatePool(s.cap * sizeof *s.v);
 	if (!s.v)
 		return con_fail(EFI_OUT_OF_RESOURCES, "no memory for Boot Loader Specification entries");
-	list_dir(&s, L"\\loader\\entries", ENTRIES_DIR, ".conf", add_conf);
-	list_dir(&s, L"\\EFI\\Linux", UKI_DIR, ".efi", add_uki);
+	scan_volume(&s, src, VOL_RUNWAY);
+	size_t own = s.n;
+	if (!xbootldr.root && open_xbootldr(src)) {
+		scan_volume(&s, &xbootldr, VOL_XBOOTLDR);
+		log_event("bls xbootldr entries=%zu\n", s.n - own);
+		/* Kept open only for entries that read from it. */
+		if (s.n == own) {
+			xbootldr.root->Close(xbootldr.root);
+			xbootldr.root = NULL;
+		}
+	}
 	bls_sort(s.v, s.n);
 	ret->v = s.v;
 	ret->n = s.n;
@@ -320,6 +440,7 @@ static void apply_loader_conf(struct config *cfg, const struct loader_conf *lc,
 void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf)
 {
 	memset(entry_ids, 0, sizeof entry_ids);
+	memset(entry_vols, 0, sizeof entry_vols);
 	if (!runway_conf) {
 		/* systemd-boot with no timeout boots the default at once. */
 		cfg->timeout = 0;
@@ -332,7 +453,9 @@ void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf)
 			continue;
 		}
 		fmt(entry_ids[cfg->nentries], BLS_ID_MAX, "%s", f->v[i].id);
-		cfg->entries[cfg->nentries++] = f->v[i].e;
+		entry_vols[cfg->nentries] = (enum volume)f->v[i].e.line;
+		cfg->entries[cfg->nentries] = f->v[i].e;
+		cfg->entries[cfg->nentries++].line = 0;
 	}
 	if (f->has_conf)
 		apply_loader_conf(cfg, &f->conf, runway_conf);
@@ -341,4 +464,9 @@ void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf)
 const char *bls_entry_id(size_t i)
 {
 	return i < CONFIG_MAX_ENTRIES && entry_ids[i][0] ? entry_ids[i] : "-";
+}
+
+struct source *bls_entry_source(size_t i, struct source *root)
+{
+	return i < CONFIG_MAX_ENTRIES && entry_vols[i] == VOL_XBOOTLDR ? &xbootldr : root;
 }

@@ -393,8 +393,9 @@ struct bls_found {
 };
 /*
  * Read /loader/loader.conf, the type #1 entries in /loader/entries and
- * the unified kernel images in /EFI/Linux on Runway's volume (nothing
- * over TFTP), and sort the entries.  A file that cannot be read or
+ * the unified kernel images in /EFI/Linux on Runway's volume and on the
+ * XBOOTLDR partition of its disk (nothing over TFTP), and sort the
+ * entries.  A file that cannot be read or
  * parsed is reported and skipped; fails only when out of memory.
  */
 EFI_STATUS bls_discover(struct source *src, struct bls_found *ret);
@@ -408,6 +409,9 @@ void bls_found_free(struct bls_found *f);
 void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf);
 /* The id (file name) of cfg's entry i, or "-" for runway.conf's. */
 const char *bls_entry_id(size_t i);
+/* Where cfg's entry i reads its files: root, or the XBOOTLDR partition's
+ * volume for an entry found there. */
+struct source *bls_entry_source(size_t i, struct source *root);
 
 /* ---- chainload.c: start another EFI program ---- */
 /*
@@ -427,6 +431,11 @@ EFI_STATUS chain_entry(EFI_HANDLE image, struct source *root,
  * digests shown).  Call once, before the config is parsed.
  */
 EFI_STATUS secure_check_config(const void *text, uint64_t len);
+/* Instead, without runway.conf (Boot Loader Specification entries only):
+ * read the SecureBoot variable; no digest vouches for anything, so with
+ * Secure Boot on an entry with initrds is refused, and a program runs only
+ * if the firmware's signature check passes it. */
+void secure_check_no_config(void);
 /* With Secure Boot on, refuse an entry the enrolled config does not pin
  * (config/trust.c); before anything is claimed. */
 EFI_STATUS secure_check_entry(const struct config_entry *e);

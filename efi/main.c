@@ -71,6 +71,8 @@ static EFI_STATUS read_entries(struct source *root, struct config *cfg)
 		st = read_config(root, cfg);
 		if (EFI_ERROR(st))
 			return st;
+	} else {
+		secure_check_no_config();
 	}
 	if (cfg->bls_off) {
 		log_event("bls off (runway.conf: bls = no)\n");
@@ -117,7 +119,7 @@ static void run_entry(EFI_HANDLE image, struct source *root,
 		      const struct config_entry *e, uint64_t baseline)
 {
 	con_clear_error();
-	EFI_STATUS st = dispatch(image, root, cfg, e);
+	EFI_STATUS st = dispatch(image, bls_entry_source(i, root), cfg, e);
 	uint64_t now = fw_claimed_pages();
 
 	log_event("entry-done index=%zu status=%s claimed_pages=%" PRIu64

@@ -124,6 +124,13 @@ EFI_STATUS secure_check_config(const void *text, uint64_t len)
 	return EFI_SUCCESS;
 }
 
+void secure_check_no_config(void)
+{
+	state.secure_boot = read_secure_boot();
+	state.enrolled = false;
+	log_event("secureboot enabled=%d enrolled=0 config=none\n", state.secure_boot);
+}
+
 EFI_STATUS secure_check_entry(const struct config_entry *e)
 {
 	struct rw_err err;

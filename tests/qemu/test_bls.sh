@@ -8,7 +8,8 @@
 #      section): runway.conf's entry first, then the BLS ones in order,
 #      each run, loader.conf's default glob applied;
 #   2. no runway.conf: what systemd-boot would boot (loader.conf's default
-#      glob, timeout 0) boots alone;
+#      glob, timeout 0) boots alone; the entry it picks is on the disk's
+#      XBOOTLDR partition, with its program, read from there;
 #   3. `bls = no` in runway.conf hides them all.
 set -u
 cd "$(dirname "$0")/../.." || exit
@@ -33,6 +34,50 @@ printf '%s\n' 'NAME="Runway Test OS"' 'PRETTY_NAME="Runway Test OS"' 'ID=rwtest'
 	'VERSION_ID=42' >"$work/osrel"
 objcopy --add-section .osrel="$work/osrel" --set-section-flags .osrel=data,readonly \
 	--change-section-vma .osrel=0x100000 "$app" "$work/uki.efi"
+
+# fat_part IMG FIRST SECTORS LABEL SRC=/PATH...: a FAT file system in
+# sectors [FIRST, FIRST+SECTORS) of IMG holding the files.
+fat_part() {
+	local fs=$1@@$(($2 * 512)) spec dir sofar part parts
+	mformat -i "$fs" -T "$3" -H "$2" -c 1 -v "$4" :: || return
+	shift 4
+	for spec in "$@"; do
+		dir=${spec##*=}
+		dir=${dir%/*}
+		sofar=""
+		IFS=/ read -ra parts <<<"${dir#/}"
+		for part in "${parts[@]}"; do
+			sofar=$sofar/$part
+			mmd -i "$fs" "::$sofar" 2>/dev/null || true
+		done
+		mcopy -i "$fs" -D o -- "${spec%=*}" "::${spec##*=}" || return
+	done
+}
+
+# two_part_boot NAME RUN_ARGS... -- ESP_FILES... -- XBOOTLDR_FILES...: a
+# 64 MiB disk with an ESP (Runway, no runway.conf) and an XBOOTLDR
+# partition (type EA00), booted; sets $log and $rc.
+two_part_boot() {
+	local name=$1 run_args=() esp=() xb=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do run_args+=("$1"); shift; done
+	shift
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do esp+=("$1"); shift; done
+	shift
+	xb=("$@")
+	img=$OUT/$name.img log=$OUT/$name.log rc=0
+	rm -f "$img"
+	truncate -s 64M "$img"
+	if ! { sgdisk -n 1:2048:67583 -t 1:ef00 -n 2:67584:0 -t 2:ea00 "$img" &&
+		fat_part "$img" 2048 65536 ESP "$BUILD/BOOTX64.EFI=/EFI/BOOT/BOOTX64.EFI" "${esp[@]}" &&
+		fat_part "$img" 67584 $((131038 - 67584)) XBOOTLDR "${xb[@]}"; } >"$OUT/$name.mkimg.log" 2>&1; then
+		rc=99
+		cp "$OUT/$name.mkimg.log" "$log"
+		return 0
+	fi
+	ovmf/run.sh "${run_args[@]}" --serial "$log" "$img" >/dev/null 2>"$OUT/$name.run.log" || rc=$?
+	rm -f "$img"
+}
 
 entry() { # entry NAME LINE...: write /loader/entries/NAME
 	local name=$1
@@ -92,19 +137,25 @@ else
 	not_ok "bls-all: entries" "$n successful entry-done lines, or a LEAK (log: $log)"
 fi
 
-# ---- 2. no runway.conf: loader.conf's default, at once ----
+# ---- 2. no runway.conf: loader.conf's default, at once, from XBOOTLDR ----
 entry a-initrds.conf "title BLS first" "sort-key a" "efi /EFI/x/chainapp.efi" "options poweroff which=a"
 entry ver-1.9.conf "sort-key c" "version 1.9" "efi /EFI/x/chainapp.efi" "options poweroff which=1.9"
-entry ver-1.10.conf "sort-key c" "version 1.10" "efi /EFI/x/chainapp.efi" \
+# On XBOOTLDR only, with its program there only.
+entry ver-1.10.conf "sort-key c" "version 1.10" "efi /EFI/xb/chainapp.efi" \
 	"options poweroff which=1.10"
-boot bls-only - --timeout 120 -- "$app=/EFI/x/chainapp.efi" "$work/loader.conf=/loader/loader.conf" \
+two_part_boot bls-only --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
+	"$work/loader.conf=/loader/loader.conf" \
 	"$work/a-initrds.conf=/loader/entries/a-initrds.conf" \
-	"$work/ver-1.9.conf=/loader/entries/ver-1.9.conf" \
-	"$work/ver-1.10.conf=/loader/entries/ver-1.10.conf"
+	"$work/ver-1.9.conf=/loader/entries/ver-1.9.conf" -- \
+	"$app=/EFI/xb/chainapp.efi" "$work/ver-1.10.conf=/loader/entries/ver-1.10.conf"
 expect_rc bls-only 3
+expect_line bls-only '^runway: bls xbootldr entries=1$'
+expect_line bls-only '^runway: entry 2 origin=bls id=ver-1.10.conf '
 expect_line bls-only '^runway: menu entries=3 default=2 timeout=0'
 expect_no_line bls-only '^runway: error: '
 expect_line bls-only '^chainapp: started options="poweroff which=1.10"$'
+# Started from the XBOOTLDR partition, not Runway's own.
+expect_line bls-only '^chainapp: device same-volume=no$'
 expect_no_line bls-only '^chainapp: started options="poweroff which=(a|1.9)"$'
 
 # ---- 3. bls = no ----
