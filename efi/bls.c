@@ -29,8 +29,8 @@ enum volume { VOL_RUNWAY = 0, VOL_XBOOTLDR = 1 };
 /*
  * What a scan collects; entries beyond cap are counted, not kept.  Until
  * bls_merge records it beside cfg's entry, an entry's e.line holds its
- * enum volume: bls_sort moves whole entries, and a BLS entry has no line
- * of its own to report (the parser's messages carry theirs).
+ * enum volume: bls_sort moves whole entries, and a BLS entry's line says
+ * nothing (the parser sets 1; its messages carry the file's lines).
  */
 struct scan {
 	struct source *src;
@@ -185,22 +185,11 @@ static void add_conf(struct scan *s, const char *name)
 	} else if (r == 0) {
 		log_event("bls skip id=%s: %s\n", name, err.msg);
 	} else {
+		if (b->devicetree_ignored)
+			log_event("bls devicetree ignored id=%s: x86 has no device tree\n", name);
 		b->e.line = s->vol;
 		s->n++;
 	}
-}
-
-/* A UKI's menu title: its os-release's PRETTY_NAME (else NAME, else ID,
- * else the file name), with VERSION_ID when there is one. */
-static void uki_title(const struct osrel *o, const char *id, char *out)
-{
-	const char *name = o->pretty_name[0] ? o->pretty_name :
-			   o->name[0] ? o->name : o->id[0] ? o->id : id;
-
-	if (o->version_id[0])
-		fmt(out, CONFIG_TITLE_MAX, "%s (%s)", name, o->version_id);
-	else
-		fmt(out, CONFIG_TITLE_MAX, "%s", name);
 }
 
 /* The .osrel section of an open UKI, parsed; reports its errors. */
@@ -244,16 +233,18 @@ static EFI_STATUS read_osrel(struct vol_file *f, struct osrel *ret)
 static void add_uki(struct scan *s, const char *name)
 {
 	struct bls_entry *b = next_slot(s, name);
+	char path[CONFIG_PATH_MAX];
+	struct rw_err err;
 	struct vol_file f;
 	struct osrel o;
 	EFI_STATUS st;
 
 	if (!b)
 		return;
-	fmt(b->e.path, sizeof b->e.path, UKI_DIR "/%s", name);
-	st = file_open(s->src, b->e.path, &f);
+	fmt(path, sizeof path, UKI_DIR "/%s", name);
+	st = file_open(s->src, path, &f);
 	if (EFI_ERROR(st)) {
-		con_report("%s: cannot open: %s", b->e.path, file_error(s->src, st));
+		con_report("%s: cannot open: %s", path, file_error(s->src, st));
 		return;
 	}
 	memset(&o, 0, sizeof o);
@@ -261,12 +252,10 @@ static void add_uki(struct scan *s, const char *name)
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return;
-	b->e.kind = CONFIG_EFI;
-	b->e.origin = CONFIG_FROM_UKI;
-	uki_title(&o, name, b->e.title);
-	fmt(b->id, sizeof b->id, "%s", name);
-	fmt(b->sort_key, sizeof b->sort_key, "%s", o.image_id[0] ? o.image_id : o.id);
-	fmt(b->version, sizeof b->version, "%s", o.version_id[0] ? o.version_id : o.version);
+	if (bls_entry_from_uki(name, path, &o, NULL, b, &err)) {
+		con_report("%s", err.msg);
+		return;
+	}
 	b->e.line = s->vol;
 	s->n++;
 }
@@ -388,6 +377,7 @@ EFI_STATUS bls_discover(struct source *src, struct bls_found *ret)
 		}
 	}
 	bls_sort(s.v, s.n);
+	bls_disambiguate_titles(s.v, s.n);
 	ret->v = s.v;
 	ret->n = s.n;
 	ret->dropped = s.dropped;
@@ -455,7 +445,7 @@ void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf)
 		fmt(entry_ids[cfg->nentries], BLS_ID_MAX, "%s", f->v[i].id);
 		entry_vols[cfg->nentries] = (enum volume)f->v[i].e.line;
 		cfg->entries[cfg->nentries] = f->v[i].e;
-		cfg->entries[cfg->nentries++].line = 0;
+		cfg->entries[cfg->nentries++].line = 1; /* as the parser sets it */
 	}
 	if (f->has_conf)
 		apply_loader_conf(cfg, &f->conf, runway_conf);
