@@ -105,7 +105,8 @@ static EFI_STATUS open_initrds(struct source *root, const struct config_entry *e
 }
 
 /* Read each open initrd into its place in c->initrd (padding zeroed),
- * checking pins on the bytes read. */
+ * checking pins (or, unpinned under Secure Boot, shim's Verify) on the
+ * bytes read. */
 static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 				struct vol_file *f)
 {
@@ -121,11 +122,13 @@ static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 			return con_fail(st, "initrd %s: reading at offset %" PRIu64 ": %s", r->path,
 					at, file_error(root, st));
 		tpm_measure_file("initrd", r->path, dst + off, f[i].size);
-		if (r->has_sha256) {
+		/* Unpinned, under Secure Boot: shim's Verify judges it. */
+		if (r->has_sha256)
 			st = pin_check_buffer("initrd", r->path, dst + off, f[i].size, r->sha256);
-			if (EFI_ERROR(st))
-				return st;
-		}
+		else if (secure_needs_verify(false))
+			st = secure_verify_unpinned("initrd", r->path, dst + off, f[i].size);
+		if (EFI_ERROR(st))
+			return st;
 		off = initrd_align(off + f[i].size);
 	}
 	return EFI_SUCCESS;

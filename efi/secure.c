@@ -128,7 +128,10 @@ void secure_check_no_config(void)
 {
 	state.secure_boot = read_secure_boot();
 	state.enrolled = false;
-	log_event("secureboot enabled=%d enrolled=0 config=none\n", state.secure_boot);
+	shim = find_shim();
+	state.shim = shim != NULL;
+	log_event("secureboot enabled=%d enrolled=0 config=none shim=%d\n", state.secure_boot,
+		  state.shim);
 }
 
 EFI_STATUS secure_check_entry(const struct config_entry *e)
