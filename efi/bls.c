@@ -193,7 +193,7 @@ static void add_conf(struct scan *s, const char *name)
 }
 
 /* The .osrel section of an open UKI, parsed; reports its errors. */
-static EFI_STATUS read_osrel(struct vol_file *f, struct osrel *ret)
+static EFI_STATUS read_osrel(struct vol_file *f, const char *id, struct osrel *ret)
 {
 	static uint8_t head[PE_HEAD_MAX];
 	uint64_t head_len = f->size < sizeof head ? f->size : sizeof head;
@@ -208,7 +208,7 @@ static EFI_STATUS read_osrel(struct vol_file *f, struct osrel *ret)
 	if (r < 0)
 		return con_fail(EFI_LOAD_ERROR, "%s: %s", f->path, err.msg);
 	if (r == 0 || machine != PE_MACHINE_X64) {
-		log_event("bls skip id=%s: %s\n", f->path,
+		log_event("bls skip id=%s: %s\n", id,
 			  r == 0 ? "no .osrel section: not a unified kernel image" :
 				   "not an x64 program");
 		return EFI_UNSUPPORTED;
@@ -248,7 +248,7 @@ static void add_uki(struct scan *s, const char *name)
 		return;
 	}
 	memset(&o, 0, sizeof o);
-	st = read_osrel(&f, &o);
+	st = read_osrel(&f, name, &o);
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return;

@@ -57,7 +57,10 @@ int pe_find_section(const uint8_t *head, size_t head_len, uint64_t file_size,
 {
 	if (head_len > file_size)
 		head_len = (size_t)file_size;
-	if (head_len < DOS_LFANEW + 4 || head[0] != 'M' || head[1] != 'Z')
+	if (head_len < DOS_LFANEW + 4)
+		return rw_fail(err, "not a PE file: %zu bytes, too short for its headers",
+			       head_len);
+	if (head[0] != 'M' || head[1] != 'Z')
 		return rw_fail(err, "not a PE file: no MZ header");
 	uint32_t pe = le32(head + DOS_LFANEW);
 	if (pe > head_len || head_len - pe < 4 + COFF_SIZE)

@@ -93,11 +93,18 @@ entry ver-1.10.conf "title Version 1.10" "sort-key c" "version 1.10" "efi /EFI/x
 	"options which=1.10"
 entry arm.conf "title Not for x64" "architecture aa64" "linux /EFI/x/chainapp.efi"
 entry broken.conf "title Broken" "options nothing to boot"
+# Suffixes in any case; a directory named like an entry is no entry.
+entry UPPER.CONF "title Upper case" "sort-key d" "efi /EFI/x/chainapp.efi" "options upper"
+printf 'not an entry\n' >"$work/inner"
+# In /EFI/Linux: a file that is no PE image, and a program without .osrel.
+printf 'MZ but nothing more' >"$work/junk.efi"
 printf '%s\n' "default ver-*" "timeout 0" >"$work/loader.conf"
 
 files=("$app=/EFI/x/chainapp.efi" "$work/one.img=/boot/one.img" "$work/two.img=/boot/two.img"
-	"$work/uki.efi=/EFI/Linux/rwtest-42.efi" "$work/loader.conf=/loader/loader.conf")
-for f in a-initrds.conf b-efi.conf ver-1.9.conf ver-1.10.conf arm.conf broken.conf; do
+	"$work/uki.efi=/EFI/Linux/rwtest-42.efi" "$work/loader.conf=/loader/loader.conf"
+	"$work/junk.efi=/EFI/Linux/junk.efi" "$app=/EFI/Linux/plain.efi"
+	"$work/inner=/loader/entries/dir.conf/inner")
+for f in a-initrds.conf b-efi.conf ver-1.9.conf ver-1.10.conf arm.conf broken.conf UPPER.CONF; do
 	files+=("$work/$f=/loader/entries/$f")
 done
 
@@ -111,28 +118,32 @@ expect_line bls-all '^runway: entry 2 origin=bls id=a-initrds.conf title="BLS tw
 expect_line bls-all '^runway: entry 3 origin=bls id=b-efi.conf title="BLS efi key"$'
 expect_line bls-all '^runway: entry 4 origin=bls id=ver-1.10.conf title="Version 1.10"$'
 expect_line bls-all '^runway: entry 5 origin=bls id=ver-1.9.conf title="Version 1.9"$'
-expect_line bls-all '^runway: entry 6 origin=uki id=rwtest-42.efi title="Runway Test OS \(42\)"$'
-expect_no_line bls-all '^runway: entry 7 '
+expect_line bls-all '^runway: entry 6 origin=bls id=UPPER.CONF title="Upper case"$'
+expect_line bls-all '^runway: entry 7 origin=uki id=rwtest-42.efi title="Runway Test OS \(42\)"$'
+expect_no_line bls-all '^runway: entry 8 '
 # loader.conf's default glob: the first match in menu order, the newest.
-expect_line bls-all '^runway: menu entries=6 default=4 '
+expect_line bls-all '^runway: menu entries=7 default=4 '
 expect_line bls-all '^runway: bls skip id=arm.conf: '
 expect_line bls-all '^runway: error: loader/entries/broken.conf'
+expect_line bls-all '^runway: error: /EFI/Linux/junk.efi: not a PE file: 19 bytes, too short'
+expect_line bls-all '^runway: bls skip id=plain.efi: no .osrel section'
+expect_no_line bls-all 'dir\.conf'
 expect_line bls-all "^runway: chainload path=/EFI/x/chainapp.efi bytes=[0-9]+ options_bytes=[0-9]+ initrd=/boot/one.img,/boot/two.img initrd_bytes=$both_bytes\$"
 expect_line bls-all '^chainapp: started options="first=1 second=2"$'
 expect_line bls-all "^chainapp: initrd bytes=$both_bytes fnv1a64=${both_hash^^}\$"
 expect_line bls-all '^chainapp: started options="efi-key"$'
 expect_line bls-all '^runway: chainload path=/EFI/Linux/rwtest-42.efi .* initrd=- '
-expect_line bls-all '^runway: run-all done entries=6$'
+expect_line bls-all '^runway: run-all done entries=7$'
 # In menu order: the started lines follow the entries'.
 order=$(tr -d '\r' <"$log" | sed -n 's/^chainapp: started options="\(.*\)"$/\1/p' | tr '\n' '|')
-want='runway-entry|first=1 second=2|efi-key|which=1.10|which=1.9||'
+want='runway-entry|first=1 second=2|efi-key|which=1.10|which=1.9|upper||'
 if [ "$order" = "$want" ]; then ok "bls-all: entries ran in menu order"
 else not_ok "bls-all: order" "ran $order, want $want (log: $log)"
 fi
 clean=$(tr -d '\r' <"$log")
 n=$(grep -c '^runway: entry-done .*status=EFI_SUCCESS' <<<"$clean")
-if [ "$n" -eq 6 ] && ! grep -q '^runway: entry-done .*LEAK' <<<"$clean"; then
-	ok "bls-all: six entries succeeded, no page left claimed"
+if [ "$n" -eq 7 ] && ! grep -q '^runway: entry-done .*LEAK' <<<"$clean"; then
+	ok "bls-all: seven entries succeeded, no page left claimed"
 else
 	not_ok "bls-all: entries" "$n successful entry-done lines, or a LEAK (log: $log)"
 fi

@@ -120,7 +120,7 @@ static void test_refuses_bad_headers(void **state)
 	img[0] = 'X';
 	expect_error(sizeof img, 0x1000, "no MZ header");
 	make_image();
-	expect_error(0x20, 0x1000, "no MZ header");
+	expect_error(0x20, 0x1000, "too short");
 	put32(0x3c, 0xfffffff0);
 	expect_error(sizeof img, 0x1000, "outside the first");
 	make_image();
