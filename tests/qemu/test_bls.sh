@@ -10,7 +10,9 @@
 #   2. no runway.conf: what systemd-boot would boot (loader.conf's default
 #      glob, timeout 0) boots alone; the entry it picks is on the disk's
 #      XBOOTLDR partition, with its program, read from there;
-#   3. `bls = no` in runway.conf hides them all.
+#   3. `bls = no` in runway.conf hides them all;
+#   4. no runway.conf, loader.conf `timeout menu-force`: the menu waits (no
+#      countdown) on the default, and Enter boots it.
 set -u
 cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
@@ -179,6 +181,20 @@ expect_line bls-off '^runway: entry 1 origin=runway '
 expect_no_line bls-off '^runway: entry 2 '
 expect_no_line bls-off 'origin=(bls|uki)'
 expect_line bls-off '^runway: run-all done entries=1$'
+
+# ---- 4. timeout menu-force: the menu waits on the default ----
+printf '%s\n' "default b*" "timeout menu-force" >"$work/loader.conf"
+entry a.conf "title A" "sort-key a" "efi /EFI/x/chainapp.efi" "options poweroff which=a"
+entry b.conf "title B" "sort-key b" "efi /EFI/x/chainapp.efi" "options poweroff which=b"
+KEYS="wait:Up/Down ret" boot bls-force - --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
+	"$work/loader.conf=/loader/loader.conf" "$work/a.conf=/loader/entries/a.conf" \
+	"$work/b.conf=/loader/entries/b.conf"
+expect_rc bls-force 3
+expect_line bls-force '^runway: menu entries=2 default=2 '
+# The menu was drawn, and no countdown ran.
+expect_line bls-force 'Up/Down'
+expect_no_line bls-force "Booting '"
+expect_line bls-force '^chainapp: started options="poweroff which=b"$'
 
 rm -rf "$work"
 exit $((failures > 0))
