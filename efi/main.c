@@ -175,8 +175,7 @@ static void menu_loop(EFI_HANDLE image, struct source *root,
 	static struct config_entry chosen;
 	static char cmdline[CONFIG_CMDLINE_MAX];
 
-	/* loader.conf's `timeout menu-force`: the menu waits, no countdown. */
-	for (bool first = !cfg->run_all && !cfg->menu_force;; first = false) {
+	for (bool first = !cfg->run_all;; first = false) {
 		size_t i = menu_choose(cfg, first, cmdline, sizeof cmdline);
 		chosen = cfg->entries[i];
 		if (strcmp(cmdline, chosen.cmdline)) {
