@@ -414,6 +414,7 @@ static void apply_loader_conf(struct config *cfg, const struct loader_conf *lc,
 		cfg->timeout = lc->timeout;
 		cfg->timeout_set = true;
 		cfg->menu_force = lc->menu_force;
+		cfg->menu_disabled = lc->menu_disabled;
 	}
 	if (lc->editor_off)
 		cfg->editor_off = true;

@@ -463,13 +463,15 @@ size_t menu_choose(const struct config *cfg, bool use_timeout, char *cmdline,
 	fmt(cmdline, cap, "%s", cfg->entries[m.sel].cmdline);
 	if (cfg->menu_force)
 		use_timeout = false;
-	if (use_timeout && cfg->timeout == 0)
-		return last = m.sel;
-	/* One entry and no timeout line: boot it at once, unless a key is
-	 * already waiting (held at start), which shows the menu. */
-	if (use_timeout && cfg->nentries == 1 && !cfg->timeout_set) {
-		if (ST->ConIn->ReadKeyStroke(ST->ConIn, &key) != EFI_SUCCESS)
+	/* A timeout of 0, or one entry and no timeout line: boot at once,
+	 * unless a key is already waiting (held at start), which shows the
+	 * menu -- but not with loader.conf's menu-disabled. */
+	if (use_timeout &&
+	    (cfg->timeout == 0 || (cfg->nentries == 1 && !cfg->timeout_set))) {
+		if (cfg->menu_disabled ||
+		    ST->ConIn->ReadKeyStroke(ST->ConIn, &key) != EFI_SUCCESS)
 			return last = m.sel;
+		log_event("menu shown: a key was held at start\n");
 		use_timeout = false;
 	}
 	if (!mode_set) {

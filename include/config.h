@@ -93,6 +93,7 @@ struct config {
 	unsigned timeout;
 	bool timeout_set;     /* the config has a timeout line */
 	bool menu_force;      /* show the menu and wait for a key: no countdown */
+	bool menu_disabled;   /* timeout 0 and no key shows the menu (loader.conf) */
 	bool editor_off;      /* `e` does nothing (loader.conf `editor no`) */
 	bool bls_off;         /* `bls = no`: no Boot Loader Specification entries */
 	enum config_console_mode console_mode;
