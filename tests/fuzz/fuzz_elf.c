@@ -80,6 +80,29 @@ static void poison_all(void)
 	ASAN_POISON_MEMORY_REGION(phys_mem, PHYS_SIZE);
 }
 
+/*
+ * What a firmware hands out is not zeroed: every kernel claim is filled
+ * with 0xcc, so that a byte the loader fails to write shows.  The fill is
+ * made when the claimed memory is first reached (flush_fill, from every
+ * way to it: p2v, pt_p2v, a read into it, and after elf_load returns),
+ * not at the claim itself: a load that fails before writing anything
+ * (a refused claim, the first read failing) gives its claims back
+ * unfilled, and filling megabytes for nothing was much of the time of a
+ * large image.  Whoever reaches claimed memory finds 0xcc in all of it,
+ * as before.
+ */
+static struct {
+	uint64_t base, pages;
+} unfilled[CLAIM_CAP];
+static size_t nunfilled;
+
+static void flush_fill(void)
+{
+	for (size_t i = 0; i < nunfilled; i++)
+		memset(phys_mem + unfilled[i].base, 0xcc, unfilled[i].pages << 12);
+	nunfilled = 0;
+}
+
 /* Only kernel claims become writable: fragment (MM_LOADER) claims stay
  * poisoned, as elf_load must never touch them. */
 static void on_claim(uint64_t base, uint64_t pages, enum mm_kind kind)
@@ -88,8 +111,10 @@ static void on_claim(uint64_t base, uint64_t pages, enum mm_kind kind)
 	if (kind != MM_KERNEL)
 		return;
 	ASAN_UNPOISON_MEMORY_REGION(phys_mem + base, pages << 12);
-	/* what a firmware hands out is not zeroed */
-	memset(phys_mem + base, 0xcc, pages << 12);
+	CHECK(nunfilled < CLAIM_CAP, "unfilled claims");
+	unfilled[nunfilled].base = base;
+	unfilled[nunfilled].pages = pages;
+	nunfilled++;
 }
 
 /* Only kernel claims were made writable.  Poisoning a fragment claim's
@@ -97,14 +122,21 @@ static void on_claim(uint64_t base, uint64_t pages, enum mm_kind kind)
  * of fake memory at every PASS_FRAGMENT release. */
 static void on_release(uint64_t base, uint64_t pages, enum mm_kind kind)
 {
-	if (kind == MM_KERNEL)
-		ASAN_POISON_MEMORY_REGION(phys_mem + base, pages << 12);
+	if (kind != MM_KERNEL)
+		return;
+	for (size_t i = nunfilled; i-- > 0;)
+		if (unfilled[i].base == base) {
+			unfilled[i] = unfilled[--nunfilled];
+			break;
+		}
+	ASAN_POISON_MEMORY_REGION(phys_mem + base, pages << 12);
 }
 
 static void *p2v(void *ctx, uint64_t phys)
 {
 	(void)ctx;
 	CHECK(phys < PHYS_SIZE, "phys_to_ptr(0x%" PRIx64 ") outside fake memory", phys);
+	flush_fill();
 	return phys_mem + phys;
 }
 
@@ -228,6 +260,7 @@ static uint64_t file_read(void *ctx, uint64_t off, void *buf, uint64_t len)
 	if (c->fail_above && len > c->fail_above)
 		return 0x8000000000000007ull;
 	/* the destination: a claimed page range, or the caller's own memory */
+	flush_fill();
 	uint8_t *b = buf;
 	if (b >= phys_mem && b < phys_mem + PHYS_SIZE)
 		CHECK(len <= (uint64_t)(phys_mem + PHYS_SIZE - b), "read runs past fake memory");
@@ -444,8 +477,10 @@ static void *pt_p2v(void *ctx, uint64_t phys)
 {
 	uint8_t *pool = ((uint8_t **)ctx)[0];
 	uint64_t pages = (uint64_t)(uintptr_t)((uint8_t **)ctx)[1];
-	if (phys < PHYS_SIZE)
+	if (phys < PHYS_SIZE) {
+		flush_fill();
 		return phys_mem + phys;
+	}
 	CHECK(phys >= PT_PHYS && phys - PT_PHYS < pages << 12,
 	      "page tables: phys 0x%" PRIx64 " outside the pool", phys);
 	return pool + (phys - PT_PHYS);
@@ -1046,6 +1081,7 @@ static uint64_t load_once(const uint8_t *data, size_t size, const struct elf_ima
 	struct rw_err err;
 	memset(&err, 0xff, sizeof err);
 	int rc = elf_load(&f, img, &a, p2v, NULL, &ld, &err);
+	flush_fill(); /* a load that wrote nothing is checked against 0xcc */
 	bool one_run = img->one_run;
 	uint64_t reads = fc.calls;
 	if (getenv("FUZZ_DEBUG"))
