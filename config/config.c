@@ -555,7 +555,11 @@ int config_parse(const char *text, size_t len, struct config *cfg,
 	unsigned line = 0;
 	size_t i = 0;
 
-	memset(cfg, 0, sizeof *cfg);
+	/* All but the entries (~400 KiB, each cleared by new_entry as it
+	 * starts): clearing them all was most of a short config's parse. */
+	_Static_assert(offsetof(struct config, entries) + sizeof cfg->entries == sizeof *cfg,
+		       "struct config: the entries must come last");
+	memset(cfg, 0, offsetof(struct config, entries));
 	cfg->timeout = 5;
 	/* A UTF-8 byte order mark is harmless: skip it. */
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))

@@ -695,12 +695,14 @@ void mm_alloc_rollback(struct mm_alloc *a, size_t mark)
 	}
 }
 
-/* The lowest usable region that ends above `at`, or NULL. */
+/* The lowest usable region that ends above `at`, or NULL.  The regions
+ * below first_above(at) all end at or below it: a binary search, not a
+ * walk from region 0 for every slot (mm_fragment was O(slots x regions)). */
 static const struct mm_region *usable_after(const struct mm_alloc *a,
 					    uint64_t at)
 {
-	for (size_t i = 0; i < a->nreg; i++)
-		if (a->reg[i].kind == MM_USABLE && a->reg[i].end > at)
+	for (size_t i = first_above(a, at); i < a->nreg; i++)
+		if (a->reg[i].kind == MM_USABLE)
 			return &a->reg[i];
 	return NULL;
 }
