@@ -7,7 +7,8 @@
 # 14 MiB and the 64 MiB test kernels REPEAT times (verify loads the file
 # exactly as a boot would: claims, reads, page tables; then releases it).
 # Prints firmware calls and the median load time (the verify line's us=:
-# claims + reads + page tables) per kernel and mode, and the ratios.
+# claims + reads + page tables) per kernel and mode, and the ratios; then
+# the batched loads' median phase times (map_us= ... page_tables_us=).
 # Timings under TCG are noisy and slower than hardware; the ratio, taken
 # within one run, is the figure to read.
 set -u
@@ -48,6 +49,17 @@ stats() {
 			print c[1], u[int((NR + 1) / 2)], NR }'
 }
 
+PHASES="map plan claims reads zeroing relocation page_tables"
+
+# median of KEY_us (or us) over PATH's verify lines in LOG
+phase_median() {
+	local key=${3}_us
+	[ "$3" = us ] && key=us
+	tr -d '\r' <"$1" | grep "^runway: verify path=$2 " | tr ' ' '\n' |
+		sed -n "s/^$key=//p" | sort -n |
+		awk '{v[NR]=$1} END { print NR ? v[int((NR + 1) / 2)] : "-" }'
+}
+
 for mode in batched per-page; do
 	echo "bench: booting ($mode, $REPEAT x 2 verifies) ..." >&2
 	boot_mode "$mode"
@@ -67,5 +79,19 @@ done
 		else
 			echo "$k: no verify lines (see $OUT/boot-*.log)"
 		fi
+	done
+
+	# Where the batched loads' time went: the median of each phase of the
+	# verify lines (microseconds; a verify has no exit phase).
+	echo
+	printf '%-8s' kernel
+	for p in $PHASES; do printf ' %12s' "$p"; done
+	printf ' %12s\n' us
+	for k in big14 big64; do
+		printf '%-8s' "$k"
+		for p in $PHASES us; do
+			printf ' %12s' "$(phase_median "$OUT/boot-batched.log" "/boot/$k.elf" "$p")"
+		done
+		echo
 	done
 } | tee "$OUT/boot.txt"

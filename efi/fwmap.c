@@ -148,13 +148,23 @@ static EFI_MEMORY_TYPE efi_type_of(enum mm_kind kind)
 	}
 }
 
+static uint64_t claim_ticks;
+
+uint64_t fw_claim_ticks(void)
+{
+	return claim_ticks;
+}
+
 static uint64_t fw_claim(void *ctx, uint64_t base, uint64_t pages,
 			 enum mm_kind kind)
 {
 	EFI_PHYSICAL_ADDRESS addr = base;
+	uint64_t t = tsc_now();
 
 	(void)ctx;
-	return BS->AllocatePages(AllocateAddress, efi_type_of(kind), pages, &addr);
+	EFI_STATUS st = BS->AllocatePages(AllocateAddress, efi_type_of(kind), pages, &addr);
+	claim_ticks += tsc_now() - t;
+	return st;
 }
 
 static void fw_release(void *ctx, uint64_t base, uint64_t pages)

@@ -257,6 +257,18 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, struct load *L,
 	return st;
 }
 
+/* The last two phase times, taken as late as can be: just before the
+ * jump, when nothing but the jump itself is left. */
+static void hand_times(struct load *L, const struct proto_run *run)
+{
+	uint64_t now = tsc_now();
+
+	L->k.times.exit = tsc_to_us(now - L->tsc_exit);
+	L->k.times.total = tsc_to_us(now - L->tsc_map);
+	if (run->times_out)
+		*run->times_out = L->k.times;
+}
+
 /*
  * PROTO_JUMP_EFI: boot services stay up.  The protocol's finish gets the
  * map as it is now (nothing allocates between this snapshot and the
@@ -282,6 +294,7 @@ static EFI_STATUS enter_with_boot_services(EFI_HANDLE image, struct load *L,
 	if (proto->finish(run, L->final_reg, nreg, tsc_now()))
 		return con_fail(EFI_BUFFER_TOO_SMALL,
 				"%s protocol: the memory map does not fit its buffer", proto->name);
+	hand_times(L, run);
 	efi64_enter(run->entry, run->eax, run->arg, (uint64_t)(uintptr_t)image,
 		    (uint64_t)(uintptr_t)ST);
 	return con_fail(EFI_ABORTED, "%s: the kernel returned to Runway from its EFI entry",
@@ -298,6 +311,7 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 	struct rw_err why;
 	size_t nreg;
 
+	L->tsc_exit = tsc_now();
 	if (run->jump == PROTO_JUMP_EFI)
 		return enter_with_boot_services(image, L, proto, run);
 	EFI_STATUS st = exit_boot_services(image, L, &called, &why);
@@ -345,10 +359,13 @@ EFI_STATUS handoff_exit_and_jump(EFI_HANDLE image, struct load *L,
 	};
 	handoff_fill_ap_boot(L, run, (void *)(uintptr_t)(L->handoff_page + AP_DATA_OFFSET));
 	fill_moves(L);
-	if (run->jump == PROTO_JUMP_I386)
+	if (run->jump == PROTO_JUMP_I386) {
+		hand_times(L, run);
 		((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
 			(uint64_t)(handoff_i386 - trampoline_start)))(p);
+	}
 	mp_start_aps(L, run);
+	hand_times(L, run);
 	((void (*)(const struct handoff_params *))(uintptr_t)(L->handoff_page +
 		(uint64_t)(handoff_start - trampoline_start)))(p);
 	halt_after_exit("the kernel returned");

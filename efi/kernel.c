@@ -139,6 +139,7 @@ static EFI_STATUS open_and_parse(struct load *L, struct source *root,
 		.read = file_read_at,
 		.status_name = status_name,
 		.verify_only = L->verify,
+		.clock = tsc_now,
 	};
 	st = read_pinned(L, e);
 	if (EFI_ERROR(st))
@@ -217,6 +218,8 @@ static EFI_STATUS map_memory(struct load *L, const struct config *cfg,
 {
 	struct rw_err err;
 	size_t nreg;
+
+	L->tsc_map = tsc_now();
 	EFI_STATUS st = buffers(L, cfg);
 
 	if (EFI_ERROR(st))
@@ -233,6 +236,7 @@ static EFI_STATUS map_memory(struct load *L, const struct config *cfg,
 	mm_alloc_init(&L->alloc, &efi_mm_fw, L->reg, nreg, L->caps.reg_cap,
 		      L->claims, L->caps.claim_cap);
 	L->alloc.per_page = cfg->claim_per_page;
+	L->t_map = tsc_now() - L->tsc_map;
 	const uint64_t hhdm = RUNWAY_HHDM_OFFSET;
 	if (!L->img.fixed &&
 	    mm_ranges_overlap(L->img.vlow, L->img.vhigh - L->img.vlow, hhdm, L->hhdm_size))
@@ -267,14 +271,23 @@ static EFI_STATUS load_segments(struct load *L, const char *path)
 {
 	struct rw_err err;
 	uint64_t nrel;
+	uint64_t fw = fw_claim_ticks();
+	int r = elf_load(&L->ef, &L->img, &L->alloc, identity, NULL, &L->ld, &err);
 
-	if (elf_load(&L->ef, &L->img, &L->alloc, identity, NULL, &L->ld, &err))
+	/* The claim step's time is the firmware's plus the allocator's own. */
+	fw = fw_claim_ticks() - fw;
+	L->t_claims += fw;
+	L->t_plan = L->ld.claim_time > fw ? L->ld.claim_time - fw : 0;
+	if (r)
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
 	/* A fixed image that moved relocates itself (Multiboot2's
 	 * relocatable tag: the kernel reads its load base). */
 	if (L->img.fixed || (!L->img.slide && (L->verify || !L->img.dyn.present)))
 		return EFI_SUCCESS;
-	if (elf_relocate(&L->ef, &L->img, &L->ld, identity, NULL, &nrel, &err))
+	uint64_t t = tsc_now();
+	r = elf_relocate(&L->ef, &L->img, &L->ld, identity, NULL, &nrel, &err);
+	L->t_reloc = tsc_now() - t;
+	if (r)
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
 	log_event("relocated path=%s relocs=%" PRIu64 " slide=0x%" PRIx64 "\n",
 		  path, nrel, L->img.slide);
@@ -462,13 +475,34 @@ EFI_STATUS kernel_load(struct load *L, struct source *root,
 	return st;
 }
 
+/* The phases so far, in microseconds, for the log line and the kernel. */
+static void phase_times(struct load *L)
+{
+	struct runway_load_times *t = &L->k.times;
+
+	t->map = tsc_to_us(L->t_map);
+	t->plan = tsc_to_us(L->t_plan);
+	t->claims = tsc_to_us(L->t_claims);
+	t->reads = tsc_to_us(L->ld.read_time);
+	t->zeroing = tsc_to_us(L->ld.zero_time);
+	t->relocation = tsc_to_us(L->t_reloc);
+	t->page_tables = tsc_to_us(L->t_tables);
+}
+
 EFI_STATUS kernel_map(struct load *L, bool identity_map, bool la57)
 {
-	/* A fixed image runs with paging off or on the firmware's tables. */
-	EFI_STATUS st = L->img.fixed ? EFI_SUCCESS
-				     : build_tables(L, L->file.path, identity_map, la57);
+	EFI_STATUS st = EFI_SUCCESS;
+	uint64_t t = tsc_now(), fw = fw_claim_ticks();
 
+	/* A fixed image runs with paging off or on the firmware's tables. */
+	if (!L->img.fixed)
+		st = build_tables(L, L->file.path, identity_map, la57);
 	L->k.tsc_load_done = tsc_now();
+	/* Their claim is the firmware's time, counted with the claims. */
+	fw = fw_claim_ticks() - fw;
+	L->t_claims += fw;
+	L->t_tables = L->k.tsc_load_done - t - fw;
+	phase_times(L);
 	L->alloc_calls = L->alloc.calls - L->calls_before;
 	/* Not timed: OVMF scrubs the pages it gets back, which under
 	 * emulation costs seconds for half of memory. */
@@ -503,13 +537,22 @@ void load_release(struct load *L)
 	L->claims = NULL;
 }
 
+/* The exit phase is not on this line: it is printed before the exit.
+ * The kernel receives it (struct runway_load_times). */
 void load_log_line(const struct load *L, const char *event, const char *extra)
 {
+	const struct runway_load_times *t = &L->k.times;
+
 	log_event("%s path=%s bytes=%" PRIu64 " segments=%zu runs=%zu alloc_calls=%" PRIu64
 		  " pt_pages=%" PRIu64 " us=%" PRIu64 " shared_pages=%" PRIu64
-		  " refused=%" PRIu64 " splits=%" PRIu64 "%s\n",
+		  " refused=%" PRIu64 " splits=%" PRIu64 " map_us=%" PRIu64
+		  " plan_us=%" PRIu64 " claims_us=%" PRIu64 " reads_us=%" PRIu64
+		  " zeroing_us=%" PRIu64 " relocation_us=%" PRIu64
+		  " page_tables_us=%" PRIu64 "%s\n",
 		  event, L->file.path, L->ld.bytes_read, L->img.nseg, L->ld.nruns,
 		  L->alloc_calls, L->pt.pool_pages,
 		  tsc_to_us(L->k.tsc_load_done - L->k.tsc_load_start - L->untimed),
-		  L->ld.shared_pages, L->alloc.refused, L->alloc.splits, extra);
+		  L->ld.shared_pages, L->alloc.refused, L->alloc.splits, t->map,
+		  t->plan, t->claims, t->reads, t->zeroing, t->relocation,
+		  t->page_tables, extra);
 }

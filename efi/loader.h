@@ -231,6 +231,9 @@ void fw_map_dump(const struct fw_map *m);
 void fw_regions_dump(const struct mm_region *r, size_t n);
 /* The seam for mm/: claims via AllocatePages(AllocateAddress). */
 extern const struct mm_fw efi_mm_fw;
+/* Time stamp counter ticks spent in its claims since Runway started (the
+ * load's phase times take differences). */
+uint64_t fw_claim_ticks(void);
 
 /* ---- sysinfo.c: what the firmware tells about the machine ---- */
 void sysinfo_read(EFI_HANDLE image, struct machine_info *ret);
@@ -305,6 +308,11 @@ struct load {
 	uint64_t untimed;        /* ticks between segments and tables spent
 				  * on other things (protocol detection) */
 	uint64_t alloc_calls;    /* firmware claims for segments and tables */
+	/* Phase times (ticks) for struct runway_load_times: the total from
+	 * tsc_map; the exit from tsc_exit (handoff.c); the firmware's claim
+	 * time apart from the allocator's and the tables' own work. */
+	uint64_t tsc_map, tsc_exit;
+	uint64_t t_map, t_plan, t_claims, t_reloc, t_tables;
 	struct loaded_kernel k;  /* the description protocols read */
 };
 

@@ -94,11 +94,19 @@ struct fill_ctx {
 	struct rw_err *err;
 };
 
+static uint64_t clock_now(const struct elf_file *f)
+{
+	return f->clock ? f->clock() : 0;
+}
+
 static int zero_part(void *c, uint64_t v, uint64_t phys, uint64_t len)
 {
 	struct fill_ctx *fc = c;
+	uint64_t t = clock_now(fc->f);
+
 	(void)v;
 	memset(fc->p2v(fc->p2v_ctx, phys), 0, len);
+	fc->ld->zero_time += clock_now(fc->f) - t;
 	return 0;
 }
 
@@ -113,7 +121,9 @@ static int read_part(void *c, uint64_t v, uint64_t phys, uint64_t len)
 
 	while (len) {
 		uint64_t n = len < chunk ? len : chunk;
+		uint64_t t = clock_now(fc->f);
 		uint64_t st = fc->f->read(fc->f->ctx, off, dst, n);
+		fc->ld->read_time += clock_now(fc->f) - t;
 		if (st) {
 			if (chunk > READ_CHUNK_MIN && n > READ_CHUNK_MIN) {
 				chunk = (n / 2 + PAGE - 1) & ~(PAGE - 1);
@@ -399,11 +409,17 @@ int elf_load(const struct elf_file *f, const struct elf_image *img,
 	size_t mark = a->nclaims;
 
 	memset(ld, 0, sizeof *ld);
+	uint64_t t = clock_now(f);
 	plan_groups(img, ld);
-	if (claim(f, img, ld, a, err))
+	int r = claim(f, img, ld, a, err);
+	ld->claim_time = clock_now(f) - t;
+	if (r)
 		goto fail;
-	if (ld->nruns == 1 && !img->fixed)
+	if (ld->nruns == 1 && !img->fixed) {
+		t = clock_now(f);
 		zero_holes(img, ld, p2v, p2v_ctx);
+		ld->zero_time += clock_now(f) - t;
+	}
 
 	struct fill_ctx fc = { .f = f, .ld = ld, .p2v = p2v, .p2v_ctx = p2v_ctx,
 			       .err = err };

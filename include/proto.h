@@ -26,6 +26,7 @@
 #include "elf64.h"
 #include "fmt.h"
 #include "mm.h"
+#include "runway/boot.h"
 
 #define RUNWAY_VERSION "0.4"
 
@@ -124,6 +125,8 @@ struct loaded_kernel {
 	uint64_t tsc_entry;           /* this boot attempt began */
 	uint64_t tsc_load_start;      /* kernel load began */
 	uint64_t tsc_load_done;       /* segments filled, tables built */
+	struct runway_load_times times; /* microseconds; total and exit stay
+					 * 0 until the hand-off fills them */
 };
 
 /* An application processor to start, as the AP finds itself (by APIC
@@ -194,6 +197,9 @@ struct proto_run {
 	 * gets the map as it is at the jump. */
 	enum { PROTO_JUMP_LONG, PROTO_JUMP_I386, PROTO_JUMP_EFI } jump;
 	uint32_t eax;
+	/* Optional, set by prepare: where the loader writes k->times, total
+	 * and exit included, just before the jump. */
+	struct runway_load_times *times_out;
 	/* Set by plan: modules (and files the kernel asks for) end at or
 	 * below this address (0: anywhere). */
 	uint64_t modules_below;

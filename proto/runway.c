@@ -110,6 +110,7 @@ static void fill_boot_info(struct runway_block *b, uint64_t b_virt,
 	bi->tsc_loader_entry = k->tsc_entry;
 	bi->tsc_load_start = k->tsc_load_start;
 	bi->tsc_load_done = k->tsc_load_done;
+	bi->load_times = k->times;
 }
 
 static int runway_prepare(struct proto_run *run, struct rw_err *err)
@@ -146,6 +147,7 @@ static int runway_prepare(struct proto_run *run, struct rw_err *err)
 	run->gdtr = b_virt + offsetof(struct runway_block, gdtr);
 	run->code_sel = RUNWAY_GDT_KERNEL_CS;
 	run->data_sel = RUNWAY_GDT_KERNEL_DS;
+	run->times_out = &b->bi.load_times;
 	return 0;
 }
 

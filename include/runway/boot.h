@@ -78,6 +78,27 @@ struct runway_module {
 	uint64_t string; /* NUL-terminated string, "" if none */
 };
 
+/*
+ * Where a kernel load's time went, in microseconds (time stamp counter
+ * calibrated against the firmware's Stall).  The phases do not overlap
+ * and all lie within total, so each is at most total and so is their sum;
+ * what total holds beyond the sum is the loader's other work (protocol
+ * preparation, modules, log lines).
+ */
+struct runway_load_times {
+	uint64_t total;       /* from the memory map snapshot to the jump */
+	uint64_t map;         /* the firmware's memory map, read and normalized */
+	uint64_t plan;        /* choosing where the segments go */
+	uint64_t claims;      /* the firmware's AllocatePages calls */
+	uint64_t reads;       /* file reads into the segments */
+	uint64_t zeroing;     /* bss and the gaps between segments */
+	uint64_t relocation;  /* relocations of a moved (PIE) kernel */
+	uint64_t page_tables; /* building them (their claim is in claims) */
+	uint64_t exit;        /* ExitBootServices, the final memory map, the
+	                         hand-off page and starting processors: up to
+	                         the jump */
+};
+
 struct runway_boot_info {
 	uint64_t magic;            /* RUNWAY_BOOT_MAGIC */
 	uint32_t version;          /* RUNWAY_BOOT_VERSION */
@@ -112,6 +133,10 @@ struct runway_boot_info {
 	uint64_t tsc_load_start;   /* kernel load began */
 	uint64_t tsc_load_done;    /* segments filled, tables built */
 	uint64_t tsc_exit_boot;    /* ExitBootServices returned */
+
+	/* Fields added later: present when size covers them (check with
+	 * RUNWAY_BOOT_INFO_HAS).  Size 288: */
+	struct runway_load_times load_times;
 };
 
 #if defined(__cplusplus)
@@ -122,13 +147,20 @@ struct runway_boot_info {
 RUNWAY_STATIC_ASSERT(sizeof(struct runway_mmap_entry) == 24, "mmap entry layout");
 RUNWAY_STATIC_ASSERT(sizeof(struct runway_framebuffer) == 56, "framebuffer layout");
 RUNWAY_STATIC_ASSERT(sizeof(struct runway_module) == 40, "module layout");
-RUNWAY_STATIC_ASSERT(sizeof(struct runway_boot_info) == 216, "boot info layout");
+RUNWAY_STATIC_ASSERT(sizeof(struct runway_load_times) == 72, "load times layout");
+RUNWAY_STATIC_ASSERT(sizeof(struct runway_boot_info) == 288, "boot info layout");
 RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, hhdm_offset) == 16, "boot info layout");
 RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, mmap) == 48, "boot info layout");
 RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, framebuffer) == 88, "boot info layout");
 RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, acpi_rsdp) == 144, "boot info layout");
 RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, tsc_exit_boot) == 208, "boot info layout");
+RUNWAY_STATIC_ASSERT(offsetof(struct runway_boot_info, load_times) == 216, "boot info layout");
 #undef RUNWAY_STATIC_ASSERT
+
+/* Does the loader's boot info hold `field`?  Version 1 only ever grows at
+ * its end, so a kernel checks size before reading a later field. */
+#define RUNWAY_BOOT_INFO_HAS(bi, field) \
+	((bi)->size >= offsetof(struct runway_boot_info, field) + sizeof((bi)->field))
 
 /* GDT selectors loaded at entry (see docs/PROTOCOL.md). */
 #define RUNWAY_GDT_KERNEL_CS 0x08

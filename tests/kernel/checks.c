@@ -306,6 +306,36 @@ const char *gdt_data_problem(uint64_t d)
 	return 0;
 }
 
+/* ---- load times ------------------------------------------------------ */
+
+const char *load_times_problem(const struct runway_load_times *t,
+                               const char **bad_phase, uint64_t *ret_sum)
+{
+	const struct { const char *name; uint64_t us; } phase[] = {
+		{ "map", t->map },         { "plan", t->plan },
+		{ "claims", t->claims },   { "reads", t->reads },
+		{ "zeroing", t->zeroing }, { "relocation", t->relocation },
+		{ "page_tables", t->page_tables }, { "exit", t->exit },
+	};
+	const char *why = 0;
+	uint64_t sum = 0;
+
+	*bad_phase = 0;
+	for (unsigned i = 0; i < sizeof phase / sizeof phase[0]; i++) {
+		if (!why && phase[i].us > t->total) {
+			why = "a phase is longer than the total";
+			*bad_phase = phase[i].name;
+		}
+		sum += phase[i].us;
+	}
+	*ret_sum = sum;
+	if (!why && sum > t->total) {
+		why = "the phases add up to more than the total";
+		*bad_phase = "sum";
+	}
+	return why;
+}
+
 /* ---- hashing --------------------------------------------------------- */
 
 uint64_t fnv1a64(uint64_t h, const void *p, uint64_t len)

@@ -128,6 +128,17 @@ const char *gdt_code64_problem(uint64_t desc);
 /* The same for a present DPL-0 writable data segment (S=1, not code, W=1). */
 const char *gdt_data_problem(uint64_t desc);
 
+/* ---- load times ------------------------------------------------------ */
+
+/*
+ * The loader's phase times: each phase at most the total, and so is their
+ * sum (the phases do not overlap).  Returns NULL, or what is wrong, with
+ * the offending phase's name in *bad_phase (or "sum"); *ret_sum gets the
+ * sum of the phases either way.
+ */
+const char *load_times_problem(const struct runway_load_times *t,
+                               const char **bad_phase, uint64_t *ret_sum);
+
 /* ---- hashing --------------------------------------------------------- */
 
 #define FNV1A64_INIT 0xcbf29ce484222325ull

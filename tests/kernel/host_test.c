@@ -460,6 +460,26 @@ static void test_gdt(void)
 	EXPECT(!strcmp(gdt_data_problem(0x00cff2000000ffffull), "DPL is not 0"));
 }
 
+static void test_load_times(void)
+{
+	struct runway_load_times t = { .total = 100, .map = 10, .plan = 1, .claims = 5,
+	                               .reads = 40, .zeroing = 3, .relocation = 0,
+	                               .page_tables = 2, .exit = 30 };
+	const char *phase;
+	uint64_t sum;
+
+	EXPECT(load_times_problem(&t, &phase, &sum) == NULL && sum == 91 && !phase);
+	t.exit = 39; /* the sum equals the total: still fine */
+	EXPECT(load_times_problem(&t, &phase, &sum) == NULL && sum == 100);
+	t.exit = 40;
+	EXPECT(load_times_problem(&t, &phase, &sum) != NULL && !strcmp(phase, "sum"));
+	t.exit = 0;
+	t.reads = 101;
+	EXPECT(load_times_problem(&t, &phase, &sum) != NULL && !strcmp(phase, "reads"));
+	struct runway_load_times zero = { 0 };
+	EXPECT(load_times_problem(&zero, &phase, &sum) == NULL && sum == 0);
+}
+
 static void test_fnv(void)
 {
 	uint64_t v = 0;
@@ -586,6 +606,7 @@ int main(void)
 	test_page_tables();
 	test_pattern();
 	test_gdt();
+	test_load_times();
 	test_fnv();
 	test_scribble();
 	test_zero_and_strings();

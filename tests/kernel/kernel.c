@@ -63,6 +63,8 @@
  *     string NUL-terminated, and a module whose string is
  *     "fnv1a64=<16 hex digits>" hashes (FNV-1a 64 over size bytes) to it;
  *   - the command line equals EXPECTED_CMDLINE;
+ *   - the load times (size covers them; every phase and their sum at most
+ *     the total), printed first as "kernel: load-times total_us=N ...";
  *   - contents: the .rodata and .data pattern blobs (pattern.h) match
  *     word for word, and all of .bss reads as zero;
  *   - last, because it destroys usable memory: the scribble.  Boot info,
@@ -874,6 +876,26 @@ static void check_cmdline(const struct ctx *c)
 	}
 }
 
+/* The loader's phase times: present, each at most the total, their sum
+ * too.  The line gives them for the log (times are never asserted). */
+static void check_load_times(const struct ctx *c)
+{
+	const struct runway_load_times *t = &c->bi->load_times;
+	const char *why, *bad;
+	uint64_t sum;
+
+	phase = "load times";
+	if (!RUNWAY_BOOT_INFO_HAS(c->bi, load_times))
+		fail("boot info size %u holds no load_times (want at least %lu)", c->bi->size,
+		     offsetof(struct runway_boot_info, load_times) + sizeof *t);
+	why = load_times_problem(t, &bad, &sum);
+	serial_printf("kernel: load-times total_us=%lu map_us=%lu plan_us=%lu claims_us=%lu reads_us=%lu zeroing_us=%lu relocation_us=%lu page_tables_us=%lu exit_us=%lu sum_us=%lu\n",
+	              t->total, t->map, t->plan, t->claims, t->reads, t->zeroing,
+	              t->relocation, t->page_tables, t->exit, sum);
+	if (why)
+		fail("load times: %s (%s; total %lu us, sum %lu us)", why, bad, t->total, sum);
+}
+
 static void check_blob(const char *name, const char *start, const char *end,
                        uint64_t want_bytes, uint64_t seed)
 {
@@ -1125,6 +1147,7 @@ void __attribute__((noreturn)) kernel_main(uint64_t bi_addr, uint64_t entry_rsp,
 	check_modules(&c);
 	check_framebuffer(&c);
 	check_cmdline(&c);
+	check_load_times(&c);
 	check_contents();
 
 	/* Last: this destroys usable memory. */

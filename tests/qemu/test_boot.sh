@@ -19,6 +19,12 @@ expect_rc demo 0
 expect_no_line demo "Booting '.*' in [0-9]+ s\."
 
 expect_line demo '^runway: loaded path=/boot/kernel.elf bytes=[0-9]+ segments=[0-9]+ runs=[0-9]+ alloc_calls=[0-9]+ pt_pages=[0-9]+ us=[0-9]+'
+# The phase times: on the load line (all but the exit, which comes after
+# it) and in the boot info, where the kernel checks each phase and their
+# sum against the total.  Their values are times: only their form is
+# checked here.
+expect_line demo '^runway: loaded .* map_us=[0-9]+ plan_us=[0-9]+ claims_us=[0-9]+ reads_us=[0-9]+ zeroing_us=[0-9]+ relocation_us=[0-9]+ page_tables_us=[0-9]+ protocol=runway$'
+expect_line demo '^kernel: load-times total_us=[0-9]+ map_us=[0-9]+ plan_us=[0-9]+ claims_us=[0-9]+ reads_us=[0-9]+ zeroing_us=[0-9]+ relocation_us=[0-9]+ page_tables_us=[0-9]+ exit_us=[0-9]+ sum_us=[0-9]+$'
 expect_line demo '^kernel: PASS'
 
 # A 14 MiB data segment: firmware calls stay at PT_LOAD count + 2 at most.

@@ -78,6 +78,7 @@ for pair in "/boot/kernel.elf:$K/demo.elf" "/real/pie.elf:$pie" "/real/lib.so:$l
 		not_ok "verify: $esp" "loader '$got', elfhash '$want' (log: $log)"
 	fi
 	tr -d '\r' <"$log" | grep -m1 "^runway: verify path=$esp " | sed 's/^/# /'
+	expect_line "verify $esp" "^runway: verify path=$esp .* map_us=[0-9]+ plan_us=[0-9]+ claims_us=[0-9]+ reads_us=[0-9]+ zeroing_us=[0-9]+ relocation_us=[0-9]+ page_tables_us=[0-9]+ sha256="
 done
 if tr -d '\r' <"$log" | grep -q '^runway: entry-done .*LEAK'; then
 	not_ok "verify: leaks" "a verify entry left pages claimed"
@@ -187,6 +188,7 @@ expect_line pie-fixed '^kernel: PASS .*vbase=0xffffffff80000000$'
 pie_boot pie-relr pierelr.elf
 expect_rc pie-relr 0
 expect_line pie-relr '^kernel: PASS .*modules=2 '
+expect_line pie-relr '^kernel: load-times total_us=[0-9]+ .* relocation_us=[0-9]+ page_tables_us=[0-9]+ exit_us=[0-9]+ sum_us=[0-9]+$'
 
 # The kernel's module check can fail: a string that names another hash.
 cfg=$(conf "kernel = /boot/kernel.elf" "cmdline = $CMDLINE" "exit-after = yes" \

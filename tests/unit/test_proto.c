@@ -108,6 +108,8 @@ static void describe_kernel(void)
 		.tsc_entry = 1111111,
 		.tsc_load_start = 2222222,
 		.tsc_load_done = 3333333,
+		.times = { .map = 11, .plan = 12, .claims = 13, .reads = 14,
+			   .zeroing = 15, .relocation = 16, .page_tables = 17 },
 	};
 }
 
@@ -541,6 +543,22 @@ static void test_tsc_stamps_copied_and_exit_stamp_zero(void **state)
 	assert_int_equal(bi->tsc_exit_boot, 0); /* finish sets it */
 }
 
+/* The phase times so far are copied; total and exit are the loader's to
+ * write at the jump, through times_out, which points into the boot info. */
+static void test_load_times_copied_and_times_out_set(void **state)
+{
+	(void)state;
+	env_default();
+	struct runway_boot_info *bi = prepare_ok();
+	assert_int_equal(bi->size, 288);
+	assert_int_equal(bi->load_times.map, 11);
+	assert_int_equal(bi->load_times.reads, 14);
+	assert_int_equal(bi->load_times.page_tables, 17);
+	assert_int_equal(bi->load_times.total, 0);
+	assert_int_equal(bi->load_times.exit, 0);
+	assert_ptr_equal(E.run.times_out, &bi->load_times);
+}
+
 static void test_mmap_buffer_holds_three_entries_per_region(void **state)
 {
 	(void)state;
@@ -870,6 +888,7 @@ int main(void)
 		T(test_prepare_fails_cleanly_when_low_memory_is_too_small),
 		T(test_finish_writes_the_map_mm_boot_map_makes),
 		T(test_finish_sets_tsc_exit_boot),
+		T(test_load_times_copied_and_times_out_set),
 		T(test_finish_calls_no_firmware),
 		T(test_finish_fits_the_worst_case_map),
 		T(test_finish_refuses_a_map_beyond_what_prepare_sized),
