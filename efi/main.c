@@ -190,12 +190,19 @@ static void menu_loop(EFI_HANDLE image, struct source *root,
 	}
 }
 
+/* The image's bss (efi/runway.lds): no bytes in the file. */
+extern char _bss[] __attribute__((visibility("hidden")));
+extern char _ebss[] __attribute__((visibility("hidden")));
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	static struct source root;
 	struct config *cfg;
 	EFI_STATUS st;
 
+	/* Before anything reads a static: a PE loader need not zero what
+	 * the file does not hold. */
+	memset(_bss, 0, (size_t)(_ebss - _bss));
 	InitializeLib(image, systab);
 	/* The firmware's watchdog would reset the machine after 5 minutes
 	 * at a menu; Runway decides itself when to give up. */

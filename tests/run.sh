@@ -36,6 +36,7 @@ host_check() {
 }
 
 run tests/unit/run.sh
+run tests/size.sh
 host_check "test kernel's checks on the host" "$BUILD/kernel/host/host_test"
 host_check "Limine test kernel's checks on the host" "$BUILD/limine/host/host_test"
 host_check "Multiboot test kernels' checks on the host" "$BUILD/multiboot/host/host_test"
