@@ -90,28 +90,22 @@ static inline void store_be32(uint8_t *p, uint32_t v)
 		h = t1 + BSIG0(a) + MAJ(a, b, c);                           \
 	} while (0)
 
-#define ROUNDS16(W)                                                         \
+/* Eight rounds, t = i .. i + 7 (i a multiple of 8): after eight the
+ * variables are back in their places.  W(k) gives W[t] from ring slot k. */
+#define ROUNDS8(W)                                                          \
 	do {                                                                \
-		ROUND(a, b, c, d, e, f, g, h, 0, W(0));                     \
-		ROUND(h, a, b, c, d, e, f, g, 1, W(1));                     \
-		ROUND(g, h, a, b, c, d, e, f, 2, W(2));                     \
-		ROUND(f, g, h, a, b, c, d, e, 3, W(3));                     \
-		ROUND(e, f, g, h, a, b, c, d, 4, W(4));                     \
-		ROUND(d, e, f, g, h, a, b, c, 5, W(5));                     \
-		ROUND(c, d, e, f, g, h, a, b, 6, W(6));                     \
-		ROUND(b, c, d, e, f, g, h, a, 7, W(7));                     \
-		ROUND(a, b, c, d, e, f, g, h, 8, W(8));                     \
-		ROUND(h, a, b, c, d, e, f, g, 9, W(9));                     \
-		ROUND(g, h, a, b, c, d, e, f, 10, W(10));                   \
-		ROUND(f, g, h, a, b, c, d, e, 11, W(11));                   \
-		ROUND(e, f, g, h, a, b, c, d, 12, W(12));                   \
-		ROUND(d, e, f, g, h, a, b, c, 13, W(13));                   \
-		ROUND(c, d, e, f, g, h, a, b, 14, W(14));                   \
-		ROUND(b, c, d, e, f, g, h, a, 15, W(15));                   \
+		ROUND(a, b, c, d, e, f, g, h, 0, W((i & 8) + 0));           \
+		ROUND(h, a, b, c, d, e, f, g, 1, W((i & 8) + 1));           \
+		ROUND(g, h, a, b, c, d, e, f, 2, W((i & 8) + 2));           \
+		ROUND(f, g, h, a, b, c, d, e, 3, W((i & 8) + 3));           \
+		ROUND(e, f, g, h, a, b, c, d, 4, W((i & 8) + 4));           \
+		ROUND(d, e, f, g, h, a, b, c, 5, W((i & 8) + 5));           \
+		ROUND(c, d, e, f, g, h, a, b, 6, W((i & 8) + 6));           \
+		ROUND(b, c, d, e, f, g, h, a, 7, W((i & 8) + 7));           \
 	} while (0)
 
-#define WLOAD(j) (w[j] = load_be32(p + 4 * (j)))
-#define WNEXT(j) EXPAND(j)
+#define WLOAD(k) (w[k] = load_be32(p + 4 * (k)))
+#define WNEXT(k) EXPAND(k)
 
 /* Section 6.2.2: hash nblocks complete 64-byte blocks at p into st. */
 static void compress(uint32_t st[8], const uint8_t *p, size_t nblocks)
@@ -121,11 +115,15 @@ static void compress(uint32_t st[8], const uint8_t *p, size_t nblocks)
 	while (nblocks--) {
 		uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
 		uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
-		unsigned i = 0;
+		unsigned i;
 
-		ROUNDS16(WLOAD);
-		for (i = 16; i < 64; i += 16)
-			ROUNDS16(WNEXT);
+		/* Loops of eight rounds rather than all 64 unrolled: the same
+		 * speed (a host benchmark of 64 MiB, within its noise of a few
+		 * per cent) in 2 KiB less code. */
+		for (i = 0; i < 16; i += 8)
+			ROUNDS8(WLOAD);
+		for (; i < 64; i += 8)
+			ROUNDS8(WNEXT);
 
 		st[0] += a;
 		st[1] += b;
