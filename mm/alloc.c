@@ -521,29 +521,47 @@ static int no_run(const struct mm_alloc *a, uint64_t pages, struct rw_err *err)
  * so the run list stays the truth.  False: take the general path (which
  * also handles a firmware refusal: the claim is then made again there).
  */
+/* The region the fast path takes from, found again when the cached
+ * index no longer names it (a general-path claim moved the array): the
+ * usable region just below top_hint.  False when there is none. */
+static __attribute__((noinline)) bool find_fast(struct mm_alloc *a)
+{
+	/* The region at the hint, or a few below it: the claims the
+	 * general path made leave claimed regions above the top one. */
+	size_t h = first_above(a, a->top_hint - 1);
+
+	if (h >= a->nreg)
+		h = a->nreg - 1;
+	for (int k = 0; k < 4 && h > 0 && a->reg[h].kind != MM_USABLE; k++)
+		h--;
+	if (a->reg[h].kind != MM_USABLE || a->reg[h].end > a->top_hint)
+		return false;
+	/* Nothing usable above it up to the hint: tighten the hint. */
+	a->top_hint = a->reg[h].end;
+	a->fast = h;
+	return true;
+}
+
+/* The fast path took [base, old end) from region h, in the largest run. */
+static __attribute__((noinline)) void fast_shrunk_largest(struct mm_alloc *a,
+							   size_t h, uint64_t base)
+{
+	size_t s = run_start(a, h);
+
+	largest_shrunk(a, s, (base - a->reg[s].base) >> MM_PAGE_SHIFT);
+}
+
 static inline bool claim_top_fast(struct mm_alloc *a, const struct mm_req *req,
 				  uint64_t *ret_base)
 {
 	uint64_t size = req->pages << MM_PAGE_SHIFT;
-	size_t h = a->fast;
 
 	if (a->per_page || a->top_hint == 0 || a->nclaims == a->claim_cap)
 		return false;
-	if (h >= a->nreg || a->reg[h].end != a->top_hint ||
-	    a->reg[h].kind != MM_USABLE) {
-		/* The region at the hint, or a few below it: the claims the
-		 * general path made leave claimed regions above the top one. */
-		h = first_above(a, a->top_hint - 1);
-		if (h >= a->nreg)
-			h = a->nreg - 1;
-		for (int k = 0; k < 4 && h > 0 && a->reg[h].kind != MM_USABLE; k++)
-			h--;
-		if (a->reg[h].kind != MM_USABLE || a->reg[h].end > a->top_hint)
-			return false;
-		/* Nothing usable above it up to the hint: tighten the hint. */
-		a->top_hint = a->reg[h].end;
-		a->fast = h;
-	}
+	if ((a->fast >= a->nreg || a->reg[a->fast].end != a->top_hint ||
+	     a->reg[a->fast].kind != MM_USABLE) && !find_fast(a))
+		return false;
+	size_t h = a->fast;
 	struct mm_region *r = &a->reg[h];
 	struct mm_region *next = h + 1 < a->nreg ? &a->reg[h + 1] : NULL;
 	if (r->kind != MM_USABLE || r->end != a->top_hint ||
@@ -559,18 +577,34 @@ static inline bool claim_top_fast(struct mm_alloc *a, const struct mm_req *req,
 	r->end = base;
 	next->base = base;
 	a->top_hint = base;
-	/* The largest run starts at or below r when it is r's (bases are
-	 * unique): only then look for r's start. */
-	if (a->largest_base <= r->base) {
-		size_t s = run_start(a, h);
-		largest_shrunk(a, s, (base - a->reg[s].base) >> MM_PAGE_SHIFT);
-	}
+	/* Only when r is in the largest run (the run's span, exact in
+	 * a->largest, holds r's base) look for that run's start. */
+	if (r->base >= a->largest_base &&
+	    r->base - a->largest_base < a->largest << MM_PAGE_SHIFT)
+		fast_shrunk_largest(a, h, base);
 	*ret_base = base;
 	return true;
 }
 
+static int alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
+			     uint64_t *ret_base, struct rw_err *err);
+
+/* The fast path first, in a function small enough that a page costs
+ * little more than its firmware call; everything else in the general
+ * one. */
 int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 		 uint64_t *ret_base, struct rw_err *err)
+{
+	if (req->pages && req->pages <= (UINT64_MAX >> MM_PAGE_SHIFT) / 2 &&
+	    !req->has_exact && req->align <= MM_PAGE_SIZE &&
+	    claim_top_fast(a, req, ret_base))
+		return 0;
+	return alloc_run_general(a, req, ret_base, err);
+}
+
+static __attribute__((noinline)) int
+alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
+		  uint64_t *ret_base, struct rw_err *err)
 {
 	uint64_t align = req->align > MM_PAGE_SIZE ? req->align : MM_PAGE_SIZE;
 	uint64_t span = 0; /* bytes marked at the last refusal */
@@ -582,8 +616,6 @@ int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
 	if (req->pages > (UINT64_MAX >> MM_PAGE_SHIFT) / 2)
 		return rw_fail(err, "request of %" PRIu64 " pages is too large",
 			       req->pages);
-	if (!req->has_exact && align == MM_PAGE_SIZE && claim_top_fast(a, req, ret_base))
-		return 0;
 	for (int attempt = 0; attempt < MM_MAX_REFUSALS; attempt++) {
 		uint64_t base;
 		if (req->has_exact) {
