@@ -83,15 +83,14 @@ deps:
 
 efi: $(BUILD)/BOOTX64.EFI
 
-# Size against speed: the load path (the allocator and page tables, the
-# ELF loader, file reads, memcpy/memset, hashing, the hand-off) keeps -O2;
-# the rest (config parsing, menu, console and messages, protocols'
-# descriptions, network set-up) runs once per boot on little data and is
-# built for size: -Oz takes about a fifth off the image.
-EFI_HOT := $(wildcard mm/*.c) elf/load.c elf/read.c elf/verify.c \
-	efi/kernel.c efi/file.c efi/fwmap.c efi/efilib.c efi/handoff.c \
-	efi/modules.c efi/initrd.c efi/time.c lib/string.c lib/sha256.c \
-	proto/proto.c
+# Size against speed: what runs per page or per byte of a load (the
+# allocator, the memory map's normalization, the page tables, the ELF
+# loader, file reads, memcpy/memset, hashing) keeps -O2; the rest (config
+# parsing, menu, console and messages, the load's orchestration, the
+# protocols' descriptions, network set-up) runs a few times per boot and
+# is built for size: -Oz takes about a fifth off the image.
+EFI_HOT := mm/alloc.c mm/memmap.c mm/paging.c elf/load.c elf/read.c \
+	efi/file.c efi/efilib.c efi/time.c lib/string.c lib/sha256.c
 EFI_COLD_OBJ := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(filter-out $(EFI_HOT),$(EFI_SRC)))
 $(EFI_COLD_OBJ): EFI_OPT := -Oz
 
@@ -112,7 +111,9 @@ $(BUILD)/efi-obj/%.o: %.S
 # function and object in its own section, nothing exported (hidden
 # visibility), so that --gc-sections drops what nothing calls and
 # --icf=all folds identical functions; libefi's objects are no longer
-# pulled in for the loader (efi/efilib.c); .bss has no bytes in the file.
+# pulled in for the loader (efi/efilib.c); .bss has no bytes in the file;
+# .dynsym stays out of the PE image (crt0's self-relocation reads only
+# _DYNAMIC's DT_RELA entries).
 # tests/size.sh keeps BOOTX64.EFI at most 128 KiB.
 $(BUILD)/%.so: efi/runway.lds
 	$(LD_EFI) -shared -Bsymbolic -nostdlib --no-undefined -znocombreloc \
@@ -123,7 +124,7 @@ $(BUILD)/%.so: efi/runway.lds
 	@tools/check-relocs.sh $@
 
 $(BUILD)/%.efi: $(BUILD)/%.so
-	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic \
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		-j .sbat -j .rwconf -j .bss --strip-all \
 		--target efi-app-x86_64 --subsystem=10 $< $@
