@@ -382,6 +382,8 @@ static int global_key(struct config *cfg, const struct value *k,
 		if (parse_size(v, false, &n) || n == 0 || n > CONFIG_MAX_ENTRIES)
 			return fail_value(err, v, "an entry number from 1");
 		cfg->default_entry = (size_t)n - 1;
+		cfg->default_set = true;
+		cfg->default_line = v->line;
 		return 0;
 	}
 	if (equals(k, "exit-after"))
@@ -532,11 +534,21 @@ static int finish(struct config *cfg, struct config_entry *cur,
 {
 	if (cur && entry_check(cur, err))
 		return -1;
+	/* With BLS on, a file of global keys alone may tune a menu of BLS
+	 * entries: the loader checks the merged menu instead. */
+	return cfg->bls_off ? config_check_menu(cfg, err) : 0;
+}
+
+int config_check_menu(const struct config *cfg, struct rw_err *err)
+{
+	if (cfg->nentries == 0 && cfg->bls_off)
+		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH' (looked in runway.conf only: bls = no)");
 	if (cfg->nentries == 0)
-		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH'");
+		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH' (looked in runway.conf, /loader/entries, /EFI/Linux)");
 	if (cfg->default_entry >= cfg->nentries)
-		return rw_fail(err, "runway.conf: default = %zu, but there are only %zu entries",
-			       cfg->default_entry + 1, cfg->nentries);
+		return rw_fail(err, "runway.conf:%u: default = %zu, but there are only %zu entries%s",
+			       cfg->default_line, cfg->default_entry + 1, cfg->nentries,
+			       cfg->bls_off ? "" : " (runway.conf's, then /loader/entries', then /EFI/Linux's)");
 	return 0;
 }
 

@@ -422,9 +422,8 @@ static void apply_loader_conf(struct config *cfg, const struct loader_conf *lc,
 		cfg->console_mode = lc->console_mode;
 		cfg->console_mode_number = lc->console_mode_number;
 	}
-	/* runway.conf's `default = N` (N > 1 is all a reader can tell
-	 * from `default = 1` or none) wins. */
-	if (lc->default_pattern[0] && (!runway_conf || cfg->default_entry == 0))
+	/* runway.conf's `default = N`, even N = 1, wins. */
+	if (lc->default_pattern[0] && (!runway_conf || !cfg->default_set))
 		apply_default(cfg, lc->default_pattern);
 }
 

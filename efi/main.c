@@ -83,8 +83,12 @@ static EFI_STATUS read_entries(struct source *root, struct config *cfg)
 		bls_merge(cfg, &found, runway_conf);
 		bls_found_free(&found);
 	}
-	if (!cfg->nentries)
+	/* No runway.conf and nothing else: its absence is the error. */
+	if (!cfg->nentries && !runway_conf)
 		return read_config(root, cfg);
+	struct rw_err err;
+	if (config_check_menu(cfg, &err))
+		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
 	log_entries(cfg);
 	return EFI_SUCCESS;
 }

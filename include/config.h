@@ -99,6 +99,8 @@ struct config {
 	enum config_console_mode console_mode;
 	unsigned console_mode_number; /* with CONFIG_CONSOLE_NUMBER */
 	size_t default_entry; /* index */
+	bool default_set;     /* the config has a `default = N` line ... */
+	unsigned default_line; /* ... this one, for messages */
 	bool exit_after;
 	bool run_all;
 	bool map_dump;
@@ -116,6 +118,16 @@ struct config {
  */
 int config_parse(const char *text, size_t len, struct config *cfg,
 		 struct rw_err *err);
+
+/*
+ * The rules for the menu as a whole, once runway.conf's entries and (unless
+ * `bls = no`) the BLS and UKI entries after them are in cfg: at least one
+ * entry, and `default = N` names one of them.  config_parse applies it
+ * itself only with `bls = no`; otherwise the loader calls it after the
+ * merge.  Returns 0, or -1 with err naming where it looked, or the
+ * default's line.
+ */
+int config_check_menu(const struct config *cfg, struct rw_err *err);
 
 /*
  * Is a runway.conf of `size` bytes within CONFIG_FILE_MAX?  Returns 0, or

@@ -96,9 +96,19 @@ static void check_no_controls(const char *s, size_t i, const char *what)
 
 static void check_ok(const struct config *c)
 {
-	CHECK(c->nentries >= 1, "success without entries");
-	CHECK(c->default_entry < c->nentries, "default %zu of %zu", c->default_entry,
-	      c->nentries);
+	/* Without entries, or with a default past them, only with BLS on: the
+	 * loader checks the merged menu (config_check_menu). */
+	CHECK(!c->bls_off || c->nentries >= 1, "success without entries (bls = no)");
+	CHECK(!c->bls_off || c->default_entry < c->nentries, "default %zu of %zu",
+	      c->default_entry, c->nentries);
+	CHECK(c->default_entry < CONFIG_MAX_ENTRIES, "default %zu", c->default_entry);
+	CHECK(c->default_set ? c->default_line >= 1 : c->default_entry == 0,
+	      "default_set %d line %u entry %zu", c->default_set, c->default_line,
+	      c->default_entry);
+	struct rw_err e = { "" };
+	CHECK(!config_check_menu(c, &e) ==
+		      (c->nentries >= 1 && c->default_entry < c->nentries),
+	      "config_check_menu: %s", e.msg);
 	CHECK(c->timeout <= 3600, "timeout %u", c->timeout);
 	CHECK(c->fragment == 0 || (c->fragment >= 4096 && c->fragment <= (UINT64_C(1) << 40)),
 	      "fragment %" PRIu64, c->fragment);
@@ -181,8 +191,9 @@ static void round_trip(const struct config *c)
 	size_t n = 0;
 	char h[65];
 
-	n = put(text, cap, n, "# round trip\ntimeout = %u\ndefault = %zu\n", c->timeout,
-		c->default_entry + 1);
+	n = put(text, cap, n, "# round trip\ntimeout = %u\n", c->timeout);
+	if (c->default_set)
+		n = put(text, cap, n, "default = %zu\n", c->default_entry + 1);
 	if (c->claim_per_page)
 		n = put(text, cap, n, "claim-per-page = yes\n");
 	if (c->bls_off)
@@ -234,7 +245,7 @@ static void round_trip(const struct config *c)
 		    got.exit_after == c->exit_after && got.run_all == c->run_all &&
 		    got.map_dump == c->map_dump && got.fragment == c->fragment &&
 		    got.claim_per_page == c->claim_per_page && got.bls_off == c->bls_off &&
-		    got.nentries == c->nentries;
+		    got.default_set == c->default_set && got.nentries == c->nentries;
 	for (size_t i = 0; same && i < c->nentries; i++)
 		same = same_entry(&got.entries[i], &c->entries[i]);
 	CHECK(same, "round trip differs:\n%s", text);

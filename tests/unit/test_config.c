@@ -233,9 +233,9 @@ static void test_missing_kernel_rejected(void **state)
 		    "runway.conf:2:", "kernel");
 	PARSE_FAILS("timeout = 3\nentry = Linux\ncmdline = quiet\n",
 		    "runway.conf:2:", "kernel", "Linux");
-	/* No entry at all. */
-	PARSE_FAILS("map-dump = yes\n", "kernel");
-	PARSE_FAILS("", "kernel");
+	/* No entry at all, with bls = no: nothing else can give one. */
+	PARSE_FAILS("map-dump = yes\nbls = no\n", "no entries", "kernel", "bls = no");
+	PARSE_FAILS("bls = no\n", "no entries", "kernel");
 	/* An empty path is no path. */
 	PARSE_FAILS("kernel =\n", "runway.conf:1:", "kernel");
 }
@@ -292,8 +292,67 @@ static void test_several_entries_with_titles(void **state)
 static void test_default_beyond_entries_rejected(void **state)
 {
 	(void)state;
-	PARSE_FAILS("default = 2\nkernel = /k\n", "default");
+	PARSE_FAILS("bls = no\ndefault = 2\nkernel = /k\n", "runway.conf:2:",
+		    "default = 2, but there are only 1 entries");
 	PARSE_FAILS("default = 0\nkernel = /k\n", "runway.conf:1:", "default");
+	PARSE_FAILS("default = 65\n", "runway.conf:1:", "default");
+}
+
+/* Global keys alone tune a menu of BLS entries: the parser accepts them
+ * and leaves the whole-menu rules to config_check_menu, after the merge. */
+static void test_global_keys_alone_accepted_with_bls(void **state)
+{
+	(void)state;
+	struct rw_err err = { "" };
+
+	PARSE_OK("timeout = 3\nbls = yes\n");
+	assert_int_equal(cfg->nentries, 0);
+	assert_int_equal(cfg->timeout, 3);
+	assert_true(cfg->timeout_set);
+	assert_int_equal(config_check_menu(cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "no entries"));
+	assert_non_null(strstr(err.msg, "runway.conf, /loader/entries, /EFI/Linux"));
+	PARSE_OK("");
+	assert_int_equal(cfg->nentries, 0);
+	PARSE_OK("# only a comment\nmap-dump = yes\n");
+	assert_true(cfg->map_dump);
+	/* Two BLS entries merged after it: a menu. */
+	cfg->nentries = 2;
+	assert_int_equal(config_check_menu(cfg, &err), 0);
+}
+
+/* A default past runway.conf's entries may name a BLS entry: checked on
+ * the merged menu, with the default's line. */
+static void test_default_checked_against_the_merged_menu(void **state)
+{
+	(void)state;
+	struct rw_err err = { "" };
+
+	PARSE_OK("timeout = 1\nkernel = /k\n\ndefault = 3\n");
+	assert_int_equal(cfg->nentries, 1);
+	assert_int_equal(cfg->default_entry, 2);
+	assert_int_equal(config_check_menu(cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "runway.conf:4: default = 3, but there are only 1 entries"));
+	assert_non_null(strstr(err.msg, "/loader/entries"));
+	cfg->nentries = 2; /* one BLS entry: still short */
+	assert_int_equal(config_check_menu(cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "only 2 entries"));
+	cfg->nentries = 3;
+	assert_int_equal(config_check_menu(cfg, &err), 0);
+}
+
+/* `default = 1` and no default line look alike in default_entry:
+ * default_set tells them apart (loader.conf's glob yields to the line). */
+static void test_default_set_tells_default_1_from_none(void **state)
+{
+	(void)state;
+	PARSE_OK("kernel = /k\n");
+	assert_false(cfg->default_set);
+	assert_int_equal(cfg->default_entry, 0);
+	PARSE_OK("kernel = /k\ndefault = 1\n");
+	assert_true(cfg->default_set);
+	assert_int_equal(cfg->default_line, 2);
+	assert_int_equal(cfg->default_entry, 0);
 }
 
 static void test_timeout_bounds(void **state)
@@ -923,6 +982,9 @@ int main(void)
 		T(test_global_keys_read_before_an_error_are_kept),
 		T(test_several_entries_with_titles),
 		T(test_default_beyond_entries_rejected),
+		T(test_global_keys_alone_accepted_with_bls),
+		T(test_default_checked_against_the_merged_menu),
+		T(test_default_set_tells_default_1_from_none),
 		T(test_timeout_bounds),
 		T(test_fragment_sizes),
 		T(test_modules_with_strings_and_hashes),
