@@ -201,12 +201,17 @@ void con_apply_mode(enum config_console_mode how, unsigned number)
 	case CONFIG_CONSOLE_NUMBER: mode = (INTN)number; break;
 	default: return;
 	}
-	if (mode == out->Mode->Mode)
-		return;
 	if (mode < 0 || mode >= out->Mode->MaxMode ||
 	    out->QueryMode(out, (UINTN)mode, &cols, &rows) != EFI_SUCCESS) {
 		con_report("console-mode %d: the console has no such mode (modes 0-%d): keeping mode %d",
 			   (int)mode, (int)out->Mode->MaxMode - 1, (int)out->Mode->Mode);
+		return;
+	}
+	/* Said even when nothing changes, so that the log shows the mode
+	 * console-mode asked for. */
+	if (mode == out->Mode->Mode) {
+		log_event("console mode=%d cols=%u rows=%u (already set)\n", (int)mode,
+			  (unsigned)cols, (unsigned)rows);
 		return;
 	}
 	EFI_STATUS st = out->SetMode(out, (UINTN)mode);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_bls.sh - Boot Loader Specification entries under OVMF, in three
+# test_bls.sh - Boot Loader Specification entries under OVMF, in five
 # boots, every entry Runway's chainload test program (build/chainapp.efi):
 #   1. runway.conf (run-all) with type #1 entries in /loader/entries (two
 #      initrds and two options lines, an `efi` entry, entries ordered by
@@ -12,7 +12,13 @@
 #      XBOOTLDR partition, with its program, read from there;
 #   3. `bls = no` in runway.conf hides them all;
 #   4. no runway.conf, loader.conf `timeout menu-force`: the menu waits (no
-#      countdown) on the default, and Enter boots it.
+#      countdown) on the default, and Enter boots it; with `editor no`, `e`
+#      says why it does nothing and Enter boots the entry unedited;
+#      `console-mode max` logs the mode set;
+#   5. runway.conf `default = 1` beats loader.conf's `default b*`: its entry
+#      boots at once and returns; `console-mode 99` is reported when the
+#      menu comes back, the mode kept; `e` on a BLS entry edits its options
+#      for that boot.
 set -u
 cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
@@ -183,10 +189,11 @@ expect_no_line bls-off 'origin=(bls|uki)'
 expect_line bls-off '^runway: run-all done entries=1$'
 
 # ---- 4. timeout menu-force: the menu waits on the default ----
-printf '%s\n' "default b*" "timeout menu-force" >"$work/loader.conf"
+printf '%s\n' "default b*" "timeout menu-force" "editor no" "console-mode max" \
+	>"$work/loader.conf"
 entry a.conf "title A" "sort-key a" "efi /EFI/x/chainapp.efi" "options poweroff which=a"
 entry b.conf "title B" "sort-key b" "efi /EFI/x/chainapp.efi" "options poweroff which=b"
-KEYS="wait:Up/Down ret" boot bls-force - --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
+KEYS="wait:Up/Down e wait:turned_off ret" boot bls-force - --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
 	"$work/loader.conf=/loader/loader.conf" "$work/a.conf=/loader/entries/a.conf" \
 	"$work/b.conf=/loader/entries/b.conf"
 expect_rc bls-force 3
@@ -195,6 +202,27 @@ expect_line bls-force '^runway: menu entries=2 default=2 '
 expect_line bls-force 'Up/Down'
 expect_no_line bls-force "Booting '.*' in [0-9]+ s"
 expect_line bls-force '^chainapp: started options="poweroff which=b"$'
+# editor no: e explained itself and edited nothing.
+expect_line bls-force 'The editor is turned off \(editor no\)\.'
+expect_no_line bls-force '^runway: cmdline-edited '
+expect_line bls-force '^runway: console mode=[0-9]+ cols=[0-9]+ rows=[0-9]+'
+
+# ---- 5. runway.conf's default = 1 wins; console-mode 99; e edits ----
+printf '%s\n' "default b*" "console-mode 99" >"$work/loader.conf"
+cfg=$(conf "timeout = 0" "default = 1" \
+	"entry = From runway.conf" "efi = /EFI/x/chainapp.efi" "cmdline = from=runway")
+KEYS="wait:no_such_mode down down e wait:Command_line_for text:_extra=1 ret" \
+	boot bls-edit "$cfg" --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
+	"$work/loader.conf=/loader/loader.conf" "$work/a.conf=/loader/entries/a.conf" \
+	"$work/b.conf=/loader/entries/b.conf"
+expect_rc bls-edit 3
+expect_line bls-edit '^runway: menu entries=3 default=1 '
+expect_line bls-edit '^chainapp: started options="from=runway"$'
+expect_line bls-edit 'console-mode 99: the console has no such mode \(modes 0-[0-9]+\): keeping mode [0-9]+'
+expect_no_line bls-edit '^runway: console mode=99 '
+expect_line bls-edit '^runway: cmdline-edited entry=3 cmdline=poweroff which=b extra=1$'
+expect_line bls-edit '^chainapp: started options="poweroff which=b extra=1"$'
+expect_no_line bls-edit '^chainapp: started options="poweroff which=b"$'
 
 rm -rf "$work"
 exit $((failures > 0))
