@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_bls.sh - Boot Loader Specification entries under OVMF, in five
+# test_bls.sh - Boot Loader Specification entries under OVMF, in six
 # boots, every entry Runway's chainload test program (build/chainapp.efi):
 #   1. runway.conf (run-all) with type #1 entries in /loader/entries (two
 #      initrds and two options lines, an `efi` entry, entries ordered by
@@ -18,7 +18,10 @@
 #   5. runway.conf `default = 1` beats loader.conf's `default b*`: its entry
 #      boots at once and returns; `console-mode 99` is reported when the
 #      menu comes back, the mode kept; `e` on a BLS entry edits its options
-#      for that boot.
+#      for that boot;
+#   6. a runway.conf of global keys with no BLS or UKI entry anywhere:
+#      refused, the message saying where Runway looked.
+# Boot 4 has a runway.conf of global keys alone, which tunes the BLS menu.
 set -u
 cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
@@ -193,7 +196,11 @@ printf '%s\n' "default b*" "timeout menu-force" "editor no" "console-mode max" \
 	>"$work/loader.conf"
 entry a.conf "title A" "sort-key a" "efi /EFI/x/chainapp.efi" "options poweroff which=a"
 entry b.conf "title B" "sort-key b" "efi /EFI/x/chainapp.efi" "options poweroff which=b"
-KEYS="wait:Up/Down e wait:turned_off ret" boot bls-force - --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
+# A runway.conf of global keys alone (no timeout: conf would add one)
+# tunes the BLS menu.
+cfg=$work/globals.conf
+printf '%s\n' "bls = yes" "map-dump = no" >"$cfg"
+KEYS="wait:Up/Down e wait:turned_off ret" boot bls-force "$cfg" --timeout 120 -- "$app=/EFI/x/chainapp.efi" \
 	"$work/loader.conf=/loader/loader.conf" "$work/a.conf=/loader/entries/a.conf" \
 	"$work/b.conf=/loader/entries/b.conf"
 expect_rc bls-force 3
@@ -206,6 +213,8 @@ expect_line bls-force '^chainapp: started options="poweroff which=b"$'
 expect_line bls-force 'The editor is turned off \(editor no\)\.'
 expect_no_line bls-force '^runway: cmdline-edited '
 expect_line bls-force '^runway: console mode=[0-9]+ cols=[0-9]+ rows=[0-9]+'
+
+expect_line bls-force '^runway: entry 1 origin=bls id=a.conf '
 
 # ---- 5. runway.conf's default = 1 wins; console-mode 99; e edits ----
 printf '%s\n' "default b*" "console-mode 99" >"$work/loader.conf"
@@ -223,6 +232,13 @@ expect_no_line bls-edit '^runway: console mode=99 '
 expect_line bls-edit '^runway: cmdline-edited entry=3 cmdline=poweroff which=b extra=1$'
 expect_line bls-edit '^chainapp: started options="poweroff which=b extra=1"$'
 expect_no_line bls-edit '^chainapp: started options="poweroff which=b"$'
+
+# ---- 6. global keys alone and no BLS or UKI entry: refused, saying where ----
+cfg=$(conf "exit-after = yes" "timeout = 3")
+boot bls-none "$cfg" --timeout 120 -- "$app=/EFI/x/chainapp.efi"
+expect_rc bls-none 3
+expect_line bls-none "runway.conf: no entries: add 'kernel = PATH' \\(looked in runway.conf, /loader/entries, /EFI/Linux\\)"
+expect_no_line bls-none '^runway: menu entries='
 
 rm -rf "$work"
 exit $((failures > 0))
