@@ -93,11 +93,23 @@ EFI_HOT := mm/paging.c efi/efilib.c efi/time.c lib/string.c lib/sha256.c
 EFI_COLD_OBJ := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(filter-out $(EFI_HOT),$(EFI_SRC)))
 $(EFI_COLD_OBJ): EFI_OPT := -Oz
 
-$(BUILD)/efi-obj/%.o: %.c $(LIBC_HEADERS)
+# make sees changed files, not changed flags: the flags that make the
+# objects are kept in a stamp, rewritten only when they differ, and every
+# object depends on it (a build from before a flag change is rebuilt, not
+# linked half old, half new).
+EFI_FLAGS_STAMP := $(BUILD)/efi-obj/flags
+EFI_FLAGS_NOW := $(EFI_CFLAGS) hot: $(EFI_HOT)
+ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
+$(shell mkdir -p $(BUILD)/efi-obj && \
+	{ echo '$(EFI_FLAGS_NOW)' | cmp -s - $(EFI_FLAGS_STAMP) || \
+	  echo '$(EFI_FLAGS_NOW)' >$(EFI_FLAGS_STAMP); })
+endif
+
+$(BUILD)/efi-obj/%.o: %.c $(LIBC_HEADERS) $(EFI_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC_EFI) $(EFI_CFLAGS) $(EFI_OPT) $(DEPFLAGS) -c $< -o $@
 
-$(BUILD)/efi-obj/%.o: %.S
+$(BUILD)/efi-obj/%.o: %.S $(EFI_FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC_EFI) $(EFI_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
