@@ -142,18 +142,6 @@ void bls_title_fit(char *dst, size_t cap, const char *src)
 	fit_n(dst, cap, src, strlen(src));
 }
 
-/* The id without ".conf" or ".efi". */
-static size_t stem_len(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n > 5 && !memcmp(id + n - 5, ".conf", 5))
-		return n - 5;
-	if (n > 4 && !memcmp(id + n - 4, ".efi", 4))
-		return n - 4;
-	return n;
-}
-
 /* ---- entry keys ---- */
 
 /* What bls_parse_entry keeps between lines. */
@@ -334,7 +322,7 @@ static int finish(struct entry_parser *p, struct rw_err *err)
 	if (!p->title_given) {
 		char t[BLS_ID_MAX + BLS_KEY_VALUE_MAX + 4];
 		fmt(t, sizeof t, o->version[0] ? "%.*s (%s)" : "%.*s",
-		    (int)stem_len(o->id), o->id, o->version);
+		    (int)bls_id_stem(o->id), o->id, o->version);
 		bls_title_fit(o->e.title, sizeof o->e.title, t);
 	}
 	return 0;

@@ -20,6 +20,9 @@ struct bls_line {
 	unsigned number;   /* from 1 */
 };
 
+/* The length of an entry id without its ".conf" or ".efi". */
+size_t bls_id_stem(const char *id);
+
 struct bls_reader {
 	const char *text;
 	size_t len;

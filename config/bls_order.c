@@ -6,6 +6,7 @@
  * (include/bls.h).
  */
 #include "bls.h"
+#include "bls_lines.h"
 
 #include <string.h>
 
@@ -129,8 +130,8 @@ int bls_version_cmp(const char *a, const char *b)
 
 /* ---- sorting ---- */
 
-/* The id's length without ".conf" or ".efi". */
-static size_t id_stem(const char *id)
+/* The id's length without ".conf" or ".efi" (bls_lines.h). */
+size_t bls_id_stem(const char *id)
 {
 	size_t n = strlen(id);
 
@@ -147,7 +148,7 @@ static size_t id_stem(const char *id)
  */
 static bool boot_count_bad(const char *id)
 {
-	size_t n = id_stem(id), i = n;
+	size_t n = bls_id_stem(id), i = n;
 
 	while (i > 0 && (is_digit(id[i - 1]) || id[i - 1] == '-'))
 		i--;
@@ -163,7 +164,7 @@ static bool boot_count_bad(const char *id)
 /* The stem of id in buf (the id fits BLS_ID_MAX). */
 static void stem(const char *id, char buf[BLS_ID_MAX])
 {
-	size_t n = id_stem(id);
+	size_t n = bls_id_stem(id);
 
 	if (n >= BLS_ID_MAX)
 		n = BLS_ID_MAX - 1;

@@ -81,19 +81,6 @@ static void check_entry(const struct bls_entry *b)
 	CHECK(!e->has_sha256 && e->nmodules == 0 && !e->protocol[0], "runway-only fields set");
 }
 
-/* Append to the round-trip text. */
-static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	int k = vsnprintf(buf + n, cap - n, f, ap);
-	va_end(ap);
-	CHECK(k >= 0 && (size_t)k < cap - n, "round trip text too long");
-	return n + (size_t)k;
-}
 
 /* Write b as an entry file (every value in quotes, so that blanks and
  * quotes of its own survive), parse it, compare. */
@@ -105,20 +92,20 @@ static void round_trip(const struct bls_entry *b)
 	size_t n = 0;
 	struct rw_err err;
 
-	n = put(text, sizeof text, n, "# round trip\ntitle \"%s\"\n", e->title);
+	n = fuzz_put(text, sizeof text, n, "# round trip\ntitle \"%s\"\n", e->title);
 	if (b->version[0])
-		n = put(text, sizeof text, n, "version \"%s\"\n", b->version);
+		n = fuzz_put(text, sizeof text, n, "version \"%s\"\n", b->version);
 	if (b->machine_id[0])
-		n = put(text, sizeof text, n, "machine-id \"%s\"\n", b->machine_id);
+		n = fuzz_put(text, sizeof text, n, "machine-id \"%s\"\n", b->machine_id);
 	if (b->sort_key[0])
-		n = put(text, sizeof text, n, "sort-key \"%s\"\n", b->sort_key);
-	n = put(text, sizeof text, n, "linux \"%s\"\n", e->path);
+		n = fuzz_put(text, sizeof text, n, "sort-key \"%s\"\n", b->sort_key);
+	n = fuzz_put(text, sizeof text, n, "linux \"%s\"\n", e->path);
 	for (size_t i = 0; i < e->ninitrds; i++)
-		n = put(text, sizeof text, n, "initrd \"%s\"\n", e->initrds[i].path);
+		n = fuzz_put(text, sizeof text, n, "initrd \"%s\"\n", e->initrds[i].path);
 	if (e->cmdline[0])
-		n = put(text, sizeof text, n, "options \"%s\"\n", e->cmdline);
+		n = fuzz_put(text, sizeof text, n, "options \"%s\"\n", e->cmdline);
 	if (b->devicetree_ignored)
-		n = put(text, sizeof text, n, "devicetree /x.dtb\n");
+		n = fuzz_put(text, sizeof text, n, "devicetree /x.dtb\n");
 	int r = bls_parse_entry(b->id, text, n, &got, &err);
 	CHECK(r == 1, "round trip returned %d: %s\n%s", r, err.msg, text);
 	CHECK(!memcmp(&got, b, sizeof got), "round trip differs:\n%s", text);

@@ -15,6 +15,7 @@
 #ifndef RUNWAY_FUZZ_COMMON_H
 #define RUNWAY_FUZZ_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +35,22 @@
 			abort();                                              \
 		}                                                             \
 	} while (0)
+
+/* Append printf-style text at buf[n] (cap bytes in all): the new length.
+ * Text that does not fit fails the run (the round trips' text buffers are
+ * sized for the largest value). */
+static inline size_t fuzz_put(char *buf, size_t cap, size_t n, const char *f, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static inline size_t fuzz_put(char *buf, size_t cap, size_t n, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	int k = vsnprintf(buf + n, cap - n, f, ap);
+	va_end(ap);
+	CHECK(k >= 0 && (size_t)k < cap - n, "round trip text too long");
+	return n + (size_t)k;
+}
 
 /* ---- input reader ---- */
 

@@ -142,19 +142,6 @@ static void hex(char *out, const uint8_t h[32])
 		sprintf(out + 2 * i, "%02x", h[i]);
 }
 
-/* Append to the round-trip text. */
-static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static size_t put(char *buf, size_t cap, size_t n, const char *f, ...)
-{
-	va_list ap;
-	va_start(ap, f);
-	int k = vsnprintf(buf + n, cap - n, f, ap);
-	va_end(ap);
-	CHECK(k >= 0 && (size_t)k < cap - n, "round trip text too long");
-	return n + (size_t)k;
-}
 
 static bool same_entry(const struct config_entry *a, const struct config_entry *b)
 {
@@ -191,51 +178,51 @@ static void round_trip(const struct config *c)
 	size_t n = 0;
 	char h[65];
 
-	n = put(text, cap, n, "# round trip\ntimeout = %u\n", c->timeout);
+	n = fuzz_put(text, cap, n, "# round trip\ntimeout = %u\n", c->timeout);
 	if (c->default_set)
-		n = put(text, cap, n, "default = %zu\n", c->default_entry + 1);
+		n = fuzz_put(text, cap, n, "default = %zu\n", c->default_entry + 1);
 	if (c->claim_per_page)
-		n = put(text, cap, n, "claim-per-page = yes\n");
+		n = fuzz_put(text, cap, n, "claim-per-page = yes\n");
 	if (c->bls_off)
-		n = put(text, cap, n, "bls = no\n");
-	n = put(text, cap, n, "exit-after = %s\nrun-all = %s\nmap-dump = %s\n",
+		n = fuzz_put(text, cap, n, "bls = no\n");
+	n = fuzz_put(text, cap, n, "exit-after = %s\nrun-all = %s\nmap-dump = %s\n",
 		c->exit_after ? "yes" : "no", c->run_all ? "true" : "false",
 		c->map_dump ? "1" : "0");
 	if (c->fragment)
-		n = put(text, cap, n, "fragment = %" PRIu64 "\n", c->fragment);
+		n = fuzz_put(text, cap, n, "fragment = %" PRIu64 "\n", c->fragment);
 	for (size_t i = 0; i < c->nentries; i++) {
 		const struct config_entry *e = &c->entries[i];
 		/* a title taken from the path is written empty, to be taken
 		 * from the path again (it may end in a blank) */
 		char derived[CONFIG_TITLE_MAX];
 		snprintf(derived, sizeof derived, "%s", e->path);
-		n = put(text, cap, n, "entry = %s\n", strcmp(e->title, derived) ? e->title : "");
+		n = fuzz_put(text, cap, n, "entry = %s\n", strcmp(e->title, derived) ? e->title : "");
 		/* the check of protocol against the kind must not depend on
 		 * which line comes first */
 		if (e->protocol[0] && i % 2)
-			n = put(text, cap, n, "protocol = %s\n", e->protocol);
-		n = put(text, cap, n, "%s = %s\ncmdline = %s\nkaslr = %s\n",
+			n = fuzz_put(text, cap, n, "protocol = %s\n", e->protocol);
+		n = fuzz_put(text, cap, n, "%s = %s\ncmdline = %s\nkaslr = %s\n",
 			config_kind_name(e->kind), e->path, e->cmdline, e->kaslr ? "yes" : "no");
 		if (e->protocol[0] && i % 2 == 0)
-			n = put(text, cap, n, "protocol = %s\n", e->protocol);
+			n = fuzz_put(text, cap, n, "protocol = %s\n", e->protocol);
 		/* each pin under its initrd: the Nth pins the Nth */
 		for (size_t r = 0; r < e->ninitrds; r++) {
-			n = put(text, cap, n, "initrd = %s\n", e->initrds[r].path);
+			n = fuzz_put(text, cap, n, "initrd = %s\n", e->initrds[r].path);
 			if (e->initrds[r].has_sha256) {
 				hex(h, e->initrds[r].sha256);
-				n = put(text, cap, n, "initrd-sha256 = %s\n", h);
+				n = fuzz_put(text, cap, n, "initrd-sha256 = %s\n", h);
 			}
 		}
 		if (e->has_sha256) {
 			hex(h, e->sha256);
-			n = put(text, cap, n, "sha256 = %s\n", h);
+			n = fuzz_put(text, cap, n, "sha256 = %s\n", h);
 		}
 		for (size_t m = 0; m < e->nmodules; m++)
-			n = put(text, cap, n, "module = %s%s%s\n", e->modules[m].path,
+			n = fuzz_put(text, cap, n, "module = %s%s%s\n", e->modules[m].path,
 				e->modules[m].string[0] ? " " : "", e->modules[m].string);
 		for (size_t m = 0; m < e->nmodule_sha256; m++) {
 			hex(h, e->modules[m].sha256);
-			n = put(text, cap, n, "module-sha256 = %s\n", h);
+			n = fuzz_put(text, cap, n, "module-sha256 = %s\n", h);
 		}
 	}
 	struct rw_err err = { "" };
