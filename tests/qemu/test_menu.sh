@@ -109,18 +109,5 @@ expect_line menu-many "^runway: chainload path=/EFI/tools/chainapp.efi bytes=[0-
 expect_line menu-many "^chainapp: initrd bytes=$((17 << 20)) "
 expect_line menu-many '^kernel: PASS'
 
-# ---- timeout = 0 boots the default at once, unless a key is held at
-# start: Space typed while the firmware starts Runway shows the menu (no
-# countdown), and the second entry is chosen.  Without the held key the
-# first entry would run and power the machine off.
-cfg=$(conf "timeout = 0" "exit-after = yes" \
-	"entry = First" "efi = /EFI/tools/chainapp.efi" "cmdline = first" \
-	"entry = Second" "efi = /EFI/tools/chainapp.efi" "cmdline = second")
-KEYS="wait:BdsDxe:_starting spc spc wait:Up/Down down ret" \
-	boot menu-held "$cfg" --timeout 120 -- "$app=/EFI/tools/chainapp.efi"
-expect_rc menu-held 3
-expect_line menu-held '^runway: menu shown: a key was held at start$'
-expect_line menu-held '^chainapp: started options="second"$'
-expect_no_line menu-held '^chainapp: started options="first"$'
 
 exit $((failures > 0))
