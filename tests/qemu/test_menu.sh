@@ -109,5 +109,4 @@ expect_line menu-many "^runway: chainload path=/EFI/tools/chainapp.efi bytes=[0-
 expect_line menu-many "^chainapp: initrd bytes=$((17 << 20)) "
 expect_line menu-many '^kernel: PASS'
 
-
 exit $((failures > 0))
