@@ -66,13 +66,14 @@ HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(PURE_SRC))
 LIBC_HEADERS := $(wildcard include/libc/*.h)
 
 # Every EFI program NAME becomes $(BUILD)/NAME.efi, linked from NAME_OBJ.
-EFI_PROGRAMS := runway chainapp tpmcheck fakeshim
+EFI_PROGRAMS := runway chainapp tpmcheck fakeshim keyheld
 runway_OBJ   := $(EFI_OBJ)
 chainapp_OBJ := $(BUILD)/efi-obj/tests/efiapp/chainapp.o $(BUILD)/efi-obj/lib/string.o
 tpmcheck_OBJ := $(patsubst %,$(BUILD)/efi-obj/%.o,tests/efiapp/tpmcheck lib/tcg \
 		lib/sha256 lib/fmt lib/string)
 fakeshim_OBJ := $(patsubst %,$(BUILD)/efi-obj/%.o,tests/efiapp/fakeshim lib/sha256 \
 		lib/fmt lib/string)
+keyheld_OBJ  := $(BUILD)/efi-obj/tests/efiapp/keyheld.o
 EFI_PROGRAM_OBJ := $(sort $(foreach p,$(EFI_PROGRAMS),$($(p)_OBJ)))
 
 .PHONY: all efi run test unit qemu-test bench fuzz clean deps examples lint screenshots

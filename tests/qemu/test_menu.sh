@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_menu.sh - the interactive menu, typed at through QEMU's keyboard
-# (ovmf/run.sh --keys), in two boots.
+# (ovmf/run.sh --keys), in four boots.
 #   menu: a key stops the countdown and its line says so at once; choose
 #     an entry by digit, see its error under the menu afterwards (the menu
 #     comes back on the entry that failed), move with the arrow keys, edit
@@ -13,6 +13,9 @@
 #     a number of two digits picks entry 31, a 32-bit (IA32) program, which
 #     is refused by name, then entry 32, a program with a 17 MiB initrd
 #     whose read shows the progress line; entry 1 ends the run.
+#   held, held-disabled: a key held at start (tests/efiapp/keyheld.c)
+#     shows the menu for the two-line config, with no countdown; not with
+#     loader.conf `timeout menu-disabled`.
 set -u
 cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
@@ -108,5 +111,35 @@ expect_line menu-many 'Reading /boot/big\.img \[#{24}\] 100% 17/17 MiB [0-9]+\.[
 expect_line menu-many "^runway: chainload path=/EFI/tools/chainapp.efi bytes=[0-9]+ options_bytes=0 initrd=/boot/big.img initrd_bytes=$((17 << 20))\$"
 expect_line menu-many "^chainapp: initrd bytes=$((17 << 20)) "
 expect_line menu-many '^kernel: PASS'
+
+# ---- a key held at start (tests/efiapp/keyheld.c makes it exact) ----
+# The README's two-line config (one entry, no timeout line) boots at once;
+# a key already waiting when Runway starts shows the menu instead, with no
+# countdown, as systemd-boot does -- unless loader.conf says
+# `timeout menu-disabled`.  keyheld.efi is the firmware's boot program and
+# starts Runway as \EFI\BOOT\runway.efi with the key waiting.
+two_line=$OUT/two-line.conf
+printf 'kernel = /boot/kernel.elf\ncmdline = runway-test console=ttyS0 answer=42\n' >"$two_line"
+LOADER=$BUILD/keyheld.efi KEYS="wait:Enter_boots ret" \
+	boot held "$two_line" --timeout 90 -- "$K/demo.elf=/boot/kernel.elf" \
+	"$BUILD/BOOTX64.EFI=/EFI/BOOT/runway.efi"
+expect_rc held 0
+expect_line held '^keyheld: held key read$'
+expect_line held '^runway: menu shown: a key was held at start$'
+expect_line held 'Up/Down or a number chooses, Enter boots'
+expect_no_line held 'Any key stops the countdown'
+expect_line held '^kernel: PASS'
+
+disabled=$OUT/menu-disabled.conf
+printf 'timeout menu-disabled\n' >"$disabled"
+LOADER=$BUILD/keyheld.efi boot held-disabled "$two_line" --timeout 60 -- \
+	"$K/demo.elf=/boot/kernel.elf" "$BUILD/BOOTX64.EFI=/EFI/BOOT/runway.efi" \
+	"$disabled=/loader/loader.conf"
+expect_rc held-disabled 0
+# menu-disabled: Runway does not look at the keyboard at all.
+expect_no_line held-disabled '^keyheld: held key read$'
+expect_no_line held-disabled 'menu shown'
+expect_no_line held-disabled 'Enter boots'
+expect_line held-disabled '^kernel: PASS'
 
 exit $((failures > 0))
