@@ -26,12 +26,8 @@
 /* Where an entry's files are: Runway's own source, or XBOOTLDR. */
 enum volume { VOL_RUNWAY = 0, VOL_XBOOTLDR = 1 };
 
-/*
- * What a scan collects; entries beyond cap are counted, not kept.  Until
- * bls_merge records it beside cfg's entry, an entry's e.line holds its
- * enum volume: bls_sort moves whole entries, and a BLS entry's line says
- * nothing (the parser sets 1; its messages carry the file's lines).
- */
+/* What a scan collects; entries beyond cap are counted, not kept.  Each
+ * entry's volume tag is its enum volume. */
 struct scan {
 	struct source *src;
 	enum volume vol;
@@ -187,7 +183,7 @@ static void add_conf(struct scan *s, const char *name)
 	} else {
 		if (b->devicetree_ignored)
 			log_event("bls devicetree ignored id=%s: x86 has no device tree\n", name);
-		b->e.line = s->vol;
+		b->volume = (unsigned char)s->vol;
 		s->n++;
 	}
 }
@@ -256,7 +252,7 @@ static void add_uki(struct scan *s, const char *name)
 		con_report("%s", err.msg);
 		return;
 	}
-	b->e.line = s->vol;
+	b->volume = (unsigned char)s->vol;
 	s->n++;
 }
 
@@ -443,9 +439,8 @@ void bls_merge(struct config *cfg, const struct bls_found *f, bool runway_conf)
 			continue;
 		}
 		fmt(entry_ids[cfg->nentries], BLS_ID_MAX, "%s", f->v[i].id);
-		entry_vols[cfg->nentries] = (enum volume)f->v[i].e.line;
-		cfg->entries[cfg->nentries] = f->v[i].e;
-		cfg->entries[cfg->nentries++].line = 1; /* as the parser sets it */
+		entry_vols[cfg->nentries] = (enum volume)f->v[i].volume;
+		cfg->entries[cfg->nentries++] = f->v[i].e;
 	}
 	if (f->has_conf)
 		apply_loader_conf(cfg, &f->conf, runway_conf);

@@ -30,6 +30,9 @@ struct bls_entry {
 	/* `devicetree` or `devicetree-overlay` was given: x86 has no device
 	 * tree, so it is ignored; the loader says so in its log. */
 	bool devicetree_ignored;
+	/* Which volume the entry was read from: the loader's tag (the
+	 * parser sets 0), kept with the entry through bls_sort. */
+	unsigned char volume;
 };
 
 /*
