@@ -192,8 +192,15 @@ struct mm_alloc {
 	uint64_t largest;      /* pages in the largest free run */
 	uint64_t largest_base; /* where that run starts */
 	uint64_t other_bound;  /* no other free run has more pages */
-	size_t fast;           /* region index the last top claim took from
-				* (a hint, checked before use) */
+	/* The watermark (mm_alloc_run_fast): set by the general path after
+	 * a claim at the top of usable memory, cleared by any other change
+	 * to the regions or the largest run. */
+	struct mm_region *wm;  /* the highest usable region, the claim of
+				* wm_kind just above it (same source); NULL:
+				* no watermark */
+	uint64_t wm_floor;     /* the fast path claims nothing below it */
+	uint32_t wm_kind;
+	bool wm_largest;       /* *wm tops the largest run */
 	uint64_t top_hint;     /* no usable memory at or above this address */
 	uint64_t calls;        /* firmware claim calls made */
 	uint64_t refused;      /* claims firmware refused */
@@ -276,9 +283,56 @@ uint64_t mm_alloc_free_pages(const struct mm_alloc *a);
 /*
  * Claim one physically contiguous run for req.  Highest fitting address
  * first unless req->has_exact.  Returns 0 and *ret_base, or -1 with err set.
+ * mm_alloc_run_fast first, inline: page at a time costs a few instructions
+ * and the firmware call; mm_alloc_run_general for everything else.
  */
-int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
-		 uint64_t *ret_base, struct rw_err *err);
+int mm_alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
+			 uint64_t *ret_base, struct rw_err *err);
+
+/*
+ * The watermark: the last claim the general path made at the top of
+ * usable memory armed it on the region just below (now the highest
+ * usable one) when the two differ only in kind.  A request that would go
+ * to the top of that region anyway - no address or alignment asked, the
+ * same kind, small enough to leave the region a page and the largest run
+ * still the largest - is claimed there by moving the edge between the
+ * two regions: what set_kind would do, without looking for the region.
+ * The region array stays the truth; the watermark is only where to look.
+ * False: nothing changed but a->calls, take the general path (also when
+ * firmware refused: it then decides what to mark).
+ */
+static inline bool mm_alloc_run_fast(struct mm_alloc *a, const struct mm_req *req,
+				     uint64_t *ret_base)
+{
+	struct mm_region *r = a->wm;
+
+	/* pages - 1 wraps for 0: refused with the rest. */
+	if (!r || req->has_exact || req->align > MM_PAGE_SIZE ||
+	    (uint32_t)req->kind != a->wm_kind ||
+	    req->pages - 1 >= (r->end - a->wm_floor) >> MM_PAGE_SHIFT ||
+	    (req->below && r->end > req->below) || a->nclaims == a->claim_cap)
+		return false;
+	uint64_t base = r->end - (req->pages << MM_PAGE_SHIFT);
+	a->calls++;
+	if (a->fw->claim(a->fw->ctx, base, req->pages, req->kind))
+		return false;
+	a->claims[a->nclaims++] = (struct mm_claim){ base, req->pages };
+	r[0].end = base;
+	r[1].base = base;
+	a->top_hint = base;
+	if (a->wm_largest) /* the floor keeps it at least the bound */
+		a->largest -= req->pages;
+	*ret_base = base;
+	return true;
+}
+
+static inline int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
+			       uint64_t *ret_base, struct rw_err *err)
+{
+	if (mm_alloc_run_fast(a, req, ret_base))
+		return 0;
+	return mm_alloc_run_general(a, req, ret_base, err);
+}
 
 /*
  * Claim req->pages as one run when one fits, else as the fewest pieces

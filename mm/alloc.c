@@ -32,6 +32,7 @@ static void update_largest(struct mm_alloc *a)
 {
 	uint64_t best = 0, second = 0, best_base = 0;
 
+	a->wm = NULL; /* its floor came from the old figures */
 	a->top_hint = 0;
 	for (size_t i = 0; i < a->nreg;) {
 		if (a->reg[i].kind != MM_USABLE) {
@@ -118,19 +119,6 @@ static size_t run_start(const struct mm_alloc *a, size_t i)
 	return i;
 }
 
-/* The usable run from region s (its first) has shrunk to `pages`: keep
- * a->largest exact when it was the largest run. */
-static void largest_shrunk(struct mm_alloc *a, size_t s, uint64_t pages)
-{
-	if (a->reg[s].base != a->largest_base)
-		return; /* another run: a->largest and the bound still hold */
-	if (pages >= a->other_bound) {
-		a->largest = pages;
-		return;
-	}
-	update_largest(a);
-}
-
 /* Do regions x and y (x just below y) share kind and source? */
 static bool mergeable(const struct mm_region *x, const struct mm_region *y)
 {
@@ -206,6 +194,7 @@ static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
 {
 	bool rescan = false;
 
+	a->wm = NULL; /* regions move: mm_alloc_run_general arms it again */
 	for (size_t i = first_above(a, base); i < a->nreg && a->reg[i].base < end; i++) {
 		struct mm_region *r = &a->reg[i];
 		if (r->kind != from)
@@ -512,99 +501,43 @@ static int no_run(const struct mm_alloc *a, uint64_t pages, struct rw_err *err)
 #define MM_MAX_REFUSALS 16
 
 /*
- * The fast path of page-at-a-time allocation (the watermark): a request
- * with no alignment, address or other constraint goes to the top of the
- * highest usable region, which is where find_top would put it, and when
- * the region above already holds memory of the same kind and source the
- * claim only moves the edge between them (what set_kind would do).  The
- * region is cached in a->fast and checked against the array before use,
- * so the run list stays the truth.  False: take the general path (which
- * also handles a firmware refusal: the claim is then made again there).
+ * Arm the watermark (mm_alloc_run_fast, mm.h) after a claim of `pages`
+ * at base: when it took the top of the highest usable region (its end
+ * was `top`, top_hint fresh from find_top) and what is left below is the
+ * same firmware descriptor's, the next request of this kind goes just
+ * below it.  While that region tops the largest run, the floor stops the
+ * fast path before the run shrinks below the bound on the others, so that
+ * the run stays the largest and a->largest shrinks with it.
  */
-/* The region the fast path takes from, found again when the cached
- * index no longer names it (a general-path claim moved the array): the
- * usable region just below top_hint.  False when there is none. */
-static __attribute__((noinline)) bool find_fast(struct mm_alloc *a)
+static void arm_watermark(struct mm_alloc *a, uint64_t base, uint64_t pages,
+			  uint64_t top, enum mm_kind kind)
 {
-	/* The region at the hint, or a few below it: the claims the
-	 * general path made leave claimed regions above the top one. */
-	size_t h = first_above(a, a->top_hint - 1);
+	size_t i = first_above(a, base);
 
-	if (h >= a->nreg)
-		h = a->nreg - 1;
-	for (int k = 0; k < 4 && h > 0 && a->reg[h].kind != MM_USABLE; k++)
-		h--;
-	if (a->reg[h].kind != MM_USABLE || a->reg[h].end > a->top_hint)
-		return false;
-	/* Nothing usable above it up to the hint: tighten the hint. */
-	a->top_hint = a->reg[h].end;
-	a->fast = h;
-	return true;
+	if (a->per_page || base + (pages << MM_PAGE_SHIFT) != top || i == 0 ||
+	    i >= a->nreg)
+		return;
+	struct mm_region *r = &a->reg[i - 1], *next = &a->reg[i];
+	if (r->kind != MM_USABLE || r->end != base || next->base != base ||
+	    next->kind != (uint32_t)kind || next->src != r->src)
+		return;
+	uint64_t floor = r->base + MM_PAGE_SIZE;
+	bool largest = a->reg[run_start(a, i - 1)].base == a->largest_base;
+	if (largest && a->largest_base + (a->other_bound << MM_PAGE_SHIFT) > floor)
+		floor = a->largest_base + (a->other_bound << MM_PAGE_SHIFT);
+	if (floor >= base)
+		return;
+	a->top_hint = base; /* nothing usable above r now */
+	a->wm = r;
+	a->wm_floor = floor;
+	a->wm_kind = kind;
+	a->wm_largest = largest;
 }
 
-/* The fast path took [base, old end) from region h, in the largest run. */
-static __attribute__((noinline)) void fast_shrunk_largest(struct mm_alloc *a,
-							   size_t h, uint64_t base)
-{
-	size_t s = run_start(a, h);
-
-	largest_shrunk(a, s, (base - a->reg[s].base) >> MM_PAGE_SHIFT);
-}
-
-static inline bool claim_top_fast(struct mm_alloc *a, const struct mm_req *req,
-				  uint64_t *ret_base)
-{
-	uint64_t size = req->pages << MM_PAGE_SHIFT;
-
-	if (a->per_page || a->top_hint == 0 || a->nclaims == a->claim_cap)
-		return false;
-	if ((a->fast >= a->nreg || a->reg[a->fast].end != a->top_hint ||
-	     a->reg[a->fast].kind != MM_USABLE) && !find_fast(a))
-		return false;
-	size_t h = a->fast;
-	struct mm_region *r = &a->reg[h];
-	struct mm_region *next = h + 1 < a->nreg ? &a->reg[h + 1] : NULL;
-	if (r->kind != MM_USABLE || r->end != a->top_hint ||
-	    r->end - r->base <= size || (req->below && r->end > req->below) ||
-	    !next || next->base != r->end || next->kind != (uint32_t)req->kind ||
-	    next->src != r->src)
-		return false;
-	uint64_t base = r->end - size;
-	a->calls++;
-	if (a->fw->claim(a->fw->ctx, base, req->pages, req->kind))
-		return false;
-	a->claims[a->nclaims++] = (struct mm_claim){ base, req->pages };
-	r->end = base;
-	next->base = base;
-	a->top_hint = base;
-	/* Only when r is in the largest run (the run's span, exact in
-	 * a->largest, holds r's base) look for that run's start. */
-	if (r->base >= a->largest_base &&
-	    r->base - a->largest_base < a->largest << MM_PAGE_SHIFT)
-		fast_shrunk_largest(a, h, base);
-	*ret_base = base;
-	return true;
-}
-
-static int alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
-			     uint64_t *ret_base, struct rw_err *err);
-
-/* The fast path first, in a function small enough that a page costs
- * little more than its firmware call; everything else in the general
- * one. */
-int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
-		 uint64_t *ret_base, struct rw_err *err)
-{
-	if (req->pages && req->pages <= (UINT64_MAX >> MM_PAGE_SHIFT) / 2 &&
-	    !req->has_exact && req->align <= MM_PAGE_SIZE &&
-	    claim_top_fast(a, req, ret_base))
-		return 0;
-	return alloc_run_general(a, req, ret_base, err);
-}
-
-static __attribute__((noinline)) int
-alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
-		  uint64_t *ret_base, struct rw_err *err)
+/* Everything mm_alloc_run_fast declines: any alignment, address or
+ * limit, the first page of a region, firmware refusals. */
+int mm_alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
+			 uint64_t *ret_base, struct rw_err *err)
 {
 	uint64_t align = req->align > MM_PAGE_SIZE ? req->align : MM_PAGE_SIZE;
 	uint64_t span = 0; /* bytes marked at the last refusal */
@@ -630,7 +563,10 @@ alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
 				     req->below, &base)) {
 			return no_run(a, req->pages, err);
 		}
+		uint64_t top = a->top_hint;
 		if (claim_range(a, base, req->pages, req->kind, &rf, &why) == 0) {
+			if (!req->has_exact)
+				arm_watermark(a, base, req->pages, top, req->kind);
 			*ret_base = base;
 			return 0;
 		}
