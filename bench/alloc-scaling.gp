@@ -14,8 +14,8 @@ set ytics ("1 ns" 1, "10 ns" 10, "100 ns" 100, "1 us" 1e3, "10 us" 1e4, \
 set grid xtics ytics mytics
 set key top left box opaque
 plot csv skip 1 using 1:4 with linespoints lw 2 pt 5 ps 1.2 lc rgb "#2471a3" \
-	title "(1) Runway mm\\_alloc\\_run, 1 page (sampled stretches)", \
+	title "(1) Runway mm\\_alloc\\_run, 1 page (every page)", \
      csv skip 1 using 1:5 with linespoints lw 2 pt 7 ps 1.2 lc rgb "#c0392b" \
 	title "(2) walk to the Nth frame (sampled calls)", \
      csv skip 1 using 1:6 with linespoints lw 2 pt 9 ps 1.4 lc rgb "#1e8449" \
-	title "(3) bitmap + largest-free hint per 64-page group"
+	title "(3) bitmap + largest-free hint per 64-page group (every page)"

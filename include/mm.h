@@ -283,8 +283,9 @@ uint64_t mm_alloc_free_pages(const struct mm_alloc *a);
 /*
  * Claim one physically contiguous run for req.  Highest fitting address
  * first unless req->has_exact.  Returns 0 and *ret_base, or -1 with err set.
- * mm_alloc_run_fast first, inline: page at a time costs a few instructions
- * and the firmware call; mm_alloc_run_general for everything else.
+ * mm_alloc_run (below) is mm_alloc_run_fast, inline, then
+ * mm_alloc_run_general: page at a time costs a few instructions and the
+ * firmware call.
  */
 int mm_alloc_run_general(struct mm_alloc *a, const struct mm_req *req,
 			 uint64_t *ret_base, struct rw_err *err);
@@ -326,13 +327,27 @@ static inline bool mm_alloc_run_fast(struct mm_alloc *a, const struct mm_req *re
 	return true;
 }
 
-static inline int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
-			       uint64_t *ret_base, struct rw_err *err)
+/*
+ * Inline where it is timed (host builds: the tests, the fuzzers and
+ * bench-alloc, whose page-at-a-time loop pays for a call per page about
+ * as much as for the fast path itself).  The loader is built for size and
+ * claims a few runs per load, never page by page: there mm_alloc_run is
+ * one function in alloc.c (inlined at its dozen call sites it would cost
+ * 2.5 KB of the image).
+ */
+#ifdef RUNWAY_EFI
+int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
+		 uint64_t *ret_base, struct rw_err *err);
+#else
+static inline __attribute__((always_inline)) int
+mm_alloc_run(struct mm_alloc *a, const struct mm_req *req, uint64_t *ret_base,
+	     struct rw_err *err)
 {
 	if (mm_alloc_run_fast(a, req, ret_base))
 		return 0;
 	return mm_alloc_run_general(a, req, ret_base, err);
 }
+#endif
 
 /*
  * Claim req->pages as one run when one fits, else as the fewest pieces

@@ -146,6 +146,50 @@ static size_t merge_around(struct mm_alloc *a, size_t i)
 	return i;
 }
 
+/* Memory claimed for a load (the kinds mm_alloc_rollback gives back). */
+static bool is_claim(uint32_t kind)
+{
+	return kind >= MM_LOADER && kind <= MM_MODULE;
+}
+
+/* Two claimed regions set_kind left unmerged. */
+static bool lazy_pair(const struct mm_region *x, const struct mm_region *y)
+{
+	return is_claim(x->kind) && mergeable(x, y);
+}
+
+/* How far above a split open_slots looks for a pair to merge. */
+#define MM_SLACK_WINDOW 8
+
+/*
+ * Open `n` free slots at index `at`, moving the regions from there up.
+ * A claim that empties a region leaves it beside the claimed region above
+ * it, unmerged (set_kind): when such a pair lies a few regions above,
+ * merging it frees the slot and only the regions in between move.  Page
+ * at a time, top down, that is the usual case: each region's first claim
+ * splits it just below the hole above, over the region emptied last -
+ * else every claimed region above would move, twice per region.  The
+ * caller has checked the capacity for n more regions.
+ */
+static void open_slots(struct mm_alloc *a, size_t at, size_t n)
+{
+	for (size_t stop = at + n; at < stop; at++) {
+		size_t j = at;
+		while (j + 1 < a->nreg && j < at + MM_SLACK_WINDOW &&
+		       !lazy_pair(&a->reg[j], &a->reg[j + 1]))
+			j++;
+		if (j + 1 < a->nreg && lazy_pair(&a->reg[j], &a->reg[j + 1])) {
+			a->reg[j].end = a->reg[j + 1].end;
+			memmove(&a->reg[at + 1], &a->reg[at],
+				(j + 1 - at) * sizeof a->reg[0]);
+			continue;
+		}
+		memmove(&a->reg[at + 1], &a->reg[at],
+			(a->nreg - at) * sizeof a->reg[0]);
+		a->nreg++;
+	}
+}
+
 /*
  * [base, end) was claimed out of the largest run: what is left of it lies
  * just below base and from end up (when end was inside it).  The longer
@@ -210,8 +254,12 @@ static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
 		struct mm_region *prev = i > 0 ? &a->reg[i - 1] : NULL;
 		size_t changed; /* the region now holding [lo, hi) */
 		if (lo == r->base && hi == r->end) {
+			/* A claim does not merge with its neighbours, so
+			 * that no region moves here: the next split nearby
+			 * merges it (open_slots).  The rest merges at once
+			 * (runs are found by their usable regions). */
 			r->kind = kind;
-			i = changed = merge_around(a, i);
+			i = changed = is_claim(kind) ? i : merge_around(a, i);
 		} else if (hi == r->end && next && next->base == r->end &&
 			   next->kind == kind && next->src == r->src) {
 			r->end = lo;
@@ -226,9 +274,7 @@ static int set_kind(struct mm_alloc *a, uint64_t base, uint64_t end,
 			size_t extra = (lo > r->base) + (hi < r->end);
 			if (a->nreg + extra > a->reg_cap)
 				return -1;
-			memmove(&a->reg[i + 1 + extra], &a->reg[i + 1],
-				(a->nreg - i - 1) * sizeof *r);
-			a->nreg += extra;
+			open_slots(a, i + 1, extra);
 			struct mm_region orig = *r;
 			size_t k = i;
 			if (lo > orig.base)
@@ -533,6 +579,17 @@ static void arm_watermark(struct mm_alloc *a, uint64_t base, uint64_t pages,
 	a->wm_kind = kind;
 	a->wm_largest = largest;
 }
+
+#ifdef RUNWAY_EFI
+/* The loader's one copy (mm.h says why it is not inline there). */
+int mm_alloc_run(struct mm_alloc *a, const struct mm_req *req,
+		 uint64_t *ret_base, struct rw_err *err)
+{
+	if (mm_alloc_run_fast(a, req, ret_base))
+		return 0;
+	return mm_alloc_run_general(a, req, ret_base, err);
+}
+#endif
 
 /* Everything mm_alloc_run_fast declines: any alignment, address or
  * limit, the first page of a region, firmware refusals. */
