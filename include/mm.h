@@ -307,10 +307,12 @@ static inline bool mm_alloc_run_fast(struct mm_alloc *a, const struct mm_req *re
 {
 	struct mm_region *r = a->wm;
 
-	/* pages - 1 wraps for 0: refused with the rest. */
+	/* pages - 1 wraps for 0: refused with the rest, as is what the
+	 * general path calls too large even where a region would hold it. */
 	if (!r || req->has_exact || req->align > MM_PAGE_SIZE ||
 	    (uint32_t)req->kind != a->wm_kind ||
 	    req->pages - 1 >= (r->end - a->wm_floor) >> MM_PAGE_SHIFT ||
+	    req->pages > (UINT64_MAX >> MM_PAGE_SHIFT) / 2 ||
 	    (req->below && r->end > req->below) || a->nclaims == a->claim_cap)
 		return false;
 	uint64_t base = r->end - (req->pages << MM_PAGE_SHIFT);

@@ -1277,12 +1277,78 @@ static void test_random_operations_never_hand_out_a_page_twice(void **state)
 	assert_int_equal(mm_alloc_free_pages(&E->a) + lost, E->free0);
 }
 
+/* ---- page at a time (the watermark, mm_alloc_run_fast) ---- */
+
+/*
+ * Runs of every shape the watermark meets, top down: the highest run ties
+ * the largest (250 pages each), a one-page region between reserved ones,
+ * and the largest run made of two descriptors (200 + 50 pages), whose top
+ * region empties before the run stops being the largest.
+ */
+static const struct fake_desc page_map[] = {
+	{ CONV, 0x010000, 64 },
+	{ MM_EFI_RESERVED, 0x050000, 2 },
+	{ CONV, 0x052000, 200 },
+	{ CONV, 0x11a000, 50 },
+	{ MM_EFI_ACPI_NVS, 0x14c000, 1 },
+	{ CONV, 0x14d000, 1 },
+	{ MM_EFI_RESERVED, 0x14e000, 1 },
+	{ CONV, 0x14f000, 250 },
+};
+#define PAGE_MAP_NPAGES 0x260
+
+/*
+ * Every free page, one mm_alloc_run each, the kind changing now and then:
+ * each lands where a page-by-page search puts it, with one firmware call
+ * and one claim log entry, the largest run exact throughout; a request
+ * too large for any allocator fails with the watermark armed.  Rolling
+ * back restores the map region for region (claims left side by side
+ * merge again).
+ */
+static void test_page_at_a_time_matches_the_general_path(void **state)
+{
+	(void)state;
+	env_setup(page_map, sizeof page_map / sizeof page_map[0], PAGE_MAP_NPAGES);
+	uint32_t *owner = owner_map = calloc(PAGE_MAP_NPAGES, sizeof *owner);
+	assert_non_null(owner);
+	uint64_t total = E->free0;
+	assert_int_equal(total, 64 + 200 + 50 + 1 + 250);
+	for (uint64_t i = 0; i < total; i++) {
+		struct mm_req q = req(1, 0, 0);
+		q.kind = (i / 97) % 2 ? MM_LOADER : MM_KERNEL;
+		uint64_t want = 0;
+		assert_true(brute_top(PAGE_MAP_NPAGES, 1, PAGE, 0, &want));
+		uint64_t base = run_ok(&q);
+		if (base != want)
+			fail_msg("page %llu at 0x%llx, highest free page 0x%llx",
+				 (unsigned long long)i, (unsigned long long)base,
+				 (unsigned long long)want);
+		owner[base >> 12] = (uint32_t)i + 1;
+		assert_int_equal(E->a.calls, i + 1);
+		assert_int_equal(E->a.nclaims, i + 1);
+		check_consistent(owner, PAGE_MAP_NPAGES, (int)i);
+		if (i % 50 == 7) {
+			struct mm_req huge = req((UINT64_MAX >> 12) / 2 + 1, 0, 0);
+			struct rw_err err = { "" };
+			uint64_t b;
+			assert_int_equal(mm_alloc_run(&E->a, &huge, &b, &err), -1);
+			assert_non_null(strstr(err.msg, "too large"));
+			assert_int_equal(E->a.nclaims, i + 1);
+		}
+	}
+	assert_int_equal(mm_alloc_free_pages(&E->a), 0);
+	assert_int_equal(E->a.largest, 0);
+	mm_alloc_rollback(&E->a, 0);
+	assert_initial_state();
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_14mib_request_takes_one_firmware_call),
+		T(test_page_at_a_time_matches_the_general_path),
 		T(test_per_page_mode_claims_and_releases_page_by_page),
 		T(test_per_page_mode_refusal_mid_run_gives_back_the_prefix),
 		T(test_run_is_placed_at_highest_fitting_address),
