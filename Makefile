@@ -89,17 +89,20 @@ efi: $(BUILD)/BOOTX64.EFI
 # (-Oz takes about a fifth off the image).  The allocator, the map's
 # normalization and the ELF loader run a few times per load on tens of
 # items, their per-byte work done by memset and the firmware's reads:
-# -Oz costs them nothing a load's phase times show.
+# -Oz costs them nothing a load's phase times show.  Cold code also goes
+# without jump tables: a switch becomes compares, and the tables' bytes
+# in .data cost more than the compares' in .text.
 EFI_HOT := mm/paging.c efi/efilib.c efi/time.c lib/string.c lib/sha256.c
 EFI_COLD_OBJ := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(filter-out $(EFI_HOT),$(EFI_SRC)))
-$(EFI_COLD_OBJ): EFI_OPT := -Oz
+EFI_COLD_OPT := -Oz -fno-jump-tables
+$(EFI_COLD_OBJ): EFI_OPT := $(EFI_COLD_OPT)
 
 # make sees changed files, not changed flags: the flags that make the
 # objects are kept in a stamp, rewritten only when they differ, and every
 # object depends on it (a build from before a flag change is rebuilt, not
 # linked half old, half new).
 EFI_FLAGS_STAMP := $(BUILD)/efi-obj/flags
-EFI_FLAGS_NOW := $(EFI_CFLAGS) hot: $(EFI_HOT)
+EFI_FLAGS_NOW := $(EFI_CFLAGS) hot: $(EFI_HOT) cold: $(EFI_COLD_OPT)
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(BUILD)/efi-obj && \
 	{ echo '$(EFI_FLAGS_NOW)' | cmp -s - $(EFI_FLAGS_STAMP) || \
@@ -122,14 +125,15 @@ $(BUILD)/efi-obj/%.o: %.S $(EFI_FLAGS_STAMP)
 # write the addends into the places: --apply-dynamic-relocs.  Size: every
 # function and object in its own section, nothing exported (hidden
 # visibility), so that --gc-sections drops what nothing calls and
-# --icf=all folds identical functions; libefi's objects are no longer
+# --icf=all folds identical functions; -O2 merges a string that ends
+# another into it (tail merging); libefi's objects are no longer
 # pulled in for the loader (efi/efilib.c); .bss has no bytes in the file;
 # .dynsym stays out of the PE image (crt0's self-relocation reads only
 # _DYNAMIC's DT_RELA entries).
 # tests/size.sh holds BOOTX64.EFI under its limit (target: 128 KiB).
 $(BUILD)/%.so: efi/runway.lds
 	$(LD_EFI) -shared -Bsymbolic -nostdlib --no-undefined -znocombreloc \
-		--apply-dynamic-relocs --gc-sections --icf=all --exclude-libs=ALL \
+		--apply-dynamic-relocs -O2 --gc-sections --icf=all --exclude-libs=ALL \
 		-T efi/runway.lds \
 		$(GNUEFI_LIB)/crt0-efi-x86_64.o $(filter %.o,$^) \
 		-L$(GNUEFI_LIB) -lefi -lgnuefi -o $@
