@@ -209,8 +209,8 @@ static void unquote(const char *v, size_t n, struct sink *s)
 static struct sink field(struct osrel *o, const char *k, size_t n)
 {
 	static const struct {
-		const char *key;
-		size_t offset, size;
+		char key[sizeof "IMAGE_VERSION"]; /* in place: no relocation */
+		uint16_t offset, size;
 	} fields[] = {
 #define F(key, member) { key, offsetof(struct osrel, member), sizeof(((struct osrel *)0)->member) }
 		F("PRETTY_NAME", pretty_name), F("NAME", name), F("ID", id),

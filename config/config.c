@@ -475,7 +475,7 @@ struct parser {
 /* Entry keys that take one value: a second line in one entry is an error
  * (it would silently override the first), as for kernel/verify/efi and
  * protocol, which check it themselves. */
-static const char *const single_keys[] = { "cmdline", "sha256", "kaslr" };
+static const char single_keys[][sizeof "cmdline"] = { "cmdline", "sha256", "kaslr" };
 
 static int check_once(struct parser *p, const struct value *k,
 		      const struct value *v, struct rw_err *err)

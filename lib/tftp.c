@@ -81,22 +81,24 @@ bool tftp_uri(const uint8_t ip[4], const char *name, char *out, size_t cap)
 	return true;
 }
 
-/* RFC 1350 section 5; 8 is RFC 2347's (option negotiation). */
+/* RFC 1350 section 5; 8 is RFC 2347's (option negotiation).  One string,
+ * the meanings one after another (an array of pointers would be one
+ * relocation each in the image); an empty one ends them. */
 static const char *error_meaning(unsigned code)
 {
-	static const char *const meaning[] = {
-		"not defined",
-		"file not found",
-		"access violation",
-		"disk full or allocation exceeded",
-		"illegal TFTP operation",
-		"unknown transfer ID",
-		"file already exists",
-		"no such user",
-		"option negotiation refused",
-	};
+	const char *s = "not defined\0"
+			"file not found\0"
+			"access violation\0"
+			"disk full or allocation exceeded\0"
+			"illegal TFTP operation\0"
+			"unknown transfer ID\0"
+			"file already exists\0"
+			"no such user\0"
+			"option negotiation refused\0";
 
-	return code < sizeof meaning / sizeof meaning[0] ? meaning[code] : "unknown code";
+	for (; code && *s; code--)
+		s += strlen(s) + 1;
+	return *s ? s : "unknown code";
 }
 
 void tftp_error_text(unsigned code, const char *msg, size_t msg_cap, char *out,

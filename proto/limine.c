@@ -52,7 +52,8 @@ static const uint64_t request_id[LIM_REQ_COUNT][2] = {
 	[LIM_REQ_TERMINAL] = { 0x0785a0aea5d0750full, 0x1c1936fee0d6cf6eull },
 };
 
-static const char *const request_name[LIM_REQ_COUNT] = {
+/* Names in place, not pointers: a pointer is a relocation in the image. */
+static const char request_name[LIM_REQ_COUNT][sizeof "efi-system-table"] = {
 	[LIM_REQ_BOOTLOADER_INFO] = "bootloader-info",
 	[LIM_REQ_FIRMWARE_TYPE] = "firmware-type",
 	[LIM_REQ_STACK_SIZE] = "stack-size",
