@@ -49,18 +49,35 @@ static void put_ascii(const char *s)
 	ST->ConOut->OutputString(ST->ConOut, buf);
 }
 
-/* Longer output is cut with "..." and keeps its final newline
- * (fmt_line_v): one event is one line, whatever its length. */
-void con_printf(const char *f, ...)
+/* prefix, then f: longer output is cut with "..." and keeps its final
+ * newline (fmt_line_v), one event being one line, whatever its length. */
+static void con_vprintf(const char *prefix, const char *f, va_list ap)
 {
 	char line[1024];
+	size_t n = strlen(prefix);
+
+	memcpy(line, prefix, n);
+	fmt_line_v(line + n, sizeof line - n, f, ap);
+	con_end_line();
+	put_ascii(line);
+}
+
+void con_printf(const char *f, ...)
+{
 	va_list ap;
 
 	va_start(ap, f);
-	fmt_line_v(line, sizeof line, f, ap);
+	con_vprintf("", f, ap);
 	va_end(ap);
-	con_end_line();
-	put_ascii(line);
+}
+
+void log_event(const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	con_vprintf("runway: ", f, ap);
+	va_end(ap);
 }
 
 void con_end_line(void)

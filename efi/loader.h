@@ -27,8 +27,9 @@
 /* ---- console.c: output to the firmware console ---- */
 void con_init(void);
 void con_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
-/* Machine-readable log line: "runway: <event> key=value ...". */
-#define log_event(...) con_printf("runway: " __VA_ARGS__)
+/* Machine-readable log line: "runway: <event> key=value ..." (the prefix
+ * is written here, not repeated in every format string). */
+void log_event(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Report an error ("runway: error: ..."; the text is kept for the menu). */
 void con_report(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Report and return st, in one expression: `return con_fail(st, "...", ...);`
