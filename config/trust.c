@@ -38,16 +38,20 @@ static const char *title(const struct config_entry *e)
 	return e->title[0] ? e->title : e->path;
 }
 
-#define NOT_ENROLLED_HOW \
-	"enrol the config by signing Runway with tools/sign.sh -C runway.conf (README, Secure Boot)"
+/* One message for a kernel and an initrd alike (what: "kernel", "initrd"). */
+static int not_enrolled(const struct config_entry *e, const char *what,
+			const char *path, struct rw_err *err)
+{
+	return rw_fail(err,
+		       "entry '%s': Secure Boot is on and no runway.conf digest is enrolled in Runway, so %s %s cannot be trusted: enrol the config by signing Runway with tools/sign.sh -C runway.conf (README, Secure Boot)",
+		       title(e), what, path);
+}
 
 static int kernel_check(const struct trust *t, const struct config_entry *e,
 			struct rw_err *err)
 {
 	if (!t->enrolled)
-		return rw_fail(err,
-			       "entry '%s': Secure Boot is on and no runway.conf digest is enrolled in Runway, so kernel %s cannot be trusted: " NOT_ENROLLED_HOW,
-			       title(e), e->path);
+		return not_enrolled(e, "kernel", e->path, err);
 	if (t->shim)
 		return 0; /* shim's Verify judges what is not pinned */
 	if (!e->has_sha256)
@@ -68,9 +72,7 @@ static int efi_check(const struct trust *t, const struct config_entry *e,
 		     struct rw_err *err)
 {
 	if (e->ninitrds && !t->enrolled)
-		return rw_fail(err,
-			       "entry '%s': Secure Boot is on and no runway.conf digest is enrolled in Runway, so initrd %s cannot be trusted: " NOT_ENROLLED_HOW,
-			       title(e), e->initrds[0].path);
+		return not_enrolled(e, "initrd", e->initrds[0].path, err);
 	for (size_t i = 0; i < e->ninitrds && !t->shim; i++)
 		if (!e->initrds[i].has_sha256)
 			return rw_fail(err,

@@ -112,39 +112,56 @@ void con_clear_error(void)
 	last_error[0] = 0;
 }
 
+/* The names by error number n (EFIERR(n); 0 is EFI_SUCCESS), one string
+ * after another, empty for a number without one: a table of pointers
+ * would be a relocation each, and the switch this was, 750 bytes of
+ * compares. */
+static const char status_names[] =
+		"EFI_SUCCESS\0" /* 0 */
+		"EFI_LOAD_ERROR\0" /* 1 */
+		"EFI_INVALID_PARAMETER\0" /* 2 */
+		"EFI_UNSUPPORTED\0" /* 3 */
+		"EFI_BAD_BUFFER_SIZE\0" /* 4 */
+		"EFI_BUFFER_TOO_SMALL\0" /* 5 */
+		"EFI_NOT_READY\0" /* 6 */
+		"EFI_DEVICE_ERROR\0" /* 7 */
+		"EFI_WRITE_PROTECTED\0" /* 8 */
+		"EFI_OUT_OF_RESOURCES\0" /* 9 */
+		"EFI_VOLUME_CORRUPTED\0" /* 10 */
+		"EFI_VOLUME_FULL\0" /* 11 */
+		"EFI_NO_MEDIA\0" /* 12 */
+		"EFI_MEDIA_CHANGED\0" /* 13 */
+		"EFI_NOT_FOUND\0" /* 14 */
+		"EFI_ACCESS_DENIED\0" /* 15 */
+		"EFI_NO_RESPONSE\0" /* 16 */
+		"EFI_NO_MAPPING\0" /* 17 */
+		"EFI_TIMEOUT\0" /* 18 */
+		"EFI_NOT_STARTED\0" /* 19 */
+		"EFI_ALREADY_STARTED\0" /* 20 */
+		"EFI_ABORTED\0" /* 21 */
+		"EFI_ICMP_ERROR\0" /* 22 */
+		"EFI_TFTP_ERROR\0" /* 23 */
+		"EFI_PROTOCOL_ERROR\0" /* 24 */
+		"\0" /* 25 */
+		"EFI_SECURITY_VIOLATION\0" /* 26 */
+		"\0" /* 27 */
+		"\0" /* 28 */
+		"\0" /* 29 */
+		"\0" /* 30 */
+		"EFI_END_OF_FILE\0" /* 31 */;
+
 const char *efi_status_name(EFI_STATUS st)
 {
-	switch (st) {
-	case EFI_SUCCESS: return "EFI_SUCCESS";
-	case EFI_LOAD_ERROR: return "EFI_LOAD_ERROR";
-	case EFI_INVALID_PARAMETER: return "EFI_INVALID_PARAMETER";
-	case EFI_UNSUPPORTED: return "EFI_UNSUPPORTED";
-	case EFI_BAD_BUFFER_SIZE: return "EFI_BAD_BUFFER_SIZE";
-	case EFI_BUFFER_TOO_SMALL: return "EFI_BUFFER_TOO_SMALL";
-	case EFI_NOT_READY: return "EFI_NOT_READY";
-	case EFI_DEVICE_ERROR: return "EFI_DEVICE_ERROR";
-	case EFI_WRITE_PROTECTED: return "EFI_WRITE_PROTECTED";
-	case EFI_OUT_OF_RESOURCES: return "EFI_OUT_OF_RESOURCES";
-	case EFI_VOLUME_CORRUPTED: return "EFI_VOLUME_CORRUPTED";
-	case EFI_VOLUME_FULL: return "EFI_VOLUME_FULL";
-	case EFI_NO_MEDIA: return "EFI_NO_MEDIA";
-	case EFI_MEDIA_CHANGED: return "EFI_MEDIA_CHANGED";
-	case EFI_NOT_FOUND: return "EFI_NOT_FOUND";
-	case EFI_ACCESS_DENIED: return "EFI_ACCESS_DENIED";
-	case EFI_NO_RESPONSE: return "EFI_NO_RESPONSE";
-	case EFI_NO_MAPPING: return "EFI_NO_MAPPING";
-	case EFI_TIMEOUT: return "EFI_TIMEOUT";
-	case EFI_NOT_STARTED: return "EFI_NOT_STARTED";
-	case EFI_ALREADY_STARTED: return "EFI_ALREADY_STARTED";
-	case EFI_ABORTED: return "EFI_ABORTED";
-	case EFI_SECURITY_VIOLATION: return "EFI_SECURITY_VIOLATION";
-	case EFI_END_OF_FILE: return "EFI_END_OF_FILE";
-	case EFI_ICMP_ERROR: return "EFI_ICMP_ERROR";
-	case EFI_TFTP_ERROR: return "EFI_TFTP_ERROR";
-	case EFI_PROTOCOL_ERROR: return "EFI_PROTOCOL_ERROR";
-	case RUNWAY_IS_A_DIRECTORY: return "RUNWAY_IS_A_DIRECTORY";
-	default: return "EFI_STATUS(unknown)";
-	}
+	const char *s = status_names, *end = status_names + sizeof status_names - 1;
+	EFI_STATUS n = st & ~EFI_ERROR_MASK;
+
+	if (st == RUNWAY_IS_A_DIRECTORY)
+		return "RUNWAY_IS_A_DIRECTORY";
+	if (n && n == st) /* a warning: none has a name here */
+		return "EFI_STATUS(unknown)";
+	for (; n && s < end; n--)
+		s += strlen(s) + 1;
+	return *s ? s : "EFI_STATUS(unknown)";
 }
 
 bool con_read_key(unsigned seconds, EFI_INPUT_KEY *ret_key)
