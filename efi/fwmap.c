@@ -178,8 +178,14 @@ static const char *fw_status_name(uint64_t st)
 	return efi_status_name(st);
 }
 
-const struct mm_fw efi_mm_fw = {
-	.claim = fw_claim,
-	.release = fw_release,
-	.status_name = fw_status_name,
-};
+/* Filled here, not by a static initializer: a function pointer there
+ * would be a relocation in the image (the code's addresses are relative). */
+const struct mm_fw *efi_mm_fw(void)
+{
+	static struct mm_fw fw;
+
+	fw.claim = fw_claim;
+	fw.release = fw_release;
+	fw.status_name = fw_status_name;
+	return &fw;
+}

@@ -233,7 +233,7 @@ static EFI_STATUS map_memory(struct load *L, const struct config *cfg,
 		fw_map_dump(&L->map);
 		fw_regions_dump(L->reg, nreg);
 	}
-	mm_alloc_init(&L->alloc, &efi_mm_fw, L->reg, nreg, L->caps.reg_cap,
+	mm_alloc_init(&L->alloc, efi_mm_fw(), L->reg, nreg, L->caps.reg_cap,
 		      L->claims, L->caps.claim_cap);
 	L->alloc.per_page = cfg->claim_per_page;
 	L->t_map = tsc_now() - L->tsc_map;

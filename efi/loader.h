@@ -231,7 +231,7 @@ void fw_claimed_pages_done(void);
 void fw_map_dump(const struct fw_map *m);
 void fw_regions_dump(const struct mm_region *r, size_t n);
 /* The seam for mm/: claims via AllocatePages(AllocateAddress). */
-extern const struct mm_fw efi_mm_fw;
+const struct mm_fw *efi_mm_fw(void);
 /* Time stamp counter ticks spent in its claims since Runway started (the
  * load's phase times take differences). */
 uint64_t fw_claim_ticks(void);

@@ -8,54 +8,64 @@
 #include <stdarg.h>
 #include <string.h>
 
-static const struct protocol *const protocols[] = {
-	&proto_runway,
-	&proto_limine,
-	&proto_multiboot2,
-	&proto_multiboot1,
-};
-
-#define NPROTOCOLS (sizeof protocols / sizeof protocols[0])
+/* The i-th protocol, NULL past the last: a function, not an array of
+ * pointers, each of which would be a relocation in the loader's image. */
+static const struct protocol *protocol_at(size_t i)
+{
+	switch (i) {
+	case 0: return &proto_runway;
+	case 1: return &proto_limine;
+	case 2: return &proto_multiboot2;
+	case 3: return &proto_multiboot1;
+	default: return NULL;
+	}
+}
 
 const struct protocol *proto_find(const char *name)
 {
+	const struct protocol *p;
+
 	if (!name[0])
 		return &proto_runway;
-	for (size_t i = 0; i < NPROTOCOLS; i++)
-		if (strcmp(protocols[i]->name, name) == 0)
-			return protocols[i];
+	for (size_t i = 0; (p = protocol_at(i)); i++)
+		if (strcmp(p->name, name) == 0)
+			return p;
 	return NULL;
 }
 
 const char *proto_names(void)
 {
 	static char names[128];
+	const struct protocol *p;
 	size_t n = 0;
 
 	if (names[0])
 		return names;
 	/* fmt returns the length the whole output would have had: stop once
 	 * the buffer is full, or names + n and sizeof names - n run past it. */
-	for (size_t i = 0; i < NPROTOCOLS && n < sizeof names; i++)
-		n += fmt(names + n, sizeof names - n, "%s%s", i ? ", " : "",
-			 protocols[i]->name);
+	for (size_t i = 0; (p = protocol_at(i)) && n < sizeof names; i++)
+		n += fmt(names + n, sizeof names - n, "%s%s", i ? ", " : "", p->name);
 	return names;
 }
 
 const struct protocol *proto_detect(const struct loaded_kernel *k,
 				    void *(*p2v)(void *, uint64_t), void *p2v_ctx)
 {
-	for (size_t i = 0; i < NPROTOCOLS; i++)
-		if (protocols[i]->detect && protocols[i]->detect(k, p2v, p2v_ctx))
-			return protocols[i];
+	const struct protocol *p;
+
+	for (size_t i = 0; (p = protocol_at(i)); i++)
+		if (p->detect && p->detect(k, p2v, p2v_ctx))
+			return p;
 	return &proto_runway;
 }
 
 const struct protocol *proto_probe(const uint8_t *head, size_t len)
 {
-	for (size_t i = 0; i < NPROTOCOLS; i++)
-		if (protocols[i]->probe && protocols[i]->probe(head, len))
-			return protocols[i];
+	const struct protocol *p;
+
+	for (size_t i = 0; (p = protocol_at(i)); i++)
+		if (p->probe && p->probe(head, len))
+			return p;
 	return NULL;
 }
 
