@@ -91,21 +91,18 @@ static inline void store_be32(uint8_t *p, uint32_t v)
 	} while (0)
 
 /* Eight rounds, t = i .. i + 7 (i a multiple of 8): after eight the
- * variables are back in their places.  W(k) gives W[t] from ring slot k. */
-#define ROUNDS8(W)                                                          \
+ * variables are back in their places; W[t] is in ring slot t & 15. */
+#define ROUNDS8()                                                           \
 	do {                                                                \
-		ROUND(a, b, c, d, e, f, g, h, 0, W((i & 8) + 0));           \
-		ROUND(h, a, b, c, d, e, f, g, 1, W((i & 8) + 1));           \
-		ROUND(g, h, a, b, c, d, e, f, 2, W((i & 8) + 2));           \
-		ROUND(f, g, h, a, b, c, d, e, 3, W((i & 8) + 3));           \
-		ROUND(e, f, g, h, a, b, c, d, 4, W((i & 8) + 4));           \
-		ROUND(d, e, f, g, h, a, b, c, 5, W((i & 8) + 5));           \
-		ROUND(c, d, e, f, g, h, a, b, 6, W((i & 8) + 6));           \
-		ROUND(b, c, d, e, f, g, h, a, 7, W((i & 8) + 7));           \
+		ROUND(a, b, c, d, e, f, g, h, 0, w[(i & 8) + 0]);           \
+		ROUND(h, a, b, c, d, e, f, g, 1, w[(i & 8) + 1]);           \
+		ROUND(g, h, a, b, c, d, e, f, 2, w[(i & 8) + 2]);           \
+		ROUND(f, g, h, a, b, c, d, e, 3, w[(i & 8) + 3]);           \
+		ROUND(e, f, g, h, a, b, c, d, 4, w[(i & 8) + 4]);           \
+		ROUND(d, e, f, g, h, a, b, c, 5, w[(i & 8) + 5]);           \
+		ROUND(c, d, e, f, g, h, a, b, 6, w[(i & 8) + 6]);           \
+		ROUND(b, c, d, e, f, g, h, a, 7, w[(i & 8) + 7]);           \
 	} while (0)
-
-#define WLOAD(k) (w[k] = load_be32(p + 4 * (k)))
-#define WNEXT(k) EXPAND(k)
 
 /* Section 6.2.2: hash nblocks complete 64-byte blocks at p into st. */
 static void compress(uint32_t st[8], const uint8_t *p, size_t nblocks)
@@ -115,15 +112,30 @@ static void compress(uint32_t st[8], const uint8_t *p, size_t nblocks)
 	while (nblocks--) {
 		uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
 		uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
-		unsigned i;
+		unsigned i, j;
 
-		/* Loops of eight rounds rather than all 64 unrolled: the same
-		 * speed (a host benchmark of 64 MiB, within its noise of a few
-		 * per cent) in 2 KiB less code. */
-		for (i = 0; i < 16; i += 8)
-			ROUNDS8(WLOAD);
-		for (; i < 64; i += 8)
-			ROUNDS8(WNEXT);
+		for (j = 0; j < 16; j++)
+			w[j] = load_be32(p + 4 * j);
+		/* Loops of eight rounds rather than all 64 unrolled, and one
+		 * copy of the eight: from round 16 on, the schedule's next
+		 * eight words are made before them rather than inside each
+		 * round, which took a second copy.  The same speed (a host
+		 * program hashing 4 MiB: the same best rate, 0.6% more
+		 * instructions) in 0.9 KiB less code. */
+		for (i = 0; i < 64; i += 8) {
+			if (i >= 16) {
+				j = i & 8;
+				EXPAND(j);
+				EXPAND(j + 1);
+				EXPAND(j + 2);
+				EXPAND(j + 3);
+				EXPAND(j + 4);
+				EXPAND(j + 5);
+				EXPAND(j + 6);
+				EXPAND(j + 7);
+			}
+			ROUNDS8();
+		}
 
 		st[0] += a;
 		st[1] += b;
