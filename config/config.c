@@ -38,19 +38,36 @@ static size_t find(const char *s, size_t n, char c)
 	return i;
 }
 
+/* rw_fail with "runway.conf:LINE: " before f's text: the prefix once,
+ * here, rather than in two dozen format strings. */
+static int conf_fail(struct rw_err *err, unsigned line, const char *f, ...)
+	__attribute__((format(printf, 3, 4)));
+static int conf_fail(struct rw_err *err, unsigned line, const char *f, ...)
+{
+	if (err) {
+		size_t n = fmt(err->msg, sizeof err->msg, "runway.conf:%u: ", line);
+		va_list ap;
+
+		va_start(ap, f);
+		fmt_v(err->msg + n, sizeof err->msg - n, f, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
 static int fail_value(struct rw_err *err, const struct value *v,
 		      const char *want)
 {
-	return rw_fail(err, "runway.conf:%u: '%s' must be %s, not '%.*s'",
-		       v->line, v->key, want, (int)(v->n > 40 ? 40 : v->n), v->s);
+	return conf_fail(err, v->line, "'%s' must be %s, not '%.*s'",
+		         v->key, want, (int)(v->n > 40 ? 40 : v->n), v->s);
 }
 
 static int set_string(char *dst, size_t cap, const struct value *v,
 		      struct rw_err *err)
 {
 	if (v->n >= cap)
-		return rw_fail(err, "runway.conf:%u: value of '%s' is %zu bytes, longer than %zu",
-			       v->line, v->key, v->n, cap - 1);
+		return conf_fail(err, v->line, "value of '%s' is %zu bytes, longer than %zu",
+			         v->key, v->n, cap - 1);
 	memcpy(dst, v->s, v->n);
 	dst[v->n] = '\0';
 	return 0;
@@ -86,8 +103,8 @@ static int set_path(char *dst, size_t cap, const struct value *v,
 	if (set_string(dst, cap, v, err))
 		return -1;
 	if (!config_efi_path(dst, wpath, &why))
-		return rw_fail(err, "runway.conf:%u: '%s' path '%s': %s", v->line,
-			       v->key, dst, why.msg);
+		return conf_fail(err, v->line, "'%s' path '%s': %s",
+			         v->key, dst, why.msg);
 	return 0;
 }
 
@@ -149,13 +166,13 @@ static bool is_hex(char c)
 static int set_hash(uint8_t out[32], const struct value *v, struct rw_err *err)
 {
 	if (v->n != 64)
-		return rw_fail(err, "runway.conf:%u: '%s' must be 64 hexadecimal digits, not %zu ('%.*s')",
-			       v->line, v->key, v->n,
-			       (int)(v->n > 40 ? 40 : v->n), v->s);
+		return conf_fail(err, v->line, "'%s' must be 64 hexadecimal digits, not %zu ('%.*s')",
+			         v->key, v->n,
+			         (int)(v->n > 40 ? 40 : v->n), v->s);
 	for (size_t i = 0; i < v->n; i++)
 		if (!is_hex(v->s[i]))
-			return rw_fail(err, "runway.conf:%u: '%s' must be 64 hexadecimal digits: '%c' at position %zu is not one",
-				       v->line, v->key, v->s[i], i + 1);
+			return conf_fail(err, v->line, "'%s' must be 64 hexadecimal digits: '%c' at position %zu is not one",
+				         v->key, v->s[i], i + 1);
 	if (sha256_parse_hex(v->s, v->n, out))
 		return fail_value(err, v, "64 hexadecimal digits");
 	return 0;
@@ -166,8 +183,8 @@ static int add_module(struct config_entry *e, const struct value *v,
 		      struct rw_err *err)
 {
 	if (e->nmodules == CONFIG_MAX_MODULES)
-		return rw_fail(err, "runway.conf:%u: more than %d modules in entry '%s'",
-			       v->line, CONFIG_MAX_MODULES, e->title);
+		return conf_fail(err, v->line, "more than %d modules in entry '%s'",
+			         CONFIG_MAX_MODULES, e->title);
 	struct config_module *m = &e->modules[e->nmodules];
 	size_t p = 0;
 	while (p < v->n && !is_space(v->s[p]))
@@ -189,8 +206,8 @@ static int set_module_hash(struct config_entry *e, const struct value *v,
 			   struct rw_err *err)
 {
 	if (e->nmodule_sha256 == CONFIG_MAX_MODULES)
-		return rw_fail(err, "runway.conf:%u: more than %d module-sha256 lines",
-			       v->line, CONFIG_MAX_MODULES);
+		return conf_fail(err, v->line, "more than %d module-sha256 lines",
+			         CONFIG_MAX_MODULES);
 	struct config_module *m = &e->modules[e->nmodule_sha256];
 	if (set_hash(m->sha256, v, err))
 		return -1;
@@ -214,15 +231,15 @@ static int set_protocol(struct config_entry *e, const struct value *v,
 			struct rw_err *err)
 {
 	if (e->protocol[0])
-		return rw_fail(err, "runway.conf:%u: a second 'protocol' in one entry (the first was '%s')",
-			       v->line, e->protocol);
+		return conf_fail(err, v->line, "a second 'protocol' in one entry (the first was '%s')",
+			         e->protocol);
 	bool ok = v->n >= 1 && v->n < CONFIG_PROTOCOL_MAX;
 	for (size_t i = 0; ok && i < v->n; i++)
 		ok = is_protocol_char(v->s[i]);
 	if (!ok)
-		return rw_fail(err, "runway.conf:%u: 'protocol' must be a name of 1 to %d lowercase letters, digits or '-', not '%.*s'",
-			       v->line, CONFIG_PROTOCOL_MAX - 1,
-			       (int)(v->n > 40 ? 40 : v->n), v->s);
+		return conf_fail(err, v->line, "'protocol' must be a name of 1 to %d lowercase letters, digits or '-', not '%.*s'",
+			         CONFIG_PROTOCOL_MAX - 1,
+			         (int)(v->n > 40 ? 40 : v->n), v->s);
 	return set_string(e->protocol, sizeof e->protocol, v, err);
 }
 
@@ -246,8 +263,8 @@ static struct config_entry *new_entry(struct config *cfg, unsigned line,
 				      struct rw_err *err)
 {
 	if (cfg->nentries == CONFIG_MAX_ENTRIES) {
-		rw_fail(err, "runway.conf:%u: more than %d entries", line,
-			CONFIG_MAX_ENTRIES);
+		conf_fail(err, line, "more than %d entries",
+			  CONFIG_MAX_ENTRIES);
 		return NULL;
 	}
 	struct config_entry *e = &cfg->entries[cfg->nentries++];
@@ -265,27 +282,27 @@ static struct config_entry *new_entry(struct config *cfg, unsigned line,
 static int entry_check(struct config_entry *e, struct rw_err *err)
 {
 	if (!e->kind)
-		return rw_fail(err, "runway.conf:%u: entry '%s' has no 'kernel', 'verify' or 'efi'",
-			       e->line, e->title);
+		return conf_fail(err, e->line, "entry '%s' has no 'kernel', 'verify' or 'efi'",
+			         e->title);
 	if (!e->title[0])
 		fmt(e->title, sizeof e->title, "%s", e->path);
 	if (e->kind != CONFIG_KERNEL && e->protocol[0])
-		return rw_fail(err, "runway.conf:%u: entry '%s': 'protocol' is for kernel entries (%s)",
-			       e->line, e->title, e->kind == CONFIG_EFI ?
-			       "an efi program is chainloaded and starts itself" :
-			       "a verify entry is never handed over");
+		return conf_fail(err, e->line, "entry '%s': 'protocol' is for kernel entries (%s)",
+			         e->title, e->kind == CONFIG_EFI ?
+			         "an efi program is chainloaded and starts itself" :
+			         "a verify entry is never handed over");
 	if (e->kind == CONFIG_EFI && e->nmodules)
-		return rw_fail(err, "runway.conf:%u: entry '%s': 'module' is for kernel entries (an efi entry takes 'initrd' lines)",
-			       e->line, e->title);
+		return conf_fail(err, e->line, "entry '%s': 'module' is for kernel entries (an efi entry takes 'initrd' lines)",
+			         e->title);
 	if (e->ninitrd_sha256 > e->ninitrds)
-		return rw_fail(err, "runway.conf:%u: entry '%s' pins an initrd it does not have (%zu initrd-sha256 lines for %zu initrds)",
-			       e->line, e->title, e->ninitrd_sha256, e->ninitrds);
+		return conf_fail(err, e->line, "entry '%s' pins an initrd it does not have (%zu initrd-sha256 lines for %zu initrds)",
+			         e->title, e->ninitrd_sha256, e->ninitrds);
 	if (e->kind != CONFIG_EFI && e->ninitrds)
-		return rw_fail(err, "runway.conf:%u: entry '%s': 'initrd' is for efi entries (a kernel takes 'module' lines)",
-			       e->line, e->title);
+		return conf_fail(err, e->line, "entry '%s': 'initrd' is for efi entries (a kernel takes 'module' lines)",
+			         e->title);
 	if (e->nmodule_sha256 > e->nmodules)
-		return rw_fail(err, "runway.conf:%u: entry '%s' has %zu module-sha256 lines for %zu modules",
-			       e->line, e->title, e->nmodule_sha256, e->nmodules);
+		return conf_fail(err, e->line, "entry '%s' has %zu module-sha256 lines for %zu modules",
+			         e->title, e->nmodule_sha256, e->nmodules);
 	return 0;
 }
 
@@ -294,8 +311,8 @@ static int set_kind(struct config_entry *e, enum config_kind kind,
 		    const struct value *v, struct rw_err *err)
 {
 	if (e->kind)
-		return rw_fail(err, "runway.conf:%u: entry '%s' already has a '%s'",
-			       v->line, e->title, config_kind_name(e->kind));
+		return conf_fail(err, v->line, "entry '%s' already has a '%s'",
+			         e->title, config_kind_name(e->kind));
 	e->kind = kind;
 	return set_path(e->path, sizeof e->path, v, err);
 }
@@ -305,8 +322,8 @@ static int add_initrd(struct config_entry *e, const struct value *v,
 		      struct rw_err *err)
 {
 	if (e->ninitrds == CONFIG_MAX_INITRDS)
-		return rw_fail(err, "runway.conf:%u: more than %d initrds in entry '%s'",
-			       v->line, CONFIG_MAX_INITRDS, e->title);
+		return conf_fail(err, v->line, "more than %d initrds in entry '%s'",
+			         CONFIG_MAX_INITRDS, e->title);
 	struct config_initrd *r = &e->initrds[e->ninitrds];
 	if (set_path(r->path, sizeof r->path, v, err))
 		return -1;
@@ -324,8 +341,8 @@ static int set_initrd_hash(struct config_entry *e, const struct value *v,
 			   struct rw_err *err)
 {
 	if (e->ninitrd_sha256 == CONFIG_MAX_INITRDS)
-		return rw_fail(err, "runway.conf:%u: more than %d initrd-sha256 lines",
-			       v->line, CONFIG_MAX_INITRDS);
+		return conf_fail(err, v->line, "more than %d initrd-sha256 lines",
+			         CONFIG_MAX_INITRDS);
 	struct config_initrd *r = &e->initrds[e->ninitrd_sha256];
 	if (set_hash(r->sha256, v, err))
 		return -1;
@@ -361,7 +378,7 @@ static int entry_key(struct config_entry *e, const struct value *k,
 		return set_module_hash(e, v, err);
 	if (equals(k, "kaslr"))
 		return set_bool(&e->kaslr, v, err);
-	return rw_fail(err, "runway.conf:%u: unknown key '%s'", v->line, v->key);
+	return conf_fail(err, v->line, "unknown key '%s'", v->key);
 }
 
 static int global_key(struct config *cfg, const struct value *k,
@@ -423,8 +440,8 @@ static int check_bytes(const char *s, size_t a, size_t b, unsigned line,
 	for (size_t i = a; i < b; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return rw_fail(err, "runway.conf:%u: control byte 0x%02x at column %zu (tab is the only one allowed)",
-				       line, c, i + 1);
+			return conf_fail(err, line, "control byte 0x%02x at column %zu (tab is the only one allowed)",
+				         c, i + 1);
 	}
 	return 0;
 }
@@ -450,8 +467,8 @@ static int split_line(const char *s, size_t n, unsigned line,
 		return -1;
 	size_t ke = a + find(s + a, b - a, '='), vs = ke + 1;
 	if (ke == b)
-		return rw_fail(err, "runway.conf:%u: expected 'key = value', got '%.*s'",
-			       line, (int)(b - a > 60 ? 60 : b - a), s + a);
+		return conf_fail(err, line, "expected 'key = value', got '%.*s'",
+			         (int)(b - a > 60 ? 60 : b - a), s + a);
 	while (ke > a && is_space(s[ke - 1]))
 		ke--;
 	while (vs < b && is_space(s[vs]))
@@ -484,8 +501,8 @@ static int check_once(struct parser *p, const struct value *k,
 		if (!equals(k, single_keys[i]))
 			continue;
 		if (p->seen & (1u << i))
-			return rw_fail(err, "runway.conf:%u: the entry of line %u already has a '%s' (one an entry)",
-				       v->line, p->cur->line, single_keys[i]);
+			return conf_fail(err, v->line, "the entry of line %u already has a '%s' (one an entry)",
+				         p->cur->line, single_keys[i]);
 		p->seen |= 1u << i;
 	}
 	return 0;
@@ -546,9 +563,9 @@ int config_check_menu(const struct config *cfg, struct rw_err *err)
 	if (cfg->nentries == 0)
 		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH' (looked in runway.conf, /loader/entries, /EFI/Linux)");
 	if (cfg->default_entry >= cfg->nentries)
-		return rw_fail(err, "runway.conf:%u: default = %zu, but there are only %zu entries%s",
-			       cfg->default_line, cfg->default_entry + 1, cfg->nentries,
-			       cfg->bls_off ? "" : " (runway.conf's, then /loader/entries', then /EFI/Linux's)");
+		return conf_fail(err, cfg->default_line, "default = %zu, but there are only %zu entries%s",
+			         cfg->default_entry + 1, cfg->nentries,
+			         cfg->bls_off ? "" : " (runway.conf's, then /loader/entries', then /EFI/Linux's)");
 	return 0;
 }
 
