@@ -558,10 +558,9 @@ static int finish(struct config *cfg, struct config_entry *cur,
 
 int config_check_menu(const struct config *cfg, struct rw_err *err)
 {
-	if (cfg->nentries == 0 && cfg->bls_off)
-		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH' (looked in runway.conf only: bls = no)");
 	if (cfg->nentries == 0)
-		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH' (looked in runway.conf, /loader/entries, /EFI/Linux)");
+		return rw_fail(err, "runway.conf: no entries: add 'kernel = PATH' (looked in runway.conf%s)",
+			       cfg->bls_off ? " only: bls = no" : ", /loader/entries, /EFI/Linux");
 	if (cfg->default_entry >= cfg->nentries)
 		return conf_fail(err, cfg->default_line, "default = %zu, but there are only %zu entries%s",
 			         cfg->default_entry + 1, cfg->nentries,

@@ -537,6 +537,14 @@ bad:
 		       f->path, at);
 }
 
+/* An entry of DT_RELA or DT_RELR (name) that no loaded segment holds. */
+static int table_outside(const struct elf_file *f, const char *name, uint64_t at,
+			 struct rw_err *err)
+{
+	return rw_fail(err, "%s: %s entry at 0x%" PRIx64 " is outside the loaded segments",
+		       f->path, name, at);
+}
+
 int elf_relocate(const struct elf_file *f, const struct elf_image *img,
 		 const struct elf_load *ld, elf_phys_to_ptr p2v, void *p2v_ctx,
 		 uint64_t *ret_n, struct rw_err *err)
@@ -548,8 +556,7 @@ int elf_relocate(const struct elf_file *f, const struct elf_image *img,
 		struct elf64_rela r;
 		if (!access_virt(ld, p2v, p2v_ctx, dyn->rela + slide + off, &r,
 				 sizeof r, false))
-			return rw_fail(err, "%s: DT_RELA entry at 0x%" PRIx64 " is outside the loaded segments",
-				       f->path, dyn->rela + off);
+			return table_outside(f, "DT_RELA", dyn->rela + off, err);
 		uint32_t type = (uint32_t)r.r_info;
 		if (type == R_X86_64_NONE)
 			continue;
@@ -568,8 +575,7 @@ int elf_relocate(const struct elf_file *f, const struct elf_image *img,
 	for (uint64_t off = 0; off < dyn->relrsz; off += 8) {
 		uint64_t e;
 		if (!access_virt(ld, p2v, p2v_ctx, dyn->relr + slide + off, &e, 8, false))
-			return rw_fail(err, "%s: DT_RELR entry at 0x%" PRIx64 " is outside the loaded segments",
-				       f->path, dyn->relr + off);
+			return table_outside(f, "DT_RELR", dyn->relr + off, err);
 		if (!(e & 1)) {
 			where = e + slide;
 			if (relocate_at(f, ld, p2v, p2v_ctx, where, slide, true, err))

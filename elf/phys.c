@@ -31,49 +31,51 @@ struct ehdr {
 };
 
 
+/* Either class's ELF header: the fields used here and their checks.  The
+ * two classes differ in sizes and the machine expected, not in what is
+ * checked, so one path checks both (its messages name the class). */
 static int read_ehdr(const struct elf_file *f, struct ehdr *eh,
 		     struct rw_err *err)
 {
 	static const uint8_t magic[4] = { 0x7f, 'E', 'L', 'F' };
-	uint8_t ident[EI_NIDENT] = { 0 };
+	union {
+		uint8_t ident[EI_NIDENT];
+		struct elf32_ehdr e32;
+		struct elf64_ehdr e64;
+	} u = { 0 };
 
-	if (elf_read_at(f, 0, ident, sizeof ident, "ELF identification", err))
+	if (elf_read_at(f, 0, u.ident, sizeof u.ident, "ELF identification", err))
 		return -1;
-	if (memcmp(ident, magic, 4))
+	if (memcmp(u.ident, magic, 4))
 		return rw_fail(err, "%s: e_ident magic is %02x %02x %02x %02x, expected 7f 45 4c 46 (not an ELF file; a Multiboot kernel that is not ELF needs an address tag)",
-			       f->path, ident[0], ident[1], ident[2], ident[3]);
-	if (ident[EI_DATA] != ELFDATA2LSB)
+			       f->path, u.ident[0], u.ident[1], u.ident[2], u.ident[3]);
+	if (u.ident[EI_DATA] != ELFDATA2LSB)
 		return rw_fail(err, "%s: e_ident[EI_DATA] is %u, expected %u (little-endian)",
-			       f->path, ident[EI_DATA], ELFDATA2LSB);
-	eh->cls = ident[EI_CLASS];
-	if (eh->cls == ELFCLASS32) {
-		struct elf32_ehdr e = { 0 };
-		if (elf_read_at(f, 0, &e, sizeof e, "ELF header", err))
-			return -1;
-		*eh = (struct ehdr){ ELFCLASS32, e.e_type, e.e_machine, e.e_phentsize,
-				     e.e_phnum, e.e_entry, e.e_phoff };
-		if (eh->machine != EM_386)
-			return rw_fail(err, "%s: e_machine is %u, expected %u (EM_386) for ELFCLASS32",
-				       f->path, eh->machine, EM_386);
-		if (eh->phentsize < sizeof(struct elf32_phdr))
-			return rw_fail(err, "%s: e_phentsize is %u, below %zu",
-				       f->path, eh->phentsize, sizeof(struct elf32_phdr));
-	} else if (eh->cls == ELFCLASS64) {
-		struct elf64_ehdr e = { 0 };
-		if (elf_read_at(f, 0, &e, sizeof e, "ELF header", err))
-			return -1;
-		*eh = (struct ehdr){ ELFCLASS64, e.e_type, e.e_machine, e.e_phentsize,
-				     e.e_phnum, e.e_entry, e.e_phoff };
-		if (eh->machine != EM_X86_64)
-			return rw_fail(err, "%s: e_machine is %u, expected %u (EM_X86_64) for ELFCLASS64",
-				       f->path, eh->machine, EM_X86_64);
-		if (eh->phentsize < sizeof(struct elf64_phdr))
-			return rw_fail(err, "%s: e_phentsize is %u, below %zu",
-				       f->path, eh->phentsize, sizeof(struct elf64_phdr));
-	} else {
+			       f->path, u.ident[EI_DATA], ELFDATA2LSB);
+	eh->cls = u.ident[EI_CLASS];
+	if (eh->cls != ELFCLASS32 && eh->cls != ELFCLASS64)
 		return rw_fail(err, "%s: e_ident[EI_CLASS] is %u, expected %u (ELFCLASS32) or %u (ELFCLASS64)",
-			       f->path, ident[EI_CLASS], ELFCLASS32, ELFCLASS64);
-	}
+			       f->path, eh->cls, ELFCLASS32, ELFCLASS64);
+	bool is32 = eh->cls == ELFCLASS32;
+	if (elf_read_at(f, 0, &u, is32 ? sizeof u.e32 : sizeof u.e64, "ELF header", err))
+		return -1;
+	if (is32)
+		*eh = (struct ehdr){ ELFCLASS32, u.e32.e_type, u.e32.e_machine,
+				     u.e32.e_phentsize, u.e32.e_phnum, u.e32.e_entry,
+				     u.e32.e_phoff };
+	else
+		*eh = (struct ehdr){ ELFCLASS64, u.e64.e_type, u.e64.e_machine,
+				     u.e64.e_phentsize, u.e64.e_phnum, u.e64.e_entry,
+				     u.e64.e_phoff };
+	unsigned machine = is32 ? EM_386 : EM_X86_64;
+	size_t phentsize = is32 ? sizeof(struct elf32_phdr) : sizeof(struct elf64_phdr);
+	if (eh->machine != machine)
+		return rw_fail(err, "%s: e_machine is %u, expected %u (%s) for ELFCLASS%u",
+			       f->path, eh->machine, machine,
+			       is32 ? "EM_386" : "EM_X86_64", is32 ? 32 : 64);
+	if (eh->phentsize < phentsize)
+		return rw_fail(err, "%s: e_phentsize is %u, below %zu",
+			       f->path, eh->phentsize, phentsize);
 	if (eh->type != ELF_ET_EXEC && eh->type != ELF_ET_DYN)
 		return rw_fail(err, "%s: e_type is %u, expected %u (ET_EXEC) or %u (ET_DYN)",
 			       f->path, eh->type, ELF_ET_EXEC, ELF_ET_DYN);
@@ -86,21 +88,23 @@ static int read_ehdr(const struct elf_file *f, struct ehdr *eh,
 static int read_phdr(const struct elf_file *f, const struct ehdr *eh,
 		     uint64_t i, struct phdr *ph, struct rw_err *err)
 {
-	uint64_t off = eh->phoff + i * eh->phentsize;
+	bool is32 = eh->cls == ELFCLASS32;
+	union {
+		struct elf32_phdr p32;
+		struct elf64_phdr p64;
+	} u = { 0 };
 
-	if (eh->cls == ELFCLASS32) {
-		struct elf32_phdr p = { 0 };
-		if (elf_read_at(f, off, &p, sizeof p, "program header", err))
-			return -1;
-		*ph = (struct phdr){ p.p_type, p.p_flags, p.p_offset, p.p_vaddr,
-				     p.p_paddr, p.p_filesz, p.p_memsz, p.p_align };
-		return 0;
-	}
-	struct elf64_phdr p = { 0 };
-	if (elf_read_at(f, off, &p, sizeof p, "program header", err))
+	if (elf_read_at(f, eh->phoff + i * eh->phentsize, &u,
+			is32 ? sizeof u.p32 : sizeof u.p64, "program header", err))
 		return -1;
-	*ph = (struct phdr){ p.p_type, p.p_flags, p.p_offset, p.p_vaddr,
-			     p.p_paddr, p.p_filesz, p.p_memsz, p.p_align };
+	if (is32)
+		*ph = (struct phdr){ u.p32.p_type, u.p32.p_flags, u.p32.p_offset,
+				     u.p32.p_vaddr, u.p32.p_paddr, u.p32.p_filesz,
+				     u.p32.p_memsz, u.p32.p_align };
+	else
+		*ph = (struct phdr){ u.p64.p_type, u.p64.p_flags, u.p64.p_offset,
+				     u.p64.p_vaddr, u.p64.p_paddr, u.p64.p_filesz,
+				     u.p64.p_memsz, u.p64.p_align };
 	return 0;
 }
 
@@ -195,8 +199,8 @@ int elf_parse_phys(const struct elf_file *f, struct elf_image *ret_img,
 		return -1;
 	if (eh.phoff > f->size ||
 	    (uint64_t)eh.phnum * eh.phentsize > f->size - eh.phoff)
-		return rw_fail(err, "%s: e_phoff %" PRIu64 " + %u program headers of %u bytes exceeds the file size %" PRIu64,
-			       f->path, eh.phoff, eh.phnum, eh.phentsize, f->size);
+		return rw_fail(err, "%s: e_phoff %" PRIu64 " + %" PRIu64 " program headers of %u bytes exceeds the file size %" PRIu64,
+			       f->path, eh.phoff, (uint64_t)eh.phnum, eh.phentsize, f->size);
 	for (uint64_t i = 0; i < eh.phnum; i++) {
 		struct phdr ph = { 0 };
 		if (read_phdr(f, &eh, i, &ph, err))
@@ -208,8 +212,8 @@ int elf_parse_phys(const struct elf_file *f, struct elf_image *ret_img,
 			return -1;
 	}
 	if (img.nseg == 0)
-		return rw_fail(err, "%s: no PT_LOAD segment with p_memsz > 0 among %u program headers",
-			       f->path, eh.phnum);
+		return rw_fail(err, "%s: no PT_LOAD segment with p_memsz > 0 among %" PRIu64 " program headers",
+			       f->path, (uint64_t)eh.phnum);
 	if (check_layout(f, &img, virt, eh.entry, err))
 		return -1;
 	const struct elf_segment *last = &img.seg[img.nseg - 1];
