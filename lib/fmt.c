@@ -107,23 +107,16 @@ static void put_string(struct out *o, const char *s, const struct spec *sp)
 	put_padded(o, s, n, sp->width, sp->left, ' ');
 }
 
-static void put_signed(struct out *o, int64_t v, const struct spec *sp)
+/* v in base, after a '-' when neg (v is then the magnitude). */
+static void put_number(struct out *o, uint64_t v, int neg, unsigned base,
+		       int upper, const struct spec *sp)
 {
 	char tmp[24];
-	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
 	size_t off = 0;
 
-	if (v < 0)
+	if (neg)
 		tmp[off++] = '-';
-	size_t n = off + utoa(tmp + off, mag, 10, 0);
-	put_padded(o, tmp, n, sp->width, sp->left, sp->pad);
-}
-
-static void put_unsigned(struct out *o, uint64_t v, char conv, const struct spec *sp)
-{
-	char tmp[24];
-	size_t n = utoa(tmp, v, conv == 'u' ? 10 : 16, conv == 'X');
-
+	size_t n = off + utoa(tmp + off, v, base, upper);
 	put_padded(o, tmp, n, sp->width, sp->left, sp->pad);
 }
 
@@ -141,17 +134,19 @@ static void convert(struct out *o, char conv, const struct spec *sp, va_list *ap
 		put_padded(o, &c, 1, sp->width, sp->left, ' ');
 		break;
 	case 'd':
-	case 'i':
-		put_signed(o, sp->lng ? va_arg(*ap, int64_t) : va_arg(*ap, int), sp);
+	case 'i': {
+		int64_t v = sp->lng ? va_arg(*ap, int64_t) : va_arg(*ap, int);
+		put_number(o, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, 0, sp);
 		break;
+	}
 	case 'u':
 	case 'x':
 	case 'X':
-		put_unsigned(o, sp->lng ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned),
-			     conv, sp);
+		put_number(o, sp->lng ? va_arg(*ap, uint64_t) : va_arg(*ap, unsigned), 0,
+			   conv == 'u' ? 10 : 16, conv == 'X', sp);
 		break;
 	case 'p':
-		put_unsigned(o, (uint64_t)(uintptr_t)va_arg(*ap, void *), 'x', sp);
+		put_number(o, (uint64_t)(uintptr_t)va_arg(*ap, void *), 0, 16, 0, sp);
 		break;
 	case '%':
 		put(o, '%');
