@@ -466,9 +466,13 @@ static int split_line(const char *s, size_t n, unsigned line,
 	if (check_bytes(s, a, b, line, err))
 		return -1;
 	size_t ke = a + find(s + a, b - a, '='), vs = ke + 1;
-	if (ke == b)
-		return conf_fail(err, line, "expected 'key = value', got '%.*s'",
-			         (int)(b - a > 60 ? 60 : b - a), s + a);
+	if (ke == b) {
+		/* -1 written here: the analyzer does not follow conf_fail's
+		 * va_list, and would take a line without '=' for a key. */
+		conf_fail(err, line, "expected 'key = value', got '%.*s'",
+			  (int)(b - a > 60 ? 60 : b - a), s + a);
+		return -1;
+	}
 	while (ke > a && is_space(s[ke - 1]))
 		ke--;
 	while (vs < b && is_space(s[vs]))
