@@ -100,13 +100,18 @@ EFI_HOT := mm/paging.c efi/time.c lib/sha256.c
 EFI_COLD_OBJ := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(filter-out $(EFI_HOT),$(EFI_SRC)))
 EFI_COLD_OPT := -Oz -fno-jump-tables
 $(EFI_COLD_OBJ): EFI_OPT := $(EFI_COLD_OPT)
+# But for proto/multiboot2.c: its switches over tag types are dense, and
+# their tables (offsets: no relocations) take fewer bytes than compares.
+# (config.c's and proto.c's become tables of pointers, each a relocation.)
+EFI_JUMP_TABLES := proto/multiboot2.c
+$(patsubst %.c,$(BUILD)/efi-obj/%.o,$(EFI_JUMP_TABLES)): EFI_OPT := -Oz
 
 # make sees changed files, not changed flags: the flags that make the
 # objects are kept in a stamp, rewritten only when they differ, and every
 # object depends on it (a build from before a flag change is rebuilt, not
 # linked half old, half new).
 EFI_FLAGS_STAMP := $(BUILD)/efi-obj/flags
-EFI_FLAGS_NOW := $(EFI_CFLAGS) hot: $(EFI_HOT) cold: $(EFI_COLD_OPT)
+EFI_FLAGS_NOW := $(EFI_CFLAGS) hot: $(EFI_HOT) cold: $(EFI_COLD_OPT) tables: $(EFI_JUMP_TABLES)
 ifeq ($(filter clean deps,$(MAKECMDGOALS)),)
 $(shell mkdir -p $(BUILD)/efi-obj && \
 	{ echo '$(EFI_FLAGS_NOW)' | cmp -s - $(EFI_FLAGS_STAMP) || \

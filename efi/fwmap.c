@@ -173,11 +173,6 @@ static void fw_release(void *ctx, uint64_t base, uint64_t pages)
 	BS->FreePages(base, pages);
 }
 
-static const char *fw_status_name(uint64_t st)
-{
-	return efi_status_name(st);
-}
-
 /* Filled here, not by a static initializer: a function pointer there
  * would be a relocation in the image (the code's addresses are relative). */
 const struct mm_fw *efi_mm_fw(void)
@@ -186,6 +181,6 @@ const struct mm_fw *efi_mm_fw(void)
 
 	fw.claim = fw_claim;
 	fw.release = fw_release;
-	fw.status_name = fw_status_name;
+	fw.status_name = efi_status_name;
 	return &fw;
 }
