@@ -110,16 +110,16 @@ static bool refuse(struct rw_err *err, const char *f, ...)
 	return false;
 }
 
-/* Check the component path[start..end) (no separators in it). */
+static bool is_printable(unsigned char b)
+{
+	return b >= 0x20 && b <= 0x7e;
+}
+
+/* Check the component path[start..end) (no separators in it, every byte
+ * printable: check_path saw to that). */
 static bool check_component(const char *path, size_t start, size_t end,
 			    struct rw_err *err)
 {
-	for (size_t i = start; i < end; i++) {
-		unsigned char b = (unsigned char)path[i];
-		if (b < 0x20 || b > 0x7e)
-			return refuse(err, "byte 0x%02x at offset %zu is not printable ASCII",
-				      b, i);
-	}
 	size_t n = end - start;
 	if ((n == 1 || n == 2) && path[start] == '.' && path[end - 1] == '.')
 		return refuse(err, "component \"%.*s\" at offset %zu: paths go from the volume root, without . or ..",
@@ -137,9 +137,15 @@ static bool check_path(const char *path, size_t *ret_units, struct rw_err *err)
 			i++;
 		if (!path[i])
 			break;
+		/* One pass over the component: it ends at a separator or
+		 * the NUL; any other byte that is not printable ASCII is
+		 * refused, the first one of the component named. */
 		size_t start = i;
-		while (path[i] && !is_sep(path[i]))
+		while (is_printable((unsigned char)path[i]) && !is_sep(path[i]))
 			i++;
+		if (path[i] && !is_sep(path[i]))
+			return refuse(err, "byte 0x%02x at offset %zu is not printable ASCII",
+				      (unsigned char)path[i], i);
 		if (!check_component(path, start, i, err))
 			return false;
 		units += 1 + (i - start);
