@@ -84,19 +84,22 @@ deps:
 
 efi: $(BUILD)/BOOTX64.EFI
 
-# Size against speed: what runs per byte of a load (hashing) or per
-# page-table entry keeps -O2; the rest is built for size (-Oz takes about
-# a fifth off the image).  The allocator, the map's normalization and the
-# ELF loader run a few times per load on tens of items, their per-byte
-# work done by memset and the firmware's reads: -Oz costs them nothing a
-# load's phase times show.  Cold code also goes without jump tables: a
+# Size against speed: what runs per byte of a load (hashing a pinned
+# file) keeps -O2; the rest is built for size (-Oz takes about a fifth
+# off the image).  The allocator, the map's normalization and the ELF
+# loader run a few times per load on tens of items, their per-byte work
+# done by memset and the firmware's reads: -Oz costs them nothing a
+# load's phase times show.  mm/paging.c too: a load's page tables are a
+# few hundred entries and the pages' memset (the page_tables phase of
+# big64 showed the same medians at -O2 and -Oz, 3 boots of 7 loads
+# each, interleaved).  Cold code also goes without jump tables: a
 # switch becomes compares, and the tables' bytes in .data cost more than
 # the compares' in .text.  memcpy, memset (efi/efilib.c) and memmove's
 # forward copy (lib/string.c) are one string instruction each (inline
 # assembly: the same bytes at -Oz as at -O2); the rest of those two files
 # runs on config text, names and a few table entries, never per byte of
 # a load.
-EFI_HOT := mm/paging.c efi/time.c lib/sha256.c
+EFI_HOT := lib/sha256.c
 EFI_COLD_OBJ := $(patsubst %.c,$(BUILD)/efi-obj/%.o,$(filter-out $(EFI_HOT),$(EFI_SRC)))
 EFI_COLD_OPT := -Oz -fno-jump-tables
 $(EFI_COLD_OBJ): EFI_OPT := $(EFI_COLD_OPT)
