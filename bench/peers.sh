@@ -93,11 +93,13 @@ fi
 initrd=$lin/initrd.img
 [ "$LINUX" = yes ] || initrd=$lin/initrd.none
 
-printf '%s\n' "timeout = 0" "entry = bench" "protocol = runway" \
+# bls = no: the image also holds systemd-boot's loader.conf and entry,
+# which Runway would read too (and loader.conf's default would choose).
+printf '%s\n' "timeout = 0" "bls = no" "entry = bench" "protocol = runway" \
 	"kernel = /boot/kernel.elf" >"$cfg/runway-runway.conf"
-printf '%s\n' "timeout = 0" "entry = bench" "protocol = multiboot2" \
+printf '%s\n' "timeout = 0" "bls = no" "entry = bench" "protocol = multiboot2" \
 	"kernel = /boot/kernel.elf" >"$cfg/runway-mb2.conf"
-printf '%s\n' "timeout = 0" "entry = linux" "efi = /EFI/linux/vmlinuz.efi" \
+printf '%s\n' "timeout = 0" "bls = no" "entry = linux" "efi = /EFI/linux/vmlinuz.efi" \
 	"cmdline = $LINUX_CMDLINE" "initrd = /EFI/linux/initrd.img" >"$cfg/runway-linux.conf"
 printf '%s\n' "timeout 0" "default bench.conf" >"$cfg/loader.conf"
 printf '%s\n' "title bench" "linux /EFI/linux/vmlinuz.efi" \
