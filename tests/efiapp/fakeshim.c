@@ -21,6 +21,7 @@
 #include <stdbool.h>
 
 #include "sha256.h"
+#include "startrunway.h"
 
 #define TRUSTED_MAX 16
 #define LIST_MAX 4096
@@ -94,25 +95,6 @@ static EFI_STATUS read_list(EFI_HANDLE device)
 	return EFI_SUCCESS;
 }
 
-static EFI_STATUS start_runway(EFI_HANDLE image, EFI_HANDLE device)
-{
-	EFI_DEVICE_PATH *dp = FileDevicePath(device, L"\\EFI\\BOOT\\runway.efi");
-	EFI_HANDLE child = NULL;
-	EFI_STATUS st;
-
-	if (!dp)
-		return EFI_OUT_OF_RESOURCES;
-	st = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, dp, NULL, 0, &child);
-	FreePool(dp);
-	if (EFI_ERROR(st)) {
-		Print(L"fakeshim: LoadImage runway.efi: %r\n", st);
-		return st;
-	}
-	st = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
-	Print(L"fakeshim: runway returned %r\n", st);
-	return st;
-}
-
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_LOADED_IMAGE *li;
@@ -135,7 +117,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		Print(L"fakeshim: installing the lock protocol: %r\n", st);
 		return st;
 	}
-	st = start_runway(image, li->DeviceHandle);
+	st = start_runway(image, li->DeviceHandle, L"fakeshim");
 	uefi_call_wrapper(BS->UninstallProtocolInterface, 3, handle, &shim_lock_guid, &lock);
 	return st;
 }

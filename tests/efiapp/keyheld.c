@@ -16,6 +16,8 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "startrunway.h"
+
 static SIMPLE_INPUT_INTERFACE *real;
 static SIMPLE_INPUT_INTERFACE held;
 static BOOLEAN given;
@@ -47,25 +49,6 @@ static void set_con_in(SIMPLE_INPUT_INTERFACE *in)
 	uefi_call_wrapper(BS->CalculateCrc32, 3, ST, ST->Hdr.HeaderSize, &ST->Hdr.CRC32);
 }
 
-static EFI_STATUS start_runway(EFI_HANDLE image, EFI_HANDLE device)
-{
-	EFI_DEVICE_PATH *dp = FileDevicePath(device, L"\\EFI\\BOOT\\runway.efi");
-	EFI_HANDLE child = NULL;
-	EFI_STATUS st;
-
-	if (!dp)
-		return EFI_OUT_OF_RESOURCES;
-	st = uefi_call_wrapper(BS->LoadImage, 6, FALSE, image, dp, NULL, 0, &child);
-	FreePool(dp);
-	if (EFI_ERROR(st)) {
-		Print(L"keyheld: LoadImage runway.efi: %r\n", st);
-		return st;
-	}
-	st = uefi_call_wrapper(BS->StartImage, 3, child, NULL, NULL);
-	Print(L"keyheld: runway returned %r\n", st);
-	return st;
-}
-
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_LOADED_IMAGE *li;
@@ -81,7 +64,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	held.ReadKeyStroke = held_read;
 	held.WaitForKey = real->WaitForKey;
 	set_con_in(&held);
-	st = start_runway(image, li->DeviceHandle);
+	st = start_runway(image, li->DeviceHandle, L"keyheld");
 	set_con_in(real);
 	return st;
 }
