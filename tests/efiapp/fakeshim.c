@@ -97,16 +97,15 @@ static EFI_STATUS read_list(EFI_HANDLE device)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
-	EFI_LOADED_IMAGE *li;
+	EFI_HANDLE device;
 	EFI_HANDLE handle = NULL;
 	EFI_STATUS st;
 
 	InitializeLib(image, systab);
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
-			       (void **)&li);
+	st = own_device(image, &device);
 	if (EFI_ERROR(st))
 		return st;
-	st = read_list(li->DeviceHandle);
+	st = read_list(device);
 	if (EFI_ERROR(st)) {
 		Print(L"fakeshim: \\EFI\\BOOT\\fakeshim.sha256: %r\n", st);
 		return st;
@@ -117,7 +116,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		Print(L"fakeshim: installing the lock protocol: %r\n", st);
 		return st;
 	}
-	st = start_runway(image, li->DeviceHandle, L"fakeshim");
+	st = start_runway(image, device, L"fakeshim");
 	uefi_call_wrapper(BS->UninstallProtocolInterface, 3, handle, &shim_lock_guid, &lock);
 	return st;
 }

@@ -51,12 +51,11 @@ static void set_con_in(SIMPLE_INPUT_INTERFACE *in)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
-	EFI_LOADED_IMAGE *li;
+	EFI_HANDLE device;
 	EFI_STATUS st;
 
 	InitializeLib(image, systab);
-	st = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol,
-			       (void **)&li);
+	st = own_device(image, &device);
 	if (EFI_ERROR(st))
 		return st;
 	real = ST->ConIn;
@@ -64,7 +63,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	held.ReadKeyStroke = held_read;
 	held.WaitForKey = real->WaitForKey;
 	set_con_in(&held);
-	st = start_runway(image, li->DeviceHandle, L"keyheld");
+	st = start_runway(image, device, L"keyheld");
 	set_con_in(real);
 	return st;
 }

@@ -2,7 +2,8 @@
  * startrunway.h - how the test programs that stand in front of Runway
  * (fakeshim.c, keyheld.c) start it: \EFI\BOOT\runway.efi on their own
  * volume, with LoadImage (so that firmware checks its signature under
- * Secure Boot) and StartImage.  WHO prefixes what is printed:
+ * Secure Boot) and StartImage; own_device finds that volume.  WHO
+ * prefixes what is printed:
  *     WHO: LoadImage runway.efi: STATUS
  *     WHO: runway returned STATUS
  */
@@ -11,6 +12,18 @@
 
 #include <efi.h>
 #include <efilib.h>
+
+/* The device the program itself was loaded from. */
+static EFI_STATUS own_device(EFI_HANDLE image, EFI_HANDLE *ret)
+{
+	EFI_LOADED_IMAGE *li;
+	EFI_STATUS st = uefi_call_wrapper(BS->HandleProtocol, 3, image,
+					  &LoadedImageProtocol, (void **)&li);
+
+	if (!EFI_ERROR(st))
+		*ret = li->DeviceHandle;
+	return st;
+}
 
 static EFI_STATUS start_runway(EFI_HANDLE image, EFI_HANDLE device, const CHAR16 *who)
 {
