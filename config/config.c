@@ -406,6 +406,8 @@ static int global_key(struct config *cfg, const struct value *k,
 	}
 	if (equals(k, "exit-after"))
 		return set_bool(&cfg->exit_after, v, err);
+	if (equals(k, "quiet"))
+		return set_bool(&cfg->quiet, v, err);
 	if (equals(k, "run-all"))
 		return set_bool(&cfg->run_all, v, err);
 	if (equals(k, "map-dump"))

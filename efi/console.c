@@ -30,11 +30,28 @@ void con_init(void)
  * next output ends it first, so that no log line starts mid-bar. */
 static bool line_open;
 
+/* `quiet = yes` (con_set_quiet): no log lines, and a progress line only
+ * for a read still going after a second.  Errors, and what asks the user
+ * something, are written all the same. */
+static bool quiet;
+
+void con_set_quiet(bool on)
+{
+	quiet = on;
+}
+
 static void put_ascii(const char *s)
 {
+	static bool banner_shown;
 	CHAR16 buf[257];
 	UINTN n = 0;
 
+	/* Before the first output, whatever it is: a quiet boot that goes
+	 * well writes nothing at all. */
+	if (!banner_shown) {
+		banner_shown = true;
+		put_ascii("Runway " RUNWAY_VERSION "\n");
+	}
 	for (; *s; s++) {
 		if (n + 3 >= sizeof buf / sizeof buf[0]) {
 			buf[n] = 0;
@@ -75,6 +92,8 @@ void log_event(const char *f, ...)
 {
 	va_list ap;
 
+	if (quiet)
+		return;
 	va_start(ap, f);
 	con_vprintf("runway: ", f, ap);
 	va_end(ap);
@@ -316,6 +335,10 @@ void con_progress(struct con_progress *p, const char *path, uint64_t done,
 		return; /* bytes read again (a kernel's headers) */
 	if (done > total)
 		done = total;
+	if (quiet && !p->shown && tsc_to_us(now - p->start) < 1000000) {
+		p->finished = done == total;
+		return;
+	}
 	/* The first MiB is headers and the like: not worth a line yet. */
 	if (done < total && done < (1u << 20))
 		return;

@@ -26,6 +26,8 @@
 
 /* ---- console.c: output to the firmware console ---- */
 void con_init(void);
+/* `quiet = yes`: log_event writes nothing, con_progress only for slow reads. */
+void con_set_quiet(bool on);
 void con_printf(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Machine-readable log line: "runway: <event> key=value ..." (the prefix
  * is written here, not repeated in every format string). */

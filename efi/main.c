@@ -26,11 +26,14 @@ static EFI_STATUS read_config(struct source *root, struct config *cfg)
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return st;
-	tpm_measure_file("config", f.path, text, len);
-	/* A config Secure Boot refuses is still parsed, for its exit-after
-	 * alone (which can only power the machine off), as a broken one is. */
-	st = secure_check_config(text, len);
+	/* Parsed first for `quiet`, which holds for the lines below.  A
+	 * config Secure Boot refuses is still parsed, for its exit-after
+	 * alone (which can only power the machine off), as a broken one is;
+	 * nothing in it is used before both checks have passed. */
 	int r = config_parse(text, len, cfg, &err);
+	con_set_quiet(cfg->quiet);
+	tpm_measure_file("config", f.path, text, len);
+	st = secure_check_config(text, len);
 	FreePool(text);
 	if (EFI_ERROR(st))
 		return st;
@@ -213,7 +216,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	BS->SetWatchdogTimer(0, 0, 0, NULL);
 	con_init();
 	tsc_calibrate();
-	con_printf("Runway %s\n", RUNWAY_VERSION);
 
 	/* Before Runway's first allocation (the count's own buffer aside). */
 	uint64_t at_start = fw_claimed_pages();

@@ -102,6 +102,7 @@ struct config {
 	bool default_set;     /* the config has a `default = N` line ... */
 	unsigned default_line; /* ... this one, for messages */
 	bool exit_after;
+	bool quiet;         /* no log lines, no quick progress bars: errors only */
 	bool run_all;
 	bool map_dump;
 	bool claim_per_page;

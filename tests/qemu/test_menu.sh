@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_menu.sh - the interactive menu, typed at through QEMU's keyboard
-# (ovmf/run.sh --keys), in four boots.
+# (ovmf/run.sh --keys), in five boots.
 #   menu: a key stops the countdown and its line says so at once; choose
 #     an entry by digit, see its error under the menu afterwards (the menu
 #     comes back on the entry that failed), move with the arrow keys, edit
@@ -16,6 +16,8 @@
 #   held, held-disabled: a key held at start (tests/efiapp/keyheld.c)
 #     shows the menu for the two-line config, with no countdown; not with
 #     loader.conf `timeout menu-disabled`.
+#   quiet: `quiet = yes` writes no log line and no progress line for a
+#     quick read, but an entry's error still shows, after the banner.
 set -u
 cd "$(dirname "$0")/../.." || exit
 . tests/qemu/lib.sh
@@ -141,5 +143,35 @@ expect_no_line held-disabled '^keyheld: held key read$'
 expect_no_line held-disabled 'menu shown'
 expect_no_line held-disabled 'Enter boots'
 expect_line held-disabled '^kernel: PASS'
+
+# ---- quiet = yes: errors only ----
+# run-all: a missing kernel (its error shows), a program with a 17 MiB
+# initrd (read in well under a second: no progress line), the demo kernel.
+head -c $((17 << 20)) /dev/zero >"$big"
+cfg=$(conf "quiet = yes" "run-all = yes" \
+	"entry = A kernel that is not there" "kernel = /boot/nothing.elf" \
+	"entry = chainapp, 17 MiB initrd" "efi = /EFI/tools/chainapp.efi" "initrd = /boot/big.img" \
+	"entry = Demo kernel" "kernel = /boot/kernel.elf" \
+	"cmdline = runway-test console=ttyS0 answer=42")
+boot quiet "$cfg" --timeout 90 -- "$K/demo.elf=/boot/kernel.elf" \
+	"$app=/EFI/tools/chainapp.efi" "$big=/boot/big.img"
+rm -f "$big"
+expect_rc quiet 0
+expect_line quiet '^runway: error: /boot/nothing\.elf: cannot open: EFI_NOT_FOUND'
+expect_line quiet "^chainapp: initrd bytes=$((17 << 20)) "
+expect_no_line quiet 'Reading /boot/big\.img'
+expect_line quiet '^kernel: PASS'
+plain=$(tr -d '\r' <"$log" | sed $'s/\x1b\\[[0-9;=?]*[A-Za-z]//g')
+logged=$(grep '^runway: ' <<<"$plain" | grep -v '^runway: error: ' || true)
+if [ -z "$logged" ]; then ok "quiet: no log line but the error"
+else not_ok "quiet: log lines" "$(head -n3 <<<"$logged") (log: $log)"
+fi
+# The banner, once, on the line before the error: the first output.
+if [ "$(grep -cE '^Runway [0-9]+\.[0-9]+$' <<<"$plain")" -eq 1 ] &&
+	grep -A1 -E '^Runway [0-9]+\.[0-9]+$' <<<"$plain" | grep -q '^runway: error: /boot/nothing'; then
+	ok "quiet: the banner once, just before the error"
+else
+	not_ok "quiet: banner" "want one 'Runway x.y' line right before the error (log: $log)"
+fi
 
 exit $((failures > 0))

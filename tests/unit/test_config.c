@@ -85,6 +85,7 @@ static void test_booleans_default_to_no_and_accept_every_spelling(void **state)
 	PARSE_OK("kernel = /k\n");
 	assert_false(cfg->exit_after);
 	assert_false(cfg->map_dump);
+	assert_false(cfg->quiet);
 	static const struct { const char *v; bool b; } sp[] = {
 		{ "yes", true }, { "true", true }, { "1", true },
 		{ "no", false }, { "false", false }, { "0", false },
@@ -92,11 +93,12 @@ static void test_booleans_default_to_no_and_accept_every_spelling(void **state)
 	for (size_t i = 0; i < sizeof sp / sizeof sp[0]; i++) {
 		char text[128];
 		int n = snprintf(text, sizeof text,
-				 "kernel = /k\nexit-after = %s\nmap-dump = %s\n",
-				 sp[i].v, sp[i].v);
+				 "kernel = /k\nexit-after = %s\nmap-dump = %s\nquiet = %s\n",
+				 sp[i].v, sp[i].v, sp[i].v);
 		parse_ok(text, (size_t)n);
 		assert_int_equal(cfg->exit_after, sp[i].b);
 		assert_int_equal(cfg->map_dump, sp[i].b);
+		assert_int_equal(cfg->quiet, sp[i].b);
 	}
 }
 
@@ -185,6 +187,7 @@ static void test_bad_boolean_rejected_with_line_and_key(void **state)
 	PARSE_FAILS("kernel = /k\nmap-dump = maybe\n",
 		    "runway.conf:2:", "map-dump", "maybe");
 	PARSE_FAILS("exit-after = YES\nkernel = /k\n", "runway.conf:1:", "exit-after");
+	PARSE_FAILS("quiet = loud\nkernel = /k\n", "runway.conf:1:", "quiet");
 	PARSE_FAILS("kernel = /k\nexit-after =\n", "runway.conf:2:", "exit-after");
 }
 
