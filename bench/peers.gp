@@ -11,7 +11,8 @@ set xtics (1, 4, 16, 64, 256)
 set xrange [0.8:320]
 set key top left
 set grid
-plot dat using 1:3 with linespoints lw 2 pt 7 title "Runway (protocol = runway)", \
-     dat using 1:4 with linespoints lw 2 pt 5 title "Runway (protocol = multiboot2)", \
-     dat using 1:5 with linespoints lw 2 pt 9 title "GRUB 2 (multiboot2)", \
+plot dat using 1:3 with linespoints lw 2 pt 7 title "Runway (protocol = runway, quiet)", \
+     dat using 1:4 with linespoints lw 2 pt 5 title "Runway (protocol = multiboot2, quiet)", \
+     dat using 1:5 with linespoints lw 2 pt 11 dt 3 title "Runway (protocol = runway, log lines)", \
+     dat using 1:6 with linespoints lw 2 pt 9 title "GRUB 2 (multiboot2)", \
      dat using 1:2 with linespoints lw 2 pt 13 dt 2 title "floor (firmware reads the file)"

@@ -10,15 +10,18 @@
 #               through the firmware in the largest pieces it takes, powers
 #               off
 #   runway      Runway, protocol = runway (segments at p_vaddr on Runway's
-#               page tables, entry e_entry)
+#               page tables, entry e_entry), quiet = yes
 #   runway-mb2  Runway, protocol = multiboot2 (segments at p_paddr, the
-#               i386 entry): the same work as GRUB's multiboot2 command
+#               i386 entry): the same work as GRUB's multiboot2 command;
+#               quiet = yes
+#   runway-log  as runway, but with its log lines (quiet = no, the
+#               default): what they cost, and the phases of each load
 #   grub        GRUB 2 (Debian's grub-efi-amd64-bin, grub-mkstandalone) with
 #               an embedded grub.cfg: multiboot2 /boot/kernel.elf; boot
 # Linux with an initrd to a userspace marker (Debian's cloud kernel, an
 # initramfs of Debian's busybox-static whose /init prints the marker and
 # runs poweroff -f):
-#   runway      efi = with initrd =
+#   runway      efi = with initrd =, quiet = yes
 #   sd-boot     systemd-boot (Debian's systemd-boot-efi) with a BLS entry
 #   grub        GRUB 2: linux, initrd, boot
 #
@@ -45,7 +48,7 @@ SIZES=${BENCH_PEERS_SIZES:-1 16 64 256}
 LINUX=${BENCH_PEERS_LINUX:-yes}
 MEM=${BENCH_PEERS_MEM:-1G}
 OUT=$BUILD/bench/peers
-KLOADERS="off floor runway runway-mb2 grub"
+KLOADERS="off floor runway runway-mb2 runway-log grub"
 LLOADERS="runway sd-boot grub"
 MARKER="bench-userspace: marker"
 LINUX_CMDLINE="console=ttyS0 panic=-1"
@@ -95,11 +98,14 @@ initrd=$lin/initrd.img
 
 # bls = no: the image also holds systemd-boot's loader.conf and entry,
 # which Runway would read too (and loader.conf's default would choose).
-printf '%s\n' "timeout = 0" "bls = no" "entry = bench" "protocol = runway" \
+# quiet = yes: systemd-boot and GRUB print nothing either.
+printf '%s\n' "timeout = 0" "quiet = yes" "bls = no" "entry = bench" "protocol = runway" \
 	"kernel = /boot/kernel.elf" >"$cfg/runway-runway.conf"
-printf '%s\n' "timeout = 0" "bls = no" "entry = bench" "protocol = multiboot2" \
+printf '%s\n' "timeout = 0" "bls = no" "entry = bench" "protocol = runway" \
+	"kernel = /boot/kernel.elf" >"$cfg/runway-log.conf"
+printf '%s\n' "timeout = 0" "quiet = yes" "bls = no" "entry = bench" "protocol = multiboot2" \
 	"kernel = /boot/kernel.elf" >"$cfg/runway-mb2.conf"
-printf '%s\n' "timeout = 0" "bls = no" "entry = linux" "efi = /EFI/linux/vmlinuz.efi" \
+printf '%s\n' "timeout = 0" "quiet = yes" "bls = no" "entry = linux" "efi = /EFI/linux/vmlinuz.efi" \
 	"cmdline = $LINUX_CMDLINE" "initrd = /EFI/linux/initrd.img" >"$cfg/runway-linux.conf"
 printf '%s\n' "timeout 0" "default bench.conf" >"$cfg/loader.conf"
 printf '%s\n' "title bench" "linux /EFI/linux/vmlinuz.efi" \
@@ -121,7 +127,7 @@ efi_of() { # LOADER EXPERIMENT: the BOOTX64.EFI
 	case $1 in
 	off) echo "$BUILD/bench-off.efi" ;;
 	floor) echo "$BUILD/bench-floor.efi" ;;
-	runway | runway-mb2) echo "$BUILD/BOOTX64.EFI" ;;
+	runway | runway-mb2 | runway-log) echo "$BUILD/BOOTX64.EFI" ;;
 	grub) echo "$cfg/grub-$2.efi" ;;
 	sd-boot) echo "$SDBOOT" ;;
 	esac
@@ -129,6 +135,7 @@ efi_of() { # LOADER EXPERIMENT: the BOOTX64.EFI
 conf_of() { # LOADER EXPERIMENT: the runway.conf on the image
 	case $1-$2 in
 	runway-mb2-mb2) echo "$cfg/runway-mb2.conf" ;;
+	runway-log-mb2) echo "$cfg/runway-log.conf" ;;
 	*-linux) echo "$cfg/runway-linux.conf" ;;
 	*) echo "$cfg/runway-runway.conf" ;;
 	esac
@@ -199,7 +206,7 @@ kmark() { # LOADER: what proves the boot got where it should
 	case $1 in
 	off) echo "BdsDxe: starting" ;;
 	floor) echo "^floor: read bytes=" ;;
-	runway) echo "^bench-kernel: pass entry=runway" ;;
+	runway | runway-log) echo "^bench-kernel: pass entry=runway" ;;
 	*) echo "^bench-kernel: pass entry=i386" ;;
 	esac
 }
@@ -245,7 +252,7 @@ sizes_of() { # FILE: its size in bytes
 	echo "size sd-boot	$(sizes_of "$SDBOOT")"
 	echo "size floor	$(sizes_of "$BUILD/bench-floor.efi")"
 } >"$OUT/meta.tsv"
-python3 bench/peerstats.py "$tsv" "$OUT/meta.tsv" "$OUT/plot.dat" >"$OUT/RESULTS.md"
+python3 bench/peerstats.py "$tsv" "$OUT/meta.tsv" "$OUT/plot.dat" "$OUT/logs" >"$OUT/RESULTS.md"
 if command -v gnuplot >/dev/null 2>&1; then
 	gnuplot -e "dat='$OUT/plot.dat'; png='$OUT/peers.png'" bench/peers.gp
 else

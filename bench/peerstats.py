@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""peerstats.py TSV META PLOTDAT: the tables of make bench-peers.
+"""peerstats.py TSV META PLOTDAT [LOGDIR]: the tables of make bench-peers.
 
 TSV is bench/peers.sh's results.tsv (one line per boot: round,
 experiment, size_mib, loader, ok, rc, total_ms, load_ms, bds_ms, mark_ms,
@@ -17,18 +17,21 @@ hand-off (the serial line "BdsDxe: loading", before it reads BOOTX64.EFI)
 to the exit, which leaves that noise out.  Medians and min-max are over
 rounds; a ratio is the ratio of medians.
 Boots that did not reach their mark (ok = 0) are left out and counted.
+With LOGDIR (the boots' serial logs), the phases of each load are taken
+from the `runway: loaded` lines of the runway-log boots.
 """
 import csv
 import statistics
 import sys
 
-KLOADERS = ["floor", "runway", "runway-mb2", "grub"]
+KLOADERS = ["floor", "runway", "runway-mb2", "runway-log", "grub"]
 LLOADERS = ["runway", "sd-boot", "grub"]
 NAMES = {
     "off": "firmware alone",
     "floor": "floor",
     "runway": "Runway",
     "runway-mb2": "Runway (multiboot2)",
+    "runway-log": "Runway (log lines)",
     "grub": "GRUB 2",
     "sd-boot": "systemd-boot",
 }
@@ -97,7 +100,8 @@ def kernel_table(rows, clock="handoff"):
     ratios = clock == "handoff"
     head = ["kernel", first] + [NAMES[l] for l in KLOADERS]
     if ratios:
-        head += ["GRUB / Runway", "floor / Runway", "Runway (mb2) / Runway"]
+        head += ["GRUB / Runway", "floor / Runway", "Runway (mb2) / Runway",
+                 "Runway (log) / Runway"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in sizes:
         cells = ["%d MiB" % s, stat(offs.get(s, []), "ms")]
@@ -105,7 +109,8 @@ def kernel_table(rows, clock="handoff"):
         rw = above.get((s, "runway"), [])
         if ratios:
             cells += [ratio(above.get((s, "grub")), rw), ratio(above.get((s, "floor")), rw),
-                      ratio(above.get((s, "runway-mb2")), rw)]
+                      ratio(above.get((s, "runway-mb2")), rw),
+                      ratio(above.get((s, "runway-log")), rw)]
         lines.append("| " + " | ".join(cells) + " |")
     return lines, above, sizes
 
@@ -139,6 +144,40 @@ def linux_table(rows):
     return lines
 
 
+PHASES = ["map_us", "plan_us", "claims_us", "reads_us", "zeroing_us", "relocation_us",
+          "page_tables_us", "us"]
+
+
+def load_phases(logdir, sizes):
+    """{size: {field: [values over rounds]}} from the `runway: loaded` lines
+    of the runway-log boots' serial logs in logdir."""
+    import glob
+    import os
+    out = {}
+    for s in sizes:
+        for path in sorted(glob.glob(os.path.join(logdir, "r*-kernel-%d-runway-log.log" % s))):
+            with open(path, errors="replace") as f:
+                for line in f:
+                    _, _, text = line.rstrip("\n").partition("\t")
+                    if not text.startswith("runway: loaded "):
+                        continue
+                    kv = dict(w.split("=", 1) for w in text.split() if "=" in w)
+                    for k in PHASES:
+                        if k in kv:
+                            out.setdefault(s, {}).setdefault(k, []).append(int(kv[k]))
+    return out
+
+
+def phase_table(phases):
+    head = ["kernel"] + [k[:-3] if k != "us" else "load" for k in PHASES]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in sorted(phases):
+        cells = ["%d MiB" % s] + ["%.0f" % statistics.median(phases[s][k])
+                                  if phases[s].get(k) else "n/a" for k in PHASES]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def plot_data(above, sizes):
     out = ["# size_mib " + " ".join(KLOADERS) + "  (median seconds above firmware)"]
     for s in sizes:
@@ -168,12 +207,15 @@ it arrives.
   header's entry address tag) and its `e_entry` (the Runway protocol)
   both check one word of every page of the payload and leave through
   isa-debug-exit.
-- **Runway** boots it with `protocol = runway`: the protocol Runway's
+- **Runway** boots it with `protocol = runway` and `quiet = yes` (no log
+  lines; systemd-boot and GRUB print nothing either): the protocol Runway's
   own kernels use and the path its load-time work is about; it does more
   than GRUB's `multiboot2` (its own page tables with a direct map of all
   memory), so the comparison does not flatter it.  **Runway
   (multiboot2)** boots the same file with `protocol = multiboot2`, the
-  same work as GRUB's: segments at `p_paddr`, the i386 entry.
+  same work as GRUB's: segments at `p_paddr`, the i386 entry.  **Runway
+  (log lines)** is Runway with its default log on the serial console, whose
+  lines cost QEMU a host write per character.
 - **GRUB 2**: Debian's grub-efi-amd64-bin, `grub-mkstandalone -O
   x86_64-efi` with an embedded grub.cfg (`multiboot2 /boot/kernel.elf`,
   `boot`; no menu) and only the modules it needs: its best case.
@@ -191,7 +233,7 @@ and noisy.  The ratios over interleaved rounds are the figures to read.
 """
 
 
-def report(rows, meta):
+def report(rows, meta, logdir=None):
     bad = [r for r in rows if r["ok"] != "1"]
     klines, above, sizes = kernel_table(rows, "handoff")
     slines, _, _ = kernel_table(rows, "start")
@@ -209,6 +251,12 @@ def report(rows, meta):
            "seconds under TCG on a shared machine, varies from boot to boot by more",
            "than the loaders differ, hence the hand-off clock above):",
            ""] + slines
+    phases = load_phases(logdir, sizes) if logdir else {}
+    if phases:
+        out += ["", "## Where a load goes", "",
+                "Microseconds per phase, median over rounds, from the `runway: loaded`",
+                "lines of the Runway (log lines) boots; `load` is the whole timed load.", ""]
+        out += phase_table(phases)
     llines = linux_table(rows)
     if llines:
         out += ["", "## Linux with an initrd, to a userspace marker", "",
@@ -235,8 +283,8 @@ def report(rows, meta):
 
 
 def main(argv):
-    if len(argv) != 4:
-        print("usage: peerstats.py TSV META PLOTDAT", file=sys.stderr)
+    if len(argv) not in (4, 5):
+        print("usage: peerstats.py TSV META PLOTDAT [LOGDIR]", file=sys.stderr)
         return 2
     rows = read_rows(argv[1])
     meta = {}
@@ -244,7 +292,7 @@ def main(argv):
         for line in f:
             k, _, v = line.rstrip("\n").partition("\t")
             meta[k] = v
-    text, plot = report(rows, meta)
+    text, plot = report(rows, meta, argv[4] if len(argv) == 5 else None)
     print("\n".join(text))
     with open(argv[3], "w") as f:
         f.write("\n".join(plot) + "\n")

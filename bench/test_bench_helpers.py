@@ -35,6 +35,25 @@ class PeerStats(unittest.TestCase):
         self.assertEqual(peerstats.ratio([1], []), "n/a")
         self.assertEqual(peerstats.stat([1000, 3000, 2000]), "2.00 [1.00-3.00]")
 
+    def test_phases_are_medians_of_the_log_boots_loaded_lines(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            for rnd, reads in ((1, 100), (2, 300), (3, 200)):
+                with open(os.path.join(d, "r%d-kernel-64-runway-log.log" % rnd), "w") as f:
+                    f.write("5.0\tRunway 0.4\n")
+                    f.write("9.5\trunway: loaded path=/boot/kernel.elf map_us=%d reads_us=%d "
+                            "us=%d protocol=runway\n" % (rnd, reads, reads + 10))
+            # Another loader's log, and another size's, are not read.
+            with open(os.path.join(d, "r1-kernel-64-runway.log"), "w") as f:
+                f.write("1.0\trunway: loaded reads_us=999999\n")
+            phases = peerstats.load_phases(d, [64, 16])
+        self.assertEqual(sorted(phases[64]["reads_us"]), [100, 200, 300])
+        self.assertEqual(sorted(phases[64]["map_us"]), [1, 2, 3])
+        self.assertNotIn(16, phases)
+        table = peerstats.phase_table(phases)
+        self.assertEqual(table[2].split(" | ")[4], "200")  # reads: the median
+        self.assertIn("| 64 MiB | 2 | n/a |", table[2])
+
     def test_linux_times_from_the_hand_off(self):
         rows = [row(1, "linux", 0, "runway", 1000, load="100", mark="900", lx="500"),
                 row(1, "linux", 0, "grub", 1000, load="100", mark="1700", lx="900")]
