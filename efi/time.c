@@ -17,8 +17,10 @@ void tsc_calibrate(void)
 {
 	uint64_t t0 = tsc_now();
 
-	BS->Stall(2000);
-	uint64_t t = (tsc_now() - t0) / 2000;
+	/* 1 ms: a million ticks of a 1 GHz counter, ample for the
+	 * microseconds Runway reports (OVMF's Stall counts the ACPI timer). */
+	BS->Stall(1000);
+	uint64_t t = (tsc_now() - t0) / 1000;
 	ticks_per_us = t ? t : 1;
 }
 
