@@ -209,6 +209,12 @@ static EFI_STATUS read_showing_progress(struct vol_file *f, void *buf,
 	return EFI_SUCCESS;
 }
 
+void file_progress_end(struct vol_file *f)
+{
+	if (f->progress.shown) /* con_progress ignores a finished line */
+		con_progress(&f->progress, f->path, f->size, f->size, true);
+}
+
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len)
 {
 	struct vol_file *f = ctx;

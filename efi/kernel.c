@@ -280,6 +280,7 @@ static EFI_STATUS load_segments(struct load *L, const char *path)
 	L->t_plan = L->ld.claim_time > fw ? L->ld.claim_time - fw : 0;
 	if (r)
 		return con_fail(EFI_LOAD_ERROR, "%s", err.msg);
+	file_progress_end(&L->file);
 	/* A fixed image that moved relocates itself (Multiboot2's
 	 * relocatable tag: the kernel reads its load base). */
 	if (L->img.fixed || (!L->img.slide && (L->verify || !L->img.dyn.present)))

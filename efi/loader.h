@@ -179,6 +179,9 @@ void file_close(struct vol_file *f);
  * transfers the whole file into a buffer the file keeps (the one copy a
  * network load makes), then copies from it. */
 uint64_t file_read_at(void *ctx, uint64_t off, void *buf, uint64_t len);
+/* A kernel's segments are in: a progress line still open ends at 100%
+ * (the file's section headers and the like are never read). */
+void file_progress_end(struct vol_file *f);
 /* Read f's bytes [0, len) into buf, 1 MiB per firmware call (some firmware
  * refuses larger reads; over TFTP, one transfer); on failure *ret_off is
  * the offset of the read that failed. */

@@ -90,6 +90,15 @@ static bool read_secure_boot(void)
 	return !EFI_ERROR(st) && size == 1 && value == 1;
 }
 
+/* What the firmware says about Secure Boot and shim, once per start. */
+static void probe(bool enrolled)
+{
+	state.secure_boot = read_secure_boot();
+	state.enrolled = enrolled;
+	shim = find_shim();
+	state.shim = shim != NULL;
+}
+
 bool secure_boot_on(void)
 {
 	return state.secure_boot;
@@ -105,10 +114,7 @@ EFI_STATUS secure_check_config(const void *text, uint64_t len)
 
 	for (size_t i = 0; i < 32; i++)
 		enrolled[i] = rc->sha256[i];
-	state.secure_boot = read_secure_boot();
-	state.enrolled = trust_digest_enrolled(enrolled);
-	shim = find_shim();
-	state.shim = shim != NULL;
+	probe(trust_digest_enrolled(enrolled));
 	sha256_init(&h);
 	sha256_update(&h, text, len);
 	sha256_final(&h, got);
@@ -126,10 +132,7 @@ EFI_STATUS secure_check_config(const void *text, uint64_t len)
 
 void secure_check_no_config(void)
 {
-	state.secure_boot = read_secure_boot();
-	state.enrolled = false;
-	shim = find_shim();
-	state.shim = shim != NULL;
+	probe(false);
 	log_event("secureboot enabled=%d enrolled=0 config=none shim=%d\n", state.secure_boot,
 		  state.shim);
 }
