@@ -172,7 +172,7 @@ fi
 
 # -------------------------------------------------------------- booting
 tsv=$OUT/results.tsv
-printf 'round\texperiment\tsize_mib\tloader\tok\trc\ttotal_ms\tload_ms\tbds_ms\tmark_ms\tlinux_ms\n' >"$tsv"
+printf 'round\texperiment\tsize_mib\tloader\tok\trc\ttotal_ms\tload_ms\tbds_ms\tmark_ms\tlinux_ms\tstub_ms\n' >"$tsv"
 
 # boot ROUND EXPERIMENT SIZE LOADER IMG MARK_REGEX WANT_RC: one timed boot,
 # one line of results.tsv.
@@ -180,16 +180,17 @@ boot() {
 	local round=$1 exp=$2 size=$3 loader=$4 img=$5 mark=$6 want=$7 name line
 	name=r$1-$2-$3-$4
 	line=$(python3 tools/serialtime.py --log "$OUT/logs/$name.log" \
-		--mark "load=BdsDxe: loading" --mark "bds=BdsDxe: starting" --mark "mark=$mark" --mark "linux=Linux version" -- \
+		--mark "load=BdsDxe: loading" --mark "bds=BdsDxe: starting" --mark "mark=$mark" --mark "linux=Linux version" --mark "stub=^EFI stub: " -- \
 		ovmf/run.sh --mem "$MEM" --timeout 180 "$img" -- -no-reboot 2>"$OUT/logs/$name.err")
-	local rc total ld bds mk lx ok=1
-	# "rc=R total_ms=T load_ms=L bds_ms=B mark_ms=M linux_ms=X": the values.
-	read -r rc total ld bds mk lx <<<"$(tr ' ' '\n' <<<"$line" | cut -d= -f2 | tr '\n' ' ')"
+	local rc total ld bds mk lx st ok=1
+	# "rc=R total_ms=T load_ms=L bds_ms=B mark_ms=M linux_ms=X stub_ms=S":
+	# the values.
+	read -r rc total ld bds mk lx st <<<"$(tr ' ' '\n' <<<"$line" | cut -d= -f2 | tr '\n' ' ')"
 	[ "$rc" = "$want" ] || ok=0
 	[ "$mk" != - ] || ok=0
 	[ "$ok" = 1 ] || note "round $round $exp $size $loader: rc=$rc (want $want), mark at $mk: see $OUT/logs/$name.log"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$exp" "$size" "$loader" \
-		"$ok" "$rc" "$total" "$ld" "$bds" "$mk" "$lx" >>"$tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$exp" "$size" "$loader" \
+		"$ok" "$rc" "$total" "$ld" "$bds" "$mk" "$lx" "$st" >>"$tsv"
 	printf '  %-6s %5s MiB %-10s %8.0f ms\n' "$exp" "$size" "$loader" "$total" >&2
 }
 

@@ -3,7 +3,8 @@
 
 TSV is bench/peers.sh's results.tsv (one line per boot: round,
 experiment, size_mib, loader, ok, rc, total_ms, load_ms, bds_ms, mark_ms,
-linux_ms); META its meta.tsv (KEY<TAB>VALUE lines: machine, versions,
+linux_ms, stub_ms: the first line of Linux's EFI stub, when it prints
+one); META its meta.tsv (KEY<TAB>VALUE lines: machine, versions,
 command, file sizes).  Writes RESULTS.md's text to standard output and,
 to PLOTDAT, one line per kernel size with each loader's median time above
 the firmware in seconds (gnuplot's input, bench/peers.gp).
@@ -121,26 +122,33 @@ def linux_table(rows):
         if r["experiment"] != "linux" or r["ok"] != "1":
             continue
         mark, bds, lx = num(r["mark_ms"]), num(r["load_ms"]), num(r["linux_ms"])
-        d = series.setdefault(r["loader"], {"start": [], "handoff": [], "first": []})
+        stub = num(r.get("stub_ms"))
+        d = series.setdefault(r["loader"], {"start": [], "handoff": [], "first": [],
+                                            "stub": []})
         d["start"].append(mark)
         if bds is not None:
             d["handoff"].append(mark - bds)
             if lx is not None:
                 d["first"].append(lx - bds)
+            if stub is not None:
+                d["stub"].append(stub - bds)
     if not series:
         return []
     head = ["loader", "QEMU start to marker", "hand-off to marker",
-            "hand-off to Linux's first line", "ratio to Runway (hand-off to marker)",
-            "ratio to Runway (hand-off to first line)"]
+            "hand-off to Linux's first line", "hand-off to the EFI stub's first line",
+            "ratio to Runway (hand-off to marker)", "ratio to Runway (hand-off to first line)",
+            "ratio to Runway (hand-off to EFI stub)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    rw = series.get("runway", {"handoff": [], "first": []})
+    rw = series.get("runway", {"handoff": [], "first": [], "stub": []})
     for l in LLOADERS:
         d = series.get(l)
         if d is None:
             continue
         lines.append("| " + " | ".join([NAMES[l], stat(d["start"]), stat(d["handoff"]),
-                                        stat(d["first"]), ratio(d["handoff"], rw["handoff"]),
-                                        ratio(d["first"], rw["first"])]) + " |")
+                                        stat(d["first"]), stat(d["stub"]),
+                                        ratio(d["handoff"], rw["handoff"]),
+                                        ratio(d["first"], rw["first"]),
+                                        ratio(d["stub"], rw["stub"])]) + " |")
     return lines
 
 
@@ -262,8 +270,11 @@ def report(rows, meta, logdir=None):
         out += ["", "## Linux with an initrd, to a userspace marker", "",
                 "Seconds: from QEMU's start, and from the firmware's hand-off to the",
                 "loader (the serial line `BdsDxe: loading Boot0001`), to the marker",
-                "printed by /init and to Linux's first line on the serial console",
-                "(`Linux version`); median [min-max].", ""] + llines
+                "printed by /init, to Linux's first line on the serial console",
+                "(`Linux version`), and to the first line of Linux's EFI stub (`EFI stub:",
+                "Loaded initrd ...`: the loader's work is done, the kernel's not begun;",
+                "GRUB's `linux` command takes another path that prints none); median",
+                "[min-max].", ""] + llines
     out += ["", "## Sizes of the programs the firmware reads", "",
             "| program | bytes |", "|---|---|"]
     for k in ("runway", "grub", "sd-boot", "floor"):

@@ -8,10 +8,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peerstats  # noqa: E402
 
 
-def row(rnd, exp, size, loader, total, ok="1", load="100", mark="900", lx="500"):
+def row(rnd, exp, size, loader, total, ok="1", load="100", mark="900", lx="500", stub="-"):
     return {"round": str(rnd), "experiment": exp, "size_mib": str(size), "loader": loader,
             "ok": ok, "rc": "0", "total_ms": str(total), "load_ms": load, "bds_ms": "-",
-            "mark_ms": mark, "linux_ms": lx}
+            "mark_ms": mark, "linux_ms": lx, "stub_ms": stub}
 
 
 class PeerStats(unittest.TestCase):
@@ -55,11 +55,15 @@ class PeerStats(unittest.TestCase):
         self.assertIn("| 64 MiB | 2 | n/a |", table[2])
 
     def test_linux_times_from_the_hand_off(self):
-        rows = [row(1, "linux", 0, "runway", 1000, load="100", mark="900", lx="500"),
+        rows = [row(1, "linux", 0, "runway", 1000, load="100", mark="900", lx="500", stub="400"),
+                row(1, "linux", 0, "sd-boot", 1000, load="100", mark="900", lx="500", stub="500"),
                 row(1, "linux", 0, "grub", 1000, load="100", mark="1700", lx="900")]
         table = peerstats.linux_table(rows)
-        self.assertIn("| Runway | 0.90 [0.90-0.90] | 0.80 [0.80-0.80] | 0.40 [0.40-0.40] |", table[2])
-        self.assertTrue(table[3].endswith("| 2.00x | 2.00x |"))
+        self.assertIn("| Runway | 0.90 [0.90-0.90] | 0.80 [0.80-0.80] | 0.40 [0.40-0.40] "
+                      "| 0.30 [0.30-0.30] |", table[2])
+        self.assertTrue(table[3].endswith("| 1.00x | 1.00x | 1.33x |"))
+        # GRUB's linux command prints no EFI stub line.
+        self.assertTrue(table[4].endswith("| 2.00x | 2.00x | n/a |"))
 
 
 if __name__ == "__main__":
