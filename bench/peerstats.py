@@ -22,6 +22,8 @@ With LOGDIR (the boots' serial logs), the phases of each load are taken
 from the `runway: loaded` lines of the runway-log boots.
 """
 import csv
+import glob
+import os
 import statistics
 import sys
 
@@ -159,8 +161,6 @@ PHASES = ["map_us", "plan_us", "claims_us", "reads_us", "zeroing_us", "relocatio
 def load_phases(logdir, sizes):
     """{size: {field: [values over rounds]}} from the `runway: loaded` lines
     of the runway-log boots' serial logs in logdir."""
-    import glob
-    import os
     out = {}
     for s in sizes:
         for path in sorted(glob.glob(os.path.join(logdir, "r*-kernel-%d-runway-log.log" % s))):

@@ -27,10 +27,11 @@ static EFI_STATUS read_config(struct source *root, struct config *cfg)
 	file_close(&f);
 	if (EFI_ERROR(st))
 		return st;
-	/* Parsed first for `quiet`, which holds for the lines below.  A
-	 * config Secure Boot refuses is still parsed, for its exit-after
-	 * alone (which can only power the machine off), as a broken one is;
-	 * nothing in it is used before both checks have passed. */
+	/* Parsed first for `quiet`, which holds for the lines below: the
+	 * one setting used before both checks, and it can hide log lines,
+	 * never an error.  A config Secure Boot refuses is still parsed, for
+	 * its exit-after alone (which can only power the machine off), as a
+	 * broken one is. */
 	int r = config_parse(text, len, cfg, &err);
 	con_set_quiet(cfg->quiet);
 	tpm_measure_file("config", f.path, text, len);
