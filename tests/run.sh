@@ -40,6 +40,7 @@ run tests/size.sh
 host_check "test kernel's checks on the host" "$BUILD/kernel/host/host_test"
 host_check "Limine test kernel's checks on the host" "$BUILD/limine/host/host_test"
 host_check "Multiboot test kernels' checks on the host" "$BUILD/multiboot/host/host_test"
+run tests/fuzz/test_run.sh
 run tests/fuzz/run.sh --replay
 run tests/fuzz/run.sh "${FUZZ_SHORT_SECONDS:-10}"
 run tests/qemu/test_mkimg.sh

@@ -16,6 +16,10 @@
 #                         FUZZ_LONG_CORPUS (~/.cache/runway-fuzz/<name>/)
 #     make fuzz-replay    replay the reproducers of fixed bugs in tests/fuzz/regress/
 #
+# make fuzz and make fuzz-long run FUZZ_JOBS processes per target (default:
+# one per CPU, libFuzzer's -fork) on the shared corpus; fuzz-short, which
+# make test runs, one.
+#
 # tests/fuzz/run.sh runs the binaries on a temporary copy of the corpus
 # (the repository is never written), prints one "ok - fuzz/<name>" or
 # "not ok - fuzz/<name>: <reason>" line per target and keeps reproducers
@@ -31,6 +35,7 @@ FUZZ_NAMES := memmap elf config fmt ucs2 tcg netboot bls pe
 FUZZERS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SHORT_SECONDS ?= 10
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 
 FUZZ_EXTRA_CFLAGS ?=
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -Itests/fuzz \
@@ -100,7 +105,7 @@ fuzz-short: $(FUZZERS)
 
 # The evolved corpus is kept in $(BUILD)/fuzz/corpus/ for the next run.
 fuzz: $(FUZZERS)
-	BUILD=$(BUILD) FUZZ_CORPUS_DIR=$(BUILD)/fuzz/corpus tests/fuzz/run.sh $(FUZZ_SECONDS)
+	BUILD=$(BUILD) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_CORPUS_DIR=$(BUILD)/fuzz/corpus tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Long runs: every target for SECONDS (default 3600) each, the evolved
 # corpus kept outside the repository and the build directory (make clean
@@ -108,8 +113,8 @@ fuzz: $(FUZZERS)
 # on every run: make fuzz-long SECONDS=N.
 FUZZ_LONG_CORPUS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/runway-fuzz
 fuzz-long: $(FUZZERS)
-	@echo "fuzz-long: $(or $(SECONDS),3600) s per target, corpus kept in $(FUZZ_LONG_CORPUS)/<name>/"
-	BUILD=$(BUILD) FUZZ_CORPUS_DIR=$(FUZZ_LONG_CORPUS) tests/fuzz/run.sh $(or $(SECONDS),3600)
+	@echo "fuzz-long: $(or $(SECONDS),3600) s per target in $(FUZZ_JOBS) processes, corpus kept in $(FUZZ_LONG_CORPUS)/<name>/"
+	BUILD=$(BUILD) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_CORPUS_DIR=$(FUZZ_LONG_CORPUS) tests/fuzz/run.sh $(or $(SECONDS),3600)
 
 # The reproducers of fixed bugs in tests/fuzz/regress/.
 fuzz-replay: $(FUZZERS)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh - run the libFuzzer targets built by tests/fuzz/fuzz.mk.
 #
-#   tests/fuzz/run.sh SECONDS     fuzz each target for SECONDS (0: only run
-#                                 the seed corpus once)
+#   tests/fuzz/run.sh SECONDS [NAME...]
+#                                 fuzz each target (or the NAMEs) for
+#                                 SECONDS (0: only run the seed corpus once)
 #   tests/fuzz/run.sh --replay    run every file under tests/fuzz/regress/
 #                                 (reproducers of fixed bugs) through its
 #                                 target
@@ -17,22 +18,36 @@
 # Environment: BUILD (default build); FUZZ_CORPUS_DIR: a directory kept
 # across runs (outside the repository) whose <name>/ subdirectories are
 # read as extra seeds and receive the new inputs (make fuzz uses
-# $BUILD/fuzz/corpus); FUZZ_TIMEOUT: seconds one input may take (30).
+# $BUILD/fuzz/corpus); FUZZ_TIMEOUT: seconds one input may take (30);
+# FUZZ_JOBS: fuzzing processes per target (1; more uses libFuzzer's
+# -fork=N, which runs N at once on the shared corpus and stops at the
+# first crash, like one process does).
 set -u
 cd "$(dirname "$0")/../.." || exit
 BUILD=${BUILD:-build}
 FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-30}
+FUZZ_JOBS=${FUZZ_JOBS:-1}
 
 usage() {
-	echo "usage: $0 SECONDS | --replay" >&2
+	echo "usage: $0 SECONDS [NAME...] | --replay" >&2
 	exit 2
 }
-[ $# -eq 1 ] || usage
+[ $# -ge 1 ] || usage
+[ "$1" != --replay ] || [ $# -eq 1 ] || usage
 
 names=$(for src in tests/fuzz/fuzz_*.c; do
 	n=$(basename "$src" .c)
 	echo "${n#fuzz_}"
 done)
+if [ $# -gt 1 ]; then
+	for n in "${@:2}"; do
+		[ -f "tests/fuzz/fuzz_$n.c" ] || {
+			echo "$0: no target '$n' (tests/fuzz/fuzz_$n.c)" >&2
+			exit 2
+		}
+	done
+	names=${*:2}
+fi
 
 # The first line of a log that says what went wrong.
 reason() {
@@ -69,6 +84,12 @@ secs=$1
 case $secs in
 '' | *[!0-9]*) usage ;;
 esac
+case $FUZZ_JOBS in
+'' | *[!0-9]* | 0)
+	echo "$0: FUZZ_JOBS must be a positive number, not '$FUZZ_JOBS'" >&2
+	exit 2
+	;;
+esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runway-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -96,6 +117,8 @@ for name in $names; do
 	esac
 	if [ "$secs" -eq 0 ]; then
 		limit="-runs=0"
+	elif [ "$FUZZ_JOBS" -gt 1 ]; then
+		limit="-max_total_time=$secs -fork=$FUZZ_JOBS"
 	else
 		limit="-max_total_time=$secs"
 	fi
@@ -115,12 +138,20 @@ for name in $names; do
 		-artifact_prefix="$art/" $dirs >"$log" 2>&1 || status=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n1)
+	if [ -z "$runs" ] && [ "$FUZZ_JOBS" -gt 1 ]; then
+		# -fork prints no final stats: its last "#RUNS: ..." line counts
+		# the inputs of every process, and the rate is theirs together.
+		runs=$(sed -n 's/^#\([0-9][0-9]*\): cov:.*/\1/p' "$log" | tail -n1)
+		[ -z "$runs" ] || eps=$((runs / secs))
+	fi
+	procs=""
+	[ "$FUZZ_JOBS" -eq 1 ] || procs=" in $FUZZ_JOBS processes"
 	kept=""
 	if [ -n "$extra" ]; then
 		kept="; corpus: $extra, $(find "$extra" -type f | wc -l) inputs"
 	fi
 	if [ "$status" -eq 0 ]; then
-		echo "ok - fuzz/$name (${runs:-?} runs, ${eps:-?} exec/s$kept)"
+		echo "ok - fuzz/$name (${runs:-?} runs, ${eps:-?} exec/s$procs$kept)"
 	else
 		repro=$(sed -n "s/.*Test unit written to \(.*\)/\1/p" "$log" | tail -n1)
 		why=$(reason "$log")
