@@ -234,10 +234,10 @@ static EFI_STATUS load_image(struct chain *c, EFI_HANDLE image,
 
 	if (EFI_ERROR(st))
 		return con_fail(st, "efi %s: its device path: %s", path, efi_status_name(st));
+	/* The firmware makes its own copy; ours is freed once the program
+	 * returns (chain_release), not before it starts: freeing 14 MiB
+	 * took OVMF 35 ms under TCG, and Linux never returns. */
 	st = BS->LoadImage(FALSE, image, c->dp, c->file, c->file_size, &c->child);
-	/* The firmware has its own copy now. */
-	FreePool(c->file);
-	c->file = NULL;
 	if (EFI_ERROR(st))
 		return con_fail(st, "%s: LoadImage: %s%s", path, efi_status_name(st),
 				load_hint(st));

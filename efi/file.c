@@ -60,20 +60,25 @@ EFI_STATUS vol_open_root(EFI_HANDLE image, EFI_FILE_HANDLE *ret_root,
 	return EFI_SUCCESS;
 }
 
-/* The size of an open file; a directory is refused. */
+/* The size of an open file; a directory is refused.  Its info names it
+ * with the last component of a path of at most CONFIG_PATH_MAX bytes, so
+ * it fits here: no pool memory for it. */
 static EFI_STATUS file_size(EFI_FILE_HANDLE h, uint64_t *ret_size)
 {
-	EFI_FILE_INFO *info = LibFileInfo(h);
-	EFI_STATUS st = EFI_SUCCESS;
+	union {
+		EFI_FILE_INFO info;
+		uint8_t bytes[__builtin_offsetof(EFI_FILE_INFO, FileName) +
+			      (CONFIG_PATH_MAX + 1) * sizeof(CHAR16)];
+	} b;
+	UINTN size = sizeof b;
+	EFI_STATUS st = h->GetInfo(h, &gEfiFileInfoGuid, &size, &b);
 
-	if (!info)
-		return EFI_DEVICE_ERROR;
-	if (info->Attribute & EFI_FILE_DIRECTORY)
-		st = RUNWAY_IS_A_DIRECTORY;
-	else
-		*ret_size = info->FileSize;
-	FreePool(info);
-	return st;
+	if (EFI_ERROR(st))
+		return st;
+	if (b.info.Attribute & EFI_FILE_DIRECTORY)
+		return RUNWAY_IS_A_DIRECTORY;
+	*ret_size = b.info.FileSize;
+	return EFI_SUCCESS;
 }
 
 EFI_STATUS file_open_w(EFI_FILE_HANDLE root, const uint16_t *wpath,
