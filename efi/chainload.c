@@ -104,9 +104,10 @@ static EFI_STATUS open_initrds(struct source *root, const struct config_entry *e
 	return EFI_SUCCESS;
 }
 
-/* Read each open initrd into its place in c->initrd (padding zeroed),
- * checking pins (or, unpinned under Secure Boot, shim's Verify) on the
- * bytes read. */
+/* Read each open initrd into its place in c->initrd, checking pins (or,
+ * unpinned under Secure Boot, shim's Verify) on the bytes read.  Only the
+ * padding between them is zeroed: the reads cover the rest, and zeroing
+ * all of a 2 MiB buffer first cost about 20 ms under TCG. */
 static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 				struct vol_file *f)
 {
@@ -114,7 +115,6 @@ static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 	uint8_t *dst = c->initrd;
 	uint64_t off = 0, at;
 
-	memset(dst, 0, c->initrd_size);
 	for (size_t i = 0; i < e->ninitrds; i++) {
 		const struct config_initrd *r = &e->initrds[i];
 		EFI_STATUS st = file_read_chunked(&f[i], dst + off, f[i].size, &at);
@@ -129,7 +129,10 @@ static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 			st = secure_verify_unpinned("initrd", r->path, dst + off, f[i].size);
 		if (EFI_ERROR(st))
 			return st;
-		off = initrd_align(off + f[i].size);
+		at = off + f[i].size;
+		off = initrd_align(at);
+		if (off <= c->initrd_size) /* the last has none */
+			memset(dst + at, 0, off - at);
 	}
 	return EFI_SUCCESS;
 }
