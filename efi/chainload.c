@@ -113,7 +113,7 @@ static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 {
 	const struct config_entry *e = c->e;
 	uint8_t *dst = c->initrd;
-	uint64_t off = 0, at;
+	uint64_t off = 0, at, end;
 
 	for (size_t i = 0; i < e->ninitrds; i++) {
 		const struct config_initrd *r = &e->initrds[i];
@@ -129,10 +129,10 @@ static EFI_STATUS fill_initrds(struct chain *c, struct source *root,
 			st = secure_verify_unpinned("initrd", r->path, dst + off, f[i].size);
 		if (EFI_ERROR(st))
 			return st;
-		at = off + f[i].size;
-		off = initrd_align(at);
+		end = off + f[i].size;
+		off = initrd_align(end);
 		if (off <= c->initrd_size) /* the last has none */
-			memset(dst + at, 0, off - at);
+			memset(dst + end, 0, off - end);
 	}
 	return EFI_SUCCESS;
 }
@@ -239,7 +239,7 @@ static EFI_STATUS load_image(struct chain *c, EFI_HANDLE image,
 		return con_fail(st, "efi %s: its device path: %s", path, efi_status_name(st));
 	/* The firmware makes its own copy; ours is freed once the program
 	 * returns (chain_release), not before it starts: freeing 14 MiB
-	 * took OVMF 35 ms under TCG, and Linux never returns. */
+	 * took OVMF 35 to 57 ms under TCG, and Linux never returns. */
 	st = BS->LoadImage(FALSE, image, c->dp, c->file, c->file_size, &c->child);
 	if (EFI_ERROR(st))
 		return con_fail(st, "%s: LoadImage: %s%s", path, efi_status_name(st),
